@@ -1,0 +1,48 @@
+/* Loading, checking and compiling bunri's two config files: appliance.cfg (zones,
+ * ports, addresses, routes) and policy.cfg (hosts, services, flows). This is the one
+ * meaning of a policy for every bunri program. */
+#ifndef BUNRI_POLICY_H
+#define BUNRI_POLICY_H
+
+#include <stdint.h>
+
+#include "cpolicy.h"
+#include "diag.h"
+
+struct appliance;
+struct policy;
+
+/* Parses appliance.cfg, recording every syntax and semantic problem in d.
+ * 0 and *out set; -EINVAL when d holds errors (*out NULL); -errno (e.g. -ENOENT,
+ * -EACCES) when the file cannot be read, with a diag saying so. */
+int appliance_load(const char *path, struct diag *d, struct appliance **out);
+void appliance_free(struct appliance *a);
+const char *appliance_name(const struct appliance *a);
+const char *appliance_socket_path(const struct appliance *a);
+const char *appliance_log_dir(const struct appliance *a);
+
+/* Parses policy.cfg against the zones of a; same contract as appliance_load(). The
+ * policy's own consistency (names, syntax, dates) is checked here; the guard rails and
+ * cross-flow checks run in policy_check(). */
+int policy_load(const char *path, const struct appliance *a, struct diag *d,
+		struct policy **out);
+void policy_free(struct policy *p);
+
+/* Runs every semantic check and guard rail, taking `now` (Unix seconds) as the time.
+ * Returns the number of errors it added to d (warnings are added but not counted). */
+unsigned policy_check(const struct appliance *a, const struct policy *p, int64_t now,
+		      struct diag *d);
+
+/* Compiles a checked policy (p may be NULL: deny-all) into the immutable form. Flows
+ * not valid at `now` are left out. NULL with errno set (ENOMEM, or EINVAL when p has
+ * errors that policy_check() would report). */
+struct cpolicy *policy_compile(const struct appliance *a, const struct policy *p,
+			       int64_t now);
+
+/* Loads both files, checks and compiles: the whole of `bunrictl check`. 0 and *out
+ * (when out is not NULL) on success; -EINVAL when d holds errors; -errno when a file
+ * cannot be read. */
+int policy_build(const char *appliance_path, const char *policy_path, int64_t now,
+		 struct diag *d, struct cpolicy **out);
+
+#endif
