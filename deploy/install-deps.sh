@@ -15,6 +15,7 @@ packages=(
   libmagic-dev libseccomp-dev libgsf-1-dev
   # tests
   libcunit1-dev python3-scapy tcpdump iproute2 curl netcat-openbsd
+  nfdump
 )
 
 if [ "$(id -u)" -ne 0 ]; then
