@@ -41,8 +41,11 @@ char *flowrec_format_time(int64_t ms, char *buf)
 		strcpy(buf, "1970-01-01T00:00:00.000Z");
 		return buf;
 	}
-	snprintf(buf, 25, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	if (strftime(buf, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
+		strcpy(buf, "1970-01-01T00:00:00.000Z");
+		return buf;
+	}
+	snprintf(buf + 19, 6, ".%03uZ", (unsigned)frac % 1000u);
 	return buf;
 }
 

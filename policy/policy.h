@@ -21,9 +21,10 @@ const char *appliance_name(const struct appliance *a);
 const char *appliance_socket_path(const struct appliance *a);
 const char *appliance_log_dir(const struct appliance *a);
 
-/* Parses policy.cfg against the zones of a; same contract as appliance_load(). The
- * policy's own consistency (names, syntax, dates) is checked here; the guard rails and
- * cross-flow checks run in policy_check(). */
+/* Parses policy.cfg against the zones of a, recording what cannot be read in d. 0 and
+ * *out; -EINVAL with *out still set when d holds errors (so policy_check() can report
+ * the rest in the same run; flows with errors are marked and skipped there); -errno
+ * with *out NULL when the file cannot be read or parsed at all. */
 int policy_load(const char *path, const struct appliance *a, struct diag *d,
 		struct policy **out);
 void policy_free(struct policy *p);
