@@ -1,0 +1,223 @@
+#include "html.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+#include <string.h>
+#include <strings.h>
+
+#include "slog.h"
+
+#define LOG(...) slog_write("html", __VA_ARGS__)
+
+#define PARSE_OPTS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
+		    HTML_PARSE_NONET)
+
+static const char *const dropped_elements[] = {
+	"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
+	"noscript", "param",
+};
+
+static const char *const url_attributes[] = {
+	"href", "src", "action", "formaction", "background", "lowsrc", "dynsrc", "data",
+	"xlink:href", "poster", "codebase", "cite", "longdesc", "usemap", "ping",
+};
+
+int html_prepare(void)
+{
+	xmlInitParser();
+	return 0;
+}
+
+static int name_is(const xmlChar *name, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp((const char *)name, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* javascript:, vbscript: and data: URLs, with the blanks and control characters that
+ * browsers skip removed before the scheme is compared. */
+static int script_url(const xmlChar *v)
+{
+	char scheme[16];
+	size_t n = 0;
+
+	for (; *v && n < sizeof(scheme) - 1; v++) {
+		if (*v <= ' ')
+			continue;
+		if (*v == ':')
+			break;
+		scheme[n++] = (char)tolower(*v);
+	}
+	scheme[n] = '\0';
+	if (*v != ':')
+		return 0;
+	return strcmp(scheme, "javascript") == 0 || strcmp(scheme, "vbscript") == 0 ||
+	       strcmp(scheme, "data") == 0 || strcmp(scheme, "livescript") == 0;
+}
+
+/* A form action that leaves the document's own site (absolute or scheme-relative). */
+static int offsite(const xmlChar *v)
+{
+	while (*v && *v <= ' ')
+		v++;
+	return strstr((const char *)v, "//") == (const char *)v || strchr((const char *)v, ':');
+}
+
+static int meta_refresh(xmlNodePtr n)
+{
+	xmlChar *h = xmlGetProp(n, (const xmlChar *)"http-equiv");
+	int r = h && strcasecmp((const char *)h, "refresh") == 0;
+
+	xmlFree(h);
+	return r;
+}
+
+static void clean_attributes(struct san_ctx *ctx, xmlNodePtr n)
+{
+	xmlAttrPtr a = n->properties;
+
+	while (a) {
+		xmlAttrPtr next = a->next;
+		xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+		const char *what = NULL;
+
+		if (strncasecmp((const char *)a->name, "on", 2) == 0)
+			what = "html.event_handler";
+		else if (strcasecmp((const char *)a->name, "srcdoc") == 0)
+			what = "html.srcdoc";
+		else if (v && name_is(a->name, url_attributes,
+				      sizeof(url_attributes) / sizeof(url_attributes[0])) &&
+			 script_url(v))
+			what = "html.script_url";
+		else if (v && strcasecmp((const char *)a->name, "style") == 0 &&
+			 (strcasestr((const char *)v, "expression(") ||
+			  strcasestr((const char *)v, "javascript:")))
+			what = "html.style_script";
+		if (what) {
+			san_removed(ctx, what, "<%s %s> line %ld", n->name, a->name,
+				    (long)xmlGetLineNo(n));
+			xmlRemoveProp(a);
+		}
+		xmlFree(v);
+		a = next;
+	}
+}
+
+static void clean_tree(struct san_ctx *ctx, xmlNodePtr n)
+{
+	while (n) {
+		xmlNodePtr next = n->next;
+
+		if (n->type == XML_ELEMENT_NODE) {
+			const char *what = NULL;
+			xmlChar *action;
+
+			if (name_is(n->name, dropped_elements,
+				    sizeof(dropped_elements) / sizeof(dropped_elements[0])))
+				what = strcasecmp((const char *)n->name, "script") == 0 ? "html.script" :
+											   "html.element";
+			else if (strcasecmp((const char *)n->name, "meta") == 0 && meta_refresh(n))
+				what = "html.meta_refresh";
+			else if (strcasecmp((const char *)n->name, "link") == 0)
+				what = "html.link";
+			else if (strcasecmp((const char *)n->name, "form") == 0) {
+				action = xmlGetProp(n, (const xmlChar *)"action");
+				if (action && offsite(action))
+					what = "html.form_offsite";
+				xmlFree(action);
+			}
+			if (what) {
+				san_removed(ctx, what, "<%s> line %ld", n->name, (long)xmlGetLineNo(n));
+				xmlUnlinkNode(n);
+				xmlFreeNode(n);
+			} else {
+				clean_attributes(ctx, n);
+				clean_tree(ctx, n->children);
+			}
+		} else if (n->type == XML_PI_NODE) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
+		n = next;
+	}
+}
+
+int html_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out)
+{
+	htmlDocPtr doc;
+	xmlChar *mem = NULL;
+	int size = 0, rc;
+
+	if (len > INT_MAX)
+		return san_block(ctx, "html: too large");
+	doc = htmlReadMemory((const char *)in, (int)len, NULL, NULL, PARSE_OPTS);
+	if (!doc)
+		return san_block(ctx, "html: cannot be parsed");
+	clean_tree(ctx, xmlDocGetRootElement(doc));
+	htmlDocDumpMemoryFormat(doc, &mem, &size, 0);
+	if (!mem) {
+		rc = -ENOMEM;
+		goto err_doc;
+	}
+	rc = buf_append(out, mem, (size_t)size) < 0 ? -ENOMEM : SAN_OK;
+	xmlFree(mem);
+err_doc:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int block_element(const xmlChar *name)
+{
+	static const char *const blocks[] = { "p", "div", "br", "tr", "li", "h1", "h2", "h3",
+					      "h4", "h5", "h6", "table", "blockquote", "pre",
+					      "hr", "ul", "ol", "dt", "dd", "title" };
+
+	return name_is(name, blocks, sizeof(blocks) / sizeof(blocks[0]));
+}
+
+static int text_walk(xmlNodePtr n, struct buf *out)
+{
+	int rc = 0;
+
+	for (; n && rc == 0; n = n->next) {
+		if (n->type == XML_TEXT_NODE && n->content) {
+			rc = buf_puts(out, (const char *)n->content);
+		} else if (n->type == XML_ELEMENT_NODE) {
+			if (strcasecmp((const char *)n->name, "script") == 0 ||
+			    strcasecmp((const char *)n->name, "style") == 0 ||
+			    strcasecmp((const char *)n->name, "head") == 0)
+				continue;
+			if (strcasecmp((const char *)n->name, "a") == 0) {
+				rc = text_walk(n->children, out);
+				continue;
+			}
+			rc = text_walk(n->children, out);
+			if (rc == 0 && block_element(n->name))
+				rc = buf_puts(out, "\n");
+		}
+	}
+	return rc;
+}
+
+int html_to_text(const unsigned char *in, size_t len, struct buf *out)
+{
+	htmlDocPtr doc;
+	int rc;
+
+	if (len > INT_MAX)
+		return -EINVAL;
+	doc = htmlReadMemory((const char *)in, (int)len, NULL, "UTF-8", PARSE_OPTS);
+	if (!doc)
+		return -EINVAL;
+	rc = text_walk(xmlDocGetRootElement(doc), out);
+	xmlFreeDoc(doc);
+	return rc;
+}
