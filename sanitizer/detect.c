@@ -1,5 +1,6 @@
 #include "detect.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <magic.h>
 #include <stdio.h>
@@ -61,6 +62,30 @@ out:
 	return f;
 }
 
+/* Header lines at the top, From: and one more header libmagic does not need to see
+ * first: a saved message whose first header is Received: or Return-Path:. */
+static int looks_like_mail(const unsigned char *in, size_t len)
+{
+	static const char *const hdrs[] = { "\nDate:", "\nSubject:", "\nMIME-Version:",
+					    "\nMessage-ID:", "\nTo:" };
+	char head[8192];
+	size_t n = len < sizeof(head) - 2 ? len : sizeof(head) - 2, i, colon;
+	int more = 0;
+
+	head[0] = '\n';
+	memcpy(head + 1, in, n);
+	head[n + 1] = '\0';
+	for (colon = 1; colon < n + 1 && (isalnum((unsigned char)head[colon]) || head[colon] == '-'); colon++)
+		;
+	if (colon == 1 || head[colon] != ':')
+		return 0;
+	if (!strcasestr(head, "\nFrom:"))
+		return 0;
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		more += strcasestr(head, hdrs[i]) != NULL;
+	return more >= 1;
+}
+
 static const struct {
 	const char *prefix;
 	enum san_format fmt;
@@ -110,6 +135,17 @@ enum san_format detect_format(const unsigned char *in, size_t len, char *mime, s
 		return FMT_UNKNOWN;
 	}
 	snprintf(mime, mimelen, "%s", m);
+	if (strncmp(m, "text/", 5) == 0 && looks_like_mail(in, len)) {
+		snprintf(mime, mimelen, "message/rfc822");
+		return FMT_MAIL;
+	}
+	/* libmagic names some zips by their first member only */
+	if (strcmp(m, "application/octet-stream") == 0 && len > 4 && memcmp(in, "PK\3\4", 4) == 0) {
+		enum san_format f = zip_kind(in, len);
+
+		snprintf(mime, mimelen, "%s", f == FMT_OOXML ? "application/vnd.openxmlformats-officedocument" : "application/zip");
+		return f;
+	}
 	for (i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++) {
 		if (strncmp(m, mimes[i].prefix, strlen(mimes[i].prefix)) != 0)
 			continue;

@@ -1,8 +1,539 @@
 #include "ooxml.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "slog.h"
+#include "zipio.h"
+
+#define LOG(...) slog_write("ooxml", __VA_ARGS__)
+
+#define XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+#define REL_NS "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#define W_NS "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#define MAX_REMOVED_IDS 256
+
+struct part {
+	char *name;
+	struct buf data;
+	const char *drop;      /* report name when the part is removed */
+	int changed;
+};
+
+struct pkg {
+	struct san_ctx *ctx;
+	struct part *parts;
+	long n;
+};
+
+/* Parts removed by name, matched case-insensitively. */
+static const char *drop_reason(const char *name)
+{
+	const char *base = strrchr(name, '/');
+
+	base = base ? base + 1 : name;
+	if (strcasecmp(base, "vbaProject.bin") == 0 || strcasecmp(base, "vbaData.xml") == 0 ||
+	    strcasestr(name, "vbaProjectSignature"))
+		return "ooxml.vba";
+	if (strncasecmp(name, "xl/macrosheets/", 15) == 0 ||
+	    strncasecmp(name, "xl/dialogsheets/", 16) == 0)
+		return "ooxml.macrosheet";
+	if (strcasestr(name, "/activeX/"))
+		return "ooxml.activex";
+	if (strcasestr(name, "/embeddings/"))
+		return "ooxml.embedded_object";
+	if (strncasecmp(name, "xl/externalLinks/", 17) == 0)
+		return "ooxml.external_link";
+	if (strncasecmp(name, "customUI/", 9) == 0 || strcasestr(name, "/customUI"))
+		return "ooxml.custom_ui";
+	return NULL;
+}
+
+static struct part *find_part(struct pkg *p, const char *name)
+{
+	long i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->parts[i].name && strcasecmp(p->parts[i].name, name) == 0)
+			return &p->parts[i];
+	return NULL;
+}
+
+/* Resolves a relationship target against the folder of the part the .rels belongs to. */
+static void resolve(const char *rels_name, const char *target, char *out, size_t outlen)
+{
+	char base[1024];
+	char *seg, *save = NULL, *parts[128];
+	char tmp[2048];
+	int n = 0, i;
+	size_t len;
+	const char *r = strstr(rels_name, "_rels/");
+
+	len = r ? (size_t)(r - rels_name) : 0;
+	if (target[0] == '/') {
+		snprintf(tmp, sizeof(tmp), "%s", target + 1);
+	} else {
+		snprintf(base, sizeof(base), "%.*s", (int)len, rels_name);
+		snprintf(tmp, sizeof(tmp), "%s%s", base, target);
+	}
+	for (seg = strtok_r(tmp, "/", &save); seg && n < 128; seg = strtok_r(NULL, "/", &save)) {
+		if (strcmp(seg, ".") == 0)
+			continue;
+		if (strcmp(seg, "..") == 0) {
+			if (n > 0)
+				n--;
+			continue;
+		}
+		parts[n++] = seg;
+	}
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len = strlen(out);
+		snprintf(out + len, outlen - len, "%s%s", i ? "/" : "", parts[i]);
+	}
+}
+
+static int parse(struct part *pt, xmlDocPtr *doc)
+{
+	if (pt->data.len > INT32_MAX)
+		return -EFBIG;
+	*doc = xmlReadMemory((const char *)pt->data.data, (int)pt->data.len, pt->name, NULL, XML_OPTS);
+	return *doc ? 0 : -EINVAL;
+}
+
+static int store(struct part *pt, xmlDocPtr doc)
+{
+	xmlChar *mem = NULL;
+	int size = 0;
+
+	xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+	if (!mem)
+		return -ENOMEM;
+	pt->data.len = 0;
+	if (buf_append(&pt->data, mem, (size_t)size) < 0) {
+		xmlFree(mem);
+		return -ENOMEM;
+	}
+	xmlFree(mem);
+	pt->changed = 1;
+	return 0;
+}
+
+struct idset {
+	char *ids[MAX_REMOVED_IDS];
+	int n;
+};
+
+/* Removes, in a .rels part, relationships to removed parts and external ones. The ids
+ * taken out are collected so the owning part can lose its references to them. */
+static int clean_rels(struct pkg *p, struct part *pt, struct idset *ids)
+{
+	xmlDocPtr doc;
+	xmlNodePtr n, next;
+	int rc, changed = 0;
+
+	rc = parse(pt, &doc);
+	if (rc < 0)
+		return san_block(p->ctx, "ooxml: %s is not well-formed XML", pt->name);
+	for (n = xmlDocGetRootElement(doc) ? xmlDocGetRootElement(doc)->children : NULL; n; n = next) {
+		xmlChar *mode, *target, *type, *id;
+		const char *what = NULL;
+		char full[1024];
+		struct part *tp;
+
+		next = n->next;
+		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "Relationship") != 0)
+			continue;
+		mode = xmlGetProp(n, (const xmlChar *)"TargetMode");
+		target = xmlGetProp(n, (const xmlChar *)"Target");
+		type = xmlGetProp(n, (const xmlChar *)"Type");
+		id = xmlGetProp(n, (const xmlChar *)"Id");
+		if (mode && strcasecmp((const char *)mode, "External") == 0) {
+			if (!(type && strstr((const char *)type, "/hyperlink") && p->ctx->cfg->pdf_keep_uri))
+				what = "ooxml.external_relationship";
+		} else if (target) {
+			resolve(pt->name, (const char *)target, full, sizeof(full));
+			tp = find_part(p, full);
+			if (tp && tp->drop)
+				what = tp->drop;
+			else if (drop_reason(full))
+				what = drop_reason(full);
+		}
+		if (!what && type && (strstr((const char *)type, "/vbaProject") ||
+				      strstr((const char *)type, "/attachedTemplate") ||
+				      strstr((const char *)type, "/oleObject") ||
+				      strstr((const char *)type, "/control")))
+			what = strstr((const char *)type, "/attachedTemplate") ?
+				       "ooxml.external_template" : "ooxml.ole_object";
+		if (what) {
+			san_removed(p->ctx, what, "%s %s -> %s", pt->name, id ? (char *)id : "?",
+				    target ? (char *)target : "?");
+			if (id && ids->n < MAX_REMOVED_IDS)
+				ids->ids[ids->n++] = strdup((const char *)id);
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+			changed = 1;
+		}
+		xmlFree(mode);
+		xmlFree(target);
+		xmlFree(type);
+		xmlFree(id);
+	}
+	rc = changed ? store(pt, doc) : 0;
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int id_removed(const struct idset *ids, const xmlChar *v)
+{
+	int i;
+
+	for (i = 0; i < ids->n; i++)
+		if (ids->ids[i] && strcmp(ids->ids[i], (const char *)v) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drops elements of a part that refer to a removed relationship (r:id, r:link, ...). */
+static int drop_refs(xmlNodePtr n, const struct idset *ids)
+{
+	int changed = 0;
+
+	while (n) {
+		xmlNodePtr next = n->next;
+		xmlAttrPtr a;
+		int gone = 0;
+
+		if (n->type == XML_ELEMENT_NODE) {
+			for (a = n->properties; a && !gone; a = a->next) {
+				xmlChar *v;
+
+				if (!a->ns || strcmp((const char *)a->ns->href, REL_NS) != 0)
+					continue;
+				v = xmlNodeGetContent((xmlNodePtr)a);
+				gone = v && id_removed(ids, v);
+				xmlFree(v);
+			}
+			if (gone) {
+				xmlUnlinkNode(n);
+				xmlFreeNode(n);
+				changed = 1;
+			} else {
+				changed |= drop_refs(n->children, ids);
+			}
+		}
+		n = next;
+	}
+	return changed;
+}
+
+static int is_w(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns && strcmp((const char *)n->ns->href, W_NS) == 0 &&
+	       strcmp((const char *)n->name, name) == 0;
+}
+
+static int dde_text(const char *s)
+{
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	return strncasecmp(s, "DDE", 3) == 0;
+}
+
+struct fields {
+	xmlNodePtr inst[64][32];   /* instrText nodes of each open field */
+	int ninst[64];
+	char text[64][64];
+	int depth;
+	int changed;
+};
+
+/* Walks a WordprocessingML part in document order, clearing DDE field instructions
+ * (complex fields, split over runs) and unwrapping DDE simple fields. */
+static void dde_walk(struct san_ctx *ctx, const char *part, xmlNodePtr n, struct fields *f)
+{
+	for (; n; n = n->next) {
+		if (is_w(n, "fldChar")) {
+			xmlChar *t = xmlGetNsProp(n, (const xmlChar *)"fldCharType", (const xmlChar *)W_NS);
+
+			if (t && strcmp((const char *)t, "begin") == 0 && f->depth < 64) {
+				f->ninst[f->depth] = 0;
+				f->text[f->depth][0] = '\0';
+				f->depth++;
+			} else if (t && f->depth > 0 &&
+				   (strcmp((const char *)t, "separate") == 0 || strcmp((const char *)t, "end") == 0)) {
+				int d = f->depth - 1, i;
+
+				if (dde_text(f->text[d]) && f->ninst[d] > 0) {
+					for (i = 0; i < f->ninst[d]; i++)
+						xmlNodeSetContent(f->inst[d][i], (const xmlChar *)"");
+					san_removed(ctx, "ooxml.dde", "%s field \"%.40s\"", part, f->text[d]);
+					f->changed = 1;
+					f->ninst[d] = 0;
+				}
+				if (strcmp((const char *)t, "end") == 0)
+					f->depth--;
+			}
+			xmlFree(t);
+		} else if (is_w(n, "instrText") && f->depth > 0) {
+			int d = f->depth - 1;
+			xmlChar *c = xmlNodeGetContent(n);
+			size_t l = strlen(f->text[d]);
+
+			if (c)
+				snprintf(f->text[d] + l, sizeof(f->text[d]) - l, "%s", (const char *)c);
+			xmlFree(c);
+			if (f->ninst[d] < 32)
+				f->inst[d][f->ninst[d]++] = n;
+		} else if (is_w(n, "fldSimple")) {
+			xmlChar *in = xmlGetNsProp(n, (const xmlChar *)"instr", (const xmlChar *)W_NS);
+
+			if (in && dde_text((const char *)in)) {
+				xmlSetNsProp(n, n->ns, (const xmlChar *)"instr", (const xmlChar *)"");
+				san_removed(ctx, "ooxml.dde", "%s simple field \"%.40s\"", part, (char *)in);
+				f->changed = 1;
+			}
+			xmlFree(in);
+			dde_walk(ctx, part, n->children, f);
+		} else if (n->type == XML_ELEMENT_NODE) {
+			dde_walk(ctx, part, n->children, f);
+		}
+	}
+}
+
+/* The part a .rels file belongs to: word/_rels/document.xml.rels -> word/document.xml. */
+static void rels_owner(const char *rels, char *out, size_t outlen)
+{
+	const char *r = strstr(rels, "_rels/");
+	size_t l;
+
+	out[0] = '\0';
+	if (!r)
+		return;
+	snprintf(out, outlen, "%.*s%s", (int)(r - rels), rels, r + 6);
+	l = strlen(out);
+	if (l > 5 && strcmp(out + l - 5, ".rels") == 0)
+		out[l - 5] = '\0';
+}
+
+static int clean_part_xml(struct pkg *p, struct part *pt, const struct idset *ids)
+{
+	struct fields *f = NULL;
+	xmlDocPtr doc;
+	int rc, changed = 0;
+
+	rc = parse(pt, &doc);
+	if (rc < 0)
+		return san_block(p->ctx, "ooxml: %s is not well-formed XML", pt->name);
+	if (ids && ids->n)
+		changed |= drop_refs(xmlDocGetRootElement(doc), ids);
+	if (strncmp(pt->name, "word/", 5) == 0) {
+		f = calloc(1, sizeof(*f));
+		if (!f) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		dde_walk(p->ctx, pt->name, xmlDocGetRootElement(doc), f);
+		changed |= f->changed;
+	}
+	rc = changed ? store(pt, doc) : 0;
+out:
+	free(f);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static const struct {
+	const char *from, *to, *ext;
+} main_types[] = {
+	{ "application/vnd.ms-word.document.macroEnabled.main+xml",
+	  "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", ".docx" },
+	{ "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+	  "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml", ".dotx" },
+	{ "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+	  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", ".xlsx" },
+	{ "application/vnd.ms-excel.template.macroEnabled.main+xml",
+	  "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml", ".xltx" },
+	{ "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
+	  "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", ".pptx" },
+	{ "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
+	  "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml", ".ppsx" },
+	{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", NULL, ".docx" },
+	{ "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", NULL, ".xlsx" },
+	{ "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", NULL, ".pptx" },
+};
+
+static int clean_content_types(struct pkg *p, struct part *pt, char *ext, size_t extlen)
+{
+	xmlDocPtr doc;
+	xmlNodePtr n, next;
+	int rc;
+
+	rc = parse(pt, &doc);
+	if (rc < 0)
+		return san_block(p->ctx, "ooxml: [Content_Types].xml is not well-formed XML");
+	for (n = xmlDocGetRootElement(doc) ? xmlDocGetRootElement(doc)->children : NULL; n; n = next) {
+		xmlChar *ct = xmlGetProp(n, (const xmlChar *)"ContentType");
+		xmlChar *pn = xmlGetProp(n, (const xmlChar *)"PartName");
+		size_t i;
+		int gone = 0;
+
+		next = n->next;
+		if (ct && strstr((const char *)ct, "vbaProject"))
+			gone = 1;
+		if (ct && strstr((const char *)ct, "binary.macroEnabled"))
+			gone = 1;
+		if (pn && pn[0] == '/') {
+			struct part *tp = find_part(p, (const char *)pn + 1);
+
+			if (!tp || tp->drop)
+				gone = 1;
+		}
+		for (i = 0; ct && !gone && i < sizeof(main_types) / sizeof(main_types[0]); i++) {
+			if (strcmp((const char *)ct, main_types[i].from) != 0)
+				continue;
+			snprintf(ext, extlen, "%s", main_types[i].ext);
+			if (main_types[i].to) {
+				xmlSetProp(n, (const xmlChar *)"ContentType", (const xmlChar *)main_types[i].to);
+				san_removed(p->ctx, "ooxml.macro_enabled_type", "%s now %s",
+					    pn ? (char *)pn : "?", main_types[i].ext);
+			}
+		}
+		xmlFree(ct);
+		xmlFree(pn);
+		if (gone) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
+	}
+	rc = store(pt, doc);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int xml_name(const char *name)
+{
+	size_t l = strlen(name);
+
+	return (l > 4 && strcasecmp(name + l - 4, ".xml") == 0) ||
+	       (l > 5 && strcasecmp(name + l - 5, ".rels") == 0) ||
+	       (l > 4 && strcasecmp(name + l - 4, ".vml") == 0);
+}
+
+static int load(struct pkg *p, struct zipin *z)
+{
+	long i;
+	int rc;
+
+	p->n = zipin_count(z);
+	p->parts = calloc((size_t)(p->n ? p->n : 1), sizeof(*p->parts));
+	if (!p->parts)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++) {
+		const char *name = zipin_name(z, i);
+
+		if (!name)
+			continue;
+		if (strstr(name, "..") || name[0] == '/')
+			return san_block(p->ctx, "ooxml: part name %s leaves the package", name);
+		if (strcasecmp(name, "xl/workbook.bin") == 0)
+			return san_block(p->ctx, "ooxml: binary workbook (xlsb) cannot be sanitized");
+		p->parts[i].name = strdup(name);
+		if (!p->parts[i].name)
+			return -ENOMEM;
+		p->parts[i].drop = drop_reason(name);
+		if (p->parts[i].drop)
+			continue;
+		rc = zipin_read(p->ctx, z, i, &p->parts[i].data);
+		if (rc != SAN_OK)
+			return rc;
+	}
+	return 0;
+}
+
 int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out,
 		   char *out_ext, size_t ext_len)
 {
-	(void)in; (void)len; (void)out; (void)out_ext; (void)ext_len;
-	return san_block(ctx, "ooxml: not supported yet");
+	struct pkg p = { ctx, NULL, 0 };
+	struct zipout *zo = NULL;
+	struct zipin *z;
+	struct part *ct;
+	long i;
+	int rc, j;
+
+	z = zipin_open(ctx, in, len, &rc);
+	if (!z)
+		return rc;
+	rc = load(&p, z);
+	if (rc != 0)
+		goto out;
+	for (i = 0; i < p.n; i++)
+		if (p.parts[i].drop)
+			san_removed(ctx, p.parts[i].drop, "%s", p.parts[i].name);
+	/* relationships first, so each part knows which of its references went away */
+	for (i = 0; i < p.n && rc == 0; i++) {
+		struct part *pt = &p.parts[i];
+		struct idset ids = { { 0 }, 0 };
+		char owner[1024];
+		struct part *op;
+		size_t l;
+
+		if (!pt->name || pt->drop)
+			continue;
+		l = strlen(pt->name);
+		if (l < 5 || strcasecmp(pt->name + l - 5, ".rels") != 0)
+			continue;
+		rc = clean_rels(&p, pt, &ids);
+		rels_owner(pt->name, owner, sizeof(owner));
+		op = owner[0] ? find_part(&p, owner) : NULL;
+		if (rc == 0 && op && !op->drop && ids.n && xml_name(op->name))
+			rc = clean_part_xml(&p, op, &ids);
+		for (j = 0; j < ids.n; j++)
+			free(ids.ids[j]);
+	}
+	for (i = 0; i < p.n && rc == 0; i++) {
+		struct part *pt = &p.parts[i];
+
+		if (pt->name && !pt->drop && strncmp(pt->name, "word/", 5) == 0 && xml_name(pt->name) &&
+		    !strstr(pt->name, "_rels/"))
+			rc = clean_part_xml(&p, pt, NULL);
+	}
+	if (rc != 0)
+		goto out;
+	ct = find_part(&p, "[Content_Types].xml");
+	if (!ct) {
+		rc = san_block(ctx, "ooxml: no [Content_Types].xml");
+		goto out;
+	}
+	rc = clean_content_types(&p, ct, out_ext, ext_len);
+	if (rc != 0)
+		goto out;
+	zo = zipout_new();
+	if (!zo) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < p.n && rc == 0; i++)
+		if (p.parts[i].name && !p.parts[i].drop)
+			rc = zipout_add(zo, p.parts[i].name, p.parts[i].data.data, p.parts[i].data.len);
+	if (rc == 0) {
+		rc = zipout_finish(zo, out);
+		zo = NULL;
+	}
+	if (rc == 0)
+		rc = SAN_OK;
+out:
+	zipout_free(zo);
+	for (i = 0; i < p.n; i++) {
+		free(p.parts[i].name);
+		buf_free(&p.parts[i].data);
+	}
+	free(p.parts);
+	zipin_close(z);
+	return rc;
 }

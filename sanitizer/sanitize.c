@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "archive.h"
+#include "container.h"
 #include "detect.h"
 #include "html.h"
 #include "image.h"
@@ -125,6 +125,8 @@ int sanitize_buffer(struct san_ctx *ctx, const char *name, const unsigned char *
 	f = detect_format(in, len, res->mime, sizeof(res->mime));
 	res->format = f;
 	ctx->name = name;
+	if (f == FMT_UNKNOWN)
+		return san_block(ctx, "type %s is not allowed across zones", res->mime);
 	if (detect_name_conflict(name, f))
 		return san_block(ctx, "the name %s contradicts the content (%s)", name, res->mime);
 	switch (f) {
@@ -150,7 +152,7 @@ int sanitize_buffer(struct san_ctx *ctx, const char *name, const unsigned char *
 		rc = image_sanitize(ctx, in, len, out);
 		break;
 	case FMT_ARCHIVE:
-		rc = archive_sanitize(ctx, in, len, out);
+		rc = container_sanitize(ctx, in, len, out);
 		if (rc == SAN_OK)
 			snprintf(res->out_ext, sizeof(res->out_ext), ".zip");
 		break;

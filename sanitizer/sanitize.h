@@ -29,6 +29,7 @@ struct san_ctx {
 	long long expanded;     /* archive bytes expanded so far */
 	long members;           /* archive members seen so far */
 	const char *name;       /* name of the file or member being handled; may be NULL */
+	int limit_hit;          /* an archive limit was reached: the whole file is blocked */
 };
 
 /* Sets up ctx for one top-level file; 0 or -ENOMEM. */
