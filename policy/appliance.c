@@ -1,5 +1,5 @@
-/* appliance.cfg: the zones' ports, addresses, networks, routes and neighbours, and the
- * appliance-wide settings. */
+/* appliance.cfg: loading it, and its appliance-wide settings (sanitizer, timeouts,
+ * control socket, logging). The zones are in zones.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,438 +7,22 @@
 #include "cfgread.h"
 #include "model.h"
 #include "policy.h"
+#include "zones.h"
 
 #define DEFAULT_SOCKET "/run/bunri/control.sock"
 #define DEFAULT_LOG_DIR "/var/log/bunri"
+#define DEFAULT_LOG_KEY "/etc/bunri/keys/flowlog.key"
 
 struct loader {
+	struct cfgctx ctx;
 	struct appliance *a;
-	const char *file;
-	struct diag *d;
 };
 
 #define ERR(ld, s, code, ...) \
-	diag_add((ld)->d, DIAG_ERROR, (ld)->file, cfgread_line(s), NULL, 0, code, __VA_ARGS__)
+	diag_add((ld)->ctx.d, DIAG_ERROR, (ld)->ctx.file, cfgread_line(s), NULL, 0, code, __VA_ARGS__)
 
 static const char *const top_keys[] = { "appliance", "zones", "sanitizer", "timeouts",
 					"control", "logging", NULL };
-static const char *const zone_keys[] = { "port", "mac", "vlan", "address", "networks",
-					 "routes", "neighbors", "ping", NULL };
-
-static void parse_ports(struct loader *ld, struct zone_cfg *z, const config_setting_t *s,
-			const char *zn)
-{
-	char what[64];
-	unsigned n;
-
-	snprintf(what, sizeof(what), "zone %s: port", zn);
-	n = cfgread_string_count(s, ld->file, NULL, what, ld->d);
-	if (n > CP_PORTS_MAX) {
-		ERR(ld, s, "too-many", "zone %s: at most %d ports per zone", zn, CP_PORTS_MAX);
-		return;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		const char *p = cfgread_string_at(s, i);
-
-		if (!p[0] || strlen(p) >= CP_PORT_NAME_MAX) {
-			ERR(ld, s, "bad-port",
-			    "zone %s: port \"%s\" must be a PCI address or vdev name of 1-%d "
-			    "characters",
-			    zn, p, CP_PORT_NAME_MAX - 1);
-			continue;
-		}
-		strcpy(z->cp.ports[z->cp.n_ports++], p);
-	}
-}
-
-static void parse_address(struct loader *ld, struct zone_cfg *z, const config_setting_t *s,
-			  const char *zn)
-{
-	const char *v = cfgread_string(s, ld->file, NULL, "address", ld->d);
-	char buf[ADDR_STRLEN + 1];
-	const char *slash;
-	struct cidr net;
-	uint32_t ip;
-
-	if (!v)
-		return;
-	slash = strchr(v, '/');
-	if (!slash || (size_t)(slash - v) >= sizeof(buf))
-		goto bad;
-	memcpy(buf, v, (size_t)(slash - v));
-	buf[slash - v] = '\0';
-	if (addr_parse_ipv4(buf, &ip) < 0)
-		goto bad;
-	/* The prefix alone, host bits taken as zero, tells the connected subnet. */
-	snprintf(buf, sizeof(buf), "0.0.0.0%s", slash);
-	if (addr_parse_cidr(buf, &net) < 0 || net.len < 8 || net.len > 30)
-		goto bad;
-	net.addr = ip & cidr_mask(net.len);
-	if (ip == net.addr || ip == (net.addr | ~cidr_mask(net.len))) {
-		ERR(ld, s, "bad-address",
-		    "zone %s: address %s is the subnet's network or broadcast address; give "
-		    "the appliance's own host address, e.g. \"10.10.0.1/24\"",
-		    zn, v);
-		return;
-	}
-	z->cp.address = ip;
-	z->cp.prefix_len = net.len;
-	return;
-bad:
-	ERR(ld, s, "bad-address",
-	    "zone %s: address \"%s\" must be the appliance's address with its prefix length "
-	    "8-30, e.g. \"10.10.0.1/24\"",
-	    zn, v);
-}
-
-static void parse_networks(struct loader *ld, struct zone_cfg *z, const config_setting_t *s,
-			   const char *zn)
-{
-	char what[64];
-	unsigned n;
-
-	snprintf(what, sizeof(what), "zone %s: networks", zn);
-	n = cfgread_string_count(s, ld->file, NULL, what, ld->d);
-	z->networks = calloc(n ? n : 1, sizeof(*z->networks));
-	z->network_lines = calloc(n ? n : 1, sizeof(*z->network_lines));
-	if (!z->networks || !z->network_lines) {
-		ERR(ld, s, "nomem", "out of memory");
-		return;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		const char *v = cfgread_string_at(s, i);
-		struct cidr c;
-		int r = addr_parse_cidr(v, &c);
-
-		if (r == -EDOM) {
-			ERR(ld, s, "bad-cidr",
-			    "zone %s: network \"%s\" has host bits set; write the network "
-			    "address, e.g. \"10.10.0.0/16\"",
-			    zn, v);
-			continue;
-		}
-		if (r < 0) {
-			ERR(ld, s, "bad-cidr",
-			    "zone %s: network \"%s\" is not an IPv4 prefix like \"10.10.0.0/16\"",
-			    zn, v);
-			continue;
-		}
-		z->network_lines[z->n_networks] = cfgread_line(s);
-		z->networks[z->n_networks++] = c;
-	}
-}
-
-static bool in_subnet(const struct zone_cfg *z, uint32_t ip)
-{
-	struct cidr sub = { z->cp.address & cidr_mask(z->cp.prefix_len), z->cp.prefix_len };
-
-	return z->cp.prefix_len && cidr_contains_addr(sub, ip) && ip != z->cp.address;
-}
-
-static void parse_routes(struct loader *ld, struct zone_cfg *z, const config_setting_t *s,
-			 const char *zn)
-{
-	int n = config_setting_length(s);
-	static const char *const keys[] = { "to", "via", NULL };
-
-	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		ERR(ld, s, "type", "zone %s: routes must be a list: ( { to = ...; via = ...; } )",
-		    zn);
-		return;
-	}
-	z->routes = calloc(n ? (size_t)n : 1, sizeof(*z->routes));
-	if (!z->routes) {
-		ERR(ld, s, "nomem", "out of memory");
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *r = config_setting_get_elem(s, (unsigned)i);
-		const char *to = NULL, *via = NULL;
-		struct route_cfg rc = { .line = cfgread_line(r) };
-
-		if (!config_setting_is_group(r)) {
-			ERR(ld, r, "type", "zone %s: each route is a group { to = ...; via = ...; }", zn);
-			continue;
-		}
-		cfgread_unknown_keys(r, keys, ld->file, NULL, "a route", ld->d);
-		if (!config_setting_lookup_string(r, "to", &to) ||
-		    !config_setting_lookup_string(r, "via", &via)) {
-			ERR(ld, r, "missing", "zone %s: a route needs both to and via as strings", zn);
-			continue;
-		}
-		if (addr_parse_cidr(to, &rc.to) < 0) {
-			ERR(ld, r, "bad-cidr", "zone %s: route to \"%s\" is not a network prefix", zn, to);
-			continue;
-		}
-		if (addr_parse_ipv4(via, &rc.via) < 0 || !in_subnet(z, rc.via)) {
-			ERR(ld, r, "bad-route",
-			    "zone %s: route via \"%s\" must be a gateway address on the zone's own "
-			    "subnet (see address)",
-			    zn, via);
-			continue;
-		}
-		z->routes[z->n_routes++] = rc;
-	}
-}
-
-static void parse_neighbors(struct loader *ld, struct zone_cfg *z, const config_setting_t *s,
-			    const char *zn)
-{
-	int n = config_setting_length(s);
-	static const char *const keys[] = { "ip", "mac", NULL };
-
-	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		ERR(ld, s, "type", "zone %s: neighbors must be a list: ( { ip = ...; mac = ...; } )",
-		    zn);
-		return;
-	}
-	z->neighbors = calloc(n ? (size_t)n : 1, sizeof(*z->neighbors));
-	if (!z->neighbors) {
-		ERR(ld, s, "nomem", "out of memory");
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-		const char *ip = NULL, *mac = NULL;
-		struct neighbor_cfg nc = { .line = cfgread_line(e) };
-
-		if (!config_setting_is_group(e)) {
-			ERR(ld, e, "type", "zone %s: each neighbor is a group { ip = ...; mac = ...; }", zn);
-			continue;
-		}
-		cfgread_unknown_keys(e, keys, ld->file, NULL, "a neighbor", ld->d);
-		if (!config_setting_lookup_string(e, "ip", &ip) ||
-		    !config_setting_lookup_string(e, "mac", &mac)) {
-			ERR(ld, e, "missing", "zone %s: a neighbor needs both ip and mac as strings", zn);
-			continue;
-		}
-		if (addr_parse_ipv4(ip, &nc.ip) < 0 || !in_subnet(z, nc.ip)) {
-			ERR(ld, e, "bad-neighbor",
-			    "zone %s: neighbor ip \"%s\" must be an address on the zone's own subnet",
-			    zn, ip);
-			continue;
-		}
-		if (addr_parse_mac(mac, nc.mac) < 0) {
-			ERR(ld, e, "bad-mac",
-			    "zone %s: neighbor mac \"%s\" must be a unicast MAC like "
-			    "\"52:54:00:00:10:fe\"",
-			    zn, mac);
-			continue;
-		}
-		for (unsigned j = 0; j < z->n_neighbors; j++)
-			if (z->neighbors[j].ip == nc.ip)
-				ERR(ld, e, "duplicate",
-				    "zone %s: neighbor %s is already given at line %u", zn, ip,
-				    z->neighbors[j].line);
-		z->neighbors[z->n_neighbors++] = nc;
-	}
-}
-
-static void parse_zone(struct loader *ld, enum zone zi, const config_setting_t *s)
-{
-	struct zone_cfg *z = &ld->a->zones[zi];
-	const char *zn = zone_name(zi);
-	const config_setting_t *c;
-	char what[32];
-
-	z->enabled = true;
-	z->line = cfgread_line(s);
-	snprintf(what, sizeof(what), "zone %s", zn);
-	if (!config_setting_is_group(s)) {
-		ERR(ld, s, "type", "zone %s must be a group { port = ...; address = ...; }", zn);
-		return;
-	}
-	cfgread_unknown_keys(s, zone_keys, ld->file, NULL, what, ld->d);
-	if ((c = config_setting_get_member(s, "port")))
-		parse_ports(ld, z, c, zn);
-	else
-		ERR(ld, s, "missing", "zone %s has no port; write port = \"<PCI address or vdev>\"", zn);
-	if ((c = config_setting_get_member(s, "address")))
-		parse_address(ld, z, c, zn);
-	else
-		ERR(ld, s, "missing", "zone %s has no address; write address = \"10.x.x.1/24\"", zn);
-	if ((c = config_setting_get_member(s, "networks")))
-		parse_networks(ld, z, c, zn);
-	else
-		ERR(ld, s, "missing",
-		    "zone %s has no networks; list every source prefix the zone uses", zn);
-	if ((c = config_setting_get_member(s, "routes")))
-		parse_routes(ld, z, c, zn);
-	if ((c = config_setting_get_member(s, "neighbors")))
-		parse_neighbors(ld, z, c, zn);
-	if ((c = config_setting_get_member(s, "mac"))) {
-		const char *v = cfgread_string(c, ld->file, NULL, "mac", ld->d);
-
-		if (v && addr_parse_mac(v, z->cp.mac) < 0)
-			ERR(ld, c, "bad-mac", "zone %s: mac \"%s\" must be a unicast MAC", zn, v);
-		z->cp.has_mac = v != NULL;
-	}
-	if ((c = config_setting_get_member(s, "vlan"))) {
-		int v = config_setting_get_int(c);
-
-		if (config_setting_type(c) != CONFIG_TYPE_INT || v < 1 || v > 4094)
-			ERR(ld, c, "bad-vlan", "zone %s: vlan must be an 802.1Q id 1-4094", zn);
-		else
-			z->cp.vlan = (uint16_t)v;
-	}
-	if ((c = config_setting_get_member(s, "ping"))) {
-		if (config_setting_type(c) != CONFIG_TYPE_BOOL)
-			ERR(ld, c, "type", "zone %s: ping must be true or false", zn);
-		z->cp.ping = config_setting_get_bool(c);
-	}
-	z->cp.enabled = true;
-}
-
-/* Longest-prefix owner of c among (prefix, zone) pairs, refusing a c that a more
- * specific prefix of another zone cuts into. */
-struct prefix_set {
-	const struct appliance *a;
-	bool routes; /* false: networks; true: connected subnets and routes */
-};
-
-static enum zone lpm_zone(struct prefix_set ps, struct cidr c)
-{
-	enum zone best = ZONE_NONE;
-	int best_len = -1;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned zi = 0; zi < ZONE_COUNT; zi++) {
-			const struct zone_cfg *z = &ps.a->zones[zi];
-			unsigned n = ps.routes ? z->n_routes + 1 : z->n_networks;
-
-			if (!z->enabled)
-				continue;
-			for (unsigned i = 0; i < n; i++) {
-				struct cidr p;
-
-				if (!ps.routes)
-					p = z->networks[i];
-				else if (i == z->n_routes)
-					p = (struct cidr){ z->cp.address & cidr_mask(z->cp.prefix_len),
-							   z->cp.prefix_len };
-				else
-					p = z->routes[i].to;
-				if (ps.routes && i == z->n_routes && !z->cp.prefix_len)
-					continue;
-				if (pass == 0 && cidr_contains(p, c) && (int)p.len > best_len) {
-					best = (enum zone)zi;
-					best_len = p.len;
-				}
-				if (pass == 1 && p.len > c.len && cidr_contains(c, p) &&
-				    (enum zone)zi != best)
-					return ZONE_NONE;
-			}
-		}
-		if (best == ZONE_NONE)
-			return ZONE_NONE;
-	}
-	return best;
-}
-
-enum zone appliance_zone_of(const struct appliance *a, struct cidr c)
-{
-	return lpm_zone((struct prefix_set){ a, false }, c);
-}
-
-enum zone appliance_route_zone(const struct appliance *a, struct cidr c)
-{
-	return lpm_zone((struct prefix_set){ a, true }, c);
-}
-
-/* Some network of z holds all of c. More specific networks of other zones may cut
- * into it: routes and subnets follow longest-prefix rules like the dataplane does. */
-static bool zone_holds(const struct zone_cfg *z, struct cidr c)
-{
-	for (unsigned i = 0; i < z->n_networks; i++)
-		if (cidr_contains(z->networks[i], c))
-			return true;
-	return false;
-}
-
-static void check_zones(struct loader *ld, const config_setting_t *zones)
-{
-	struct appliance *a = ld->a;
-	unsigned enabled = 0;
-
-	for (unsigned zi = 0; zi < ZONE_COUNT; zi++) {
-		const struct zone_cfg *z = &a->zones[zi];
-		const char *zn = zone_name((enum zone)zi);
-		struct cidr sub = { z->cp.address & cidr_mask(z->cp.prefix_len), z->cp.prefix_len };
-		char buf[ADDR_STRLEN];
-
-		if (!z->enabled)
-			continue;
-		enabled++;
-		if (z->cp.prefix_len && z->n_networks && !zone_holds(z, sub))
-			diag_add(ld->d, DIAG_ERROR, ld->file, z->line, NULL, 0, "subnet-outside",
-				 "zone %s: its own subnet %s does not lie in its networks; add it to "
-				 "networks",
-				 zn, addr_format_cidr(sub, buf));
-		for (unsigned i = 0; i < z->n_routes; i++)
-			if (!zone_holds(z, z->routes[i].to))
-				diag_add(ld->d, DIAG_ERROR, ld->file, z->routes[i].line, NULL, 0,
-					 "route-outside",
-					 "zone %s: route to %s leaves the zone's networks; replies from "
-					 "there would be dropped as spoofed. Add the prefix to networks",
-					 zn, addr_format_cidr(z->routes[i].to, buf));
-		for (unsigned j = zi + 1; j < ZONE_COUNT; j++) {
-			const struct zone_cfg *o = &a->zones[j];
-
-			if (!o->enabled)
-				continue;
-			for (unsigned p = 0; p < z->cp.n_ports; p++)
-				for (unsigned q = 0; q < o->cp.n_ports; q++)
-					if (strcmp(z->cp.ports[p], o->cp.ports[q]) == 0)
-						diag_add(ld->d, DIAG_ERROR, ld->file, o->line, NULL, 0,
-							 "shared-port",
-							 "zones %s and %s both use port %s; each zone "
-							 "needs its own physical port",
-							 zn, zone_name((enum zone)j), o->cp.ports[q]);
-			for (unsigned p = 0; p < z->n_networks; p++)
-				for (unsigned q = 0; q < o->n_networks; q++)
-					if (z->networks[p].addr == o->networks[q].addr &&
-					    z->networks[p].len == o->networks[q].len)
-						diag_add(ld->d, DIAG_ERROR, ld->file,
-							 o->network_lines[q], NULL, 0, "shared-network",
-							 "network %s is in zones %s and %s; a source "
-							 "prefix belongs to one zone",
-							 addr_format_cidr(o->networks[q], buf), zn,
-							 zone_name((enum zone)j));
-		}
-	}
-	if (enabled < 2)
-		diag_add(ld->d, DIAG_ERROR, ld->file, cfgread_line(zones), NULL, 0, "zones",
-			 "zones: configure at least two of mynumber, lgwan and internet");
-}
-
-static void parse_zones(struct loader *ld, const config_setting_t *zones)
-{
-	int n;
-
-	if (!zones) {
-		diag_add(ld->d, DIAG_ERROR, ld->file, 0, NULL, 0, "missing",
-			 "no zones group; write zones = { mynumber = {...}; lgwan = {...}; ... };");
-		return;
-	}
-	if (!config_setting_is_group(zones)) {
-		ERR(ld, zones, "type", "zones must be a group { mynumber = {...}; ... }");
-		return;
-	}
-	n = config_setting_length(zones);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(zones, (unsigned)i);
-		enum zone z = zone_from_name(config_setting_name(s));
-
-		if (z == ZONE_NONE)
-			ERR(ld, s, "unknown-zone",
-			    "unknown zone \"%s\"; the zones are mynumber, lgwan and internet",
-			    config_setting_name(s));
-		else
-			parse_zone(ld, z, s);
-	}
-	check_zones(ld, zones);
-}
-
 static char *group_string(struct loader *ld, const config_setting_t *root, const char *group,
 			  const char *key, const char *def, bool absolute)
 {
@@ -449,7 +33,7 @@ static char *group_string(struct loader *ld, const config_setting_t *root, const
 
 	snprintf(what, sizeof(what), "%s.%s", group, key);
 	if (s) {
-		v = cfgread_string(s, ld->file, NULL, what, ld->d);
+		v = cfgread_string(s, ld->ctx.file, NULL, what, ld->ctx.d);
 		if (!v)
 			return NULL;
 		if (!v[0] || (absolute && v[0] != '/')) {
@@ -466,7 +50,11 @@ static void parse_group_keys(struct loader *ld, const config_setting_t *root)
 	static const char *const appliance_keys[] = { "name", "model", NULL };
 	static const char *const sanitizer_keys[] = { "host", NULL };
 	static const char *const control_keys[] = { "socket", NULL };
-	static const char *const logging_keys[] = { "dir", NULL };
+	static const char *const logging_keys[] = { "dir",	       "rotate_size_mb",
+						    "rotate_seconds", "retention_days",
+						    "fsync_ms",	       "key",
+						    "buffer_records", "ipfix",
+						    "ipfix_domain",   NULL };
 	static const char *const timeout_keys[] = { "tcp_established", "tcp_transitory", "udp",
 						    "icmp", NULL };
 	static const struct {
@@ -484,8 +72,8 @@ static void parse_group_keys(struct loader *ld, const config_setting_t *root)
 		if (!config_setting_is_group(g))
 			ERR(ld, g, "type", "%s must be a group { ... }", groups[i].group);
 		else
-			cfgread_unknown_keys(g, groups[i].keys, ld->file, NULL, groups[i].group,
-					     ld->d);
+			cfgread_unknown_keys(g, groups[i].keys, ld->ctx.file, NULL, groups[i].group,
+					     ld->ctx.d);
 	}
 }
 
@@ -526,7 +114,7 @@ static void parse_sanitizer(struct loader *ld, const config_setting_t *root)
 
 	if (!s)
 		return;
-	v = cfgread_string(s, ld->file, NULL, "sanitizer.host", ld->d);
+	v = cfgread_string(s, ld->ctx.file, NULL, "sanitizer.host", ld->ctx.d);
 	if (!v)
 		return;
 	if (addr_parse_ipv4(v, &ld->a->sanitizer_host) < 0) {
@@ -542,30 +130,102 @@ static void parse_sanitizer(struct loader *ld, const config_setting_t *root)
 		    v);
 }
 
+/* An integer key of group g within [lo, hi], or def when absent. */
+static unsigned bounded_int(struct loader *ld, const config_setting_t *g, const char *key,
+			    unsigned def, unsigned lo, unsigned hi)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, key) : NULL;
+	long long v;
+
+	if (!s)
+		return def;
+	v = config_setting_get_int64(s);
+	if ((config_setting_type(s) != CONFIG_TYPE_INT &&
+	     config_setting_type(s) != CONFIG_TYPE_INT64) ||
+	    v < lo || v > hi) {
+		ERR(ld, s, "bad-value", "%s.%s must be a whole number from %u to %u",
+		    config_setting_name(g), key, lo, hi);
+		return def;
+	}
+	return (unsigned)v;
+}
+
+static void parse_collectors(struct loader *ld, const config_setting_t *s)
+{
+	static const char *const keys[] = { "address", "port", NULL };
+	struct appliance_logging *lg = &ld->a->logging;
+	int n = config_setting_length(s);
+
+	if (config_setting_type(s) != CONFIG_TYPE_LIST || n > APPLIANCE_MAX_COLLECTORS) {
+		ERR(ld, s, "type",
+		    "logging.ipfix must be a list of at most %d collectors: "
+		    "( { address = \"192.0.2.10\"; port = 4739; } )",
+		    APPLIANCE_MAX_COLLECTORS);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *c = config_setting_get_elem(s, (unsigned)i);
+		const char *addr = NULL;
+		int port = 0;
+
+		if (!config_setting_is_group(c) ||
+		    !config_setting_lookup_string(c, "address", &addr) ||
+		    !config_setting_lookup_int(c, "port", &port) || port < 1 || port > 65535 ||
+		    addr_parse_ipv4(addr, &lg->collectors[lg->n_collectors].addr) < 0) {
+			ERR(ld, c, "bad-collector",
+			    "an IPFIX collector is { address = \"<IPv4>\"; port = <1-65535>; }");
+			continue;
+		}
+		cfgread_unknown_keys(c, keys, ld->ctx.file, NULL, "an IPFIX collector", ld->ctx.d);
+		lg->collectors[lg->n_collectors++].port = (uint16_t)port;
+	}
+}
+
+static void parse_logging(struct loader *ld, const config_setting_t *root)
+{
+	const config_setting_t *g = config_setting_get_member(root, "logging");
+	struct appliance_logging *lg = &ld->a->logging;
+
+	if (g && !config_setting_is_group(g))
+		g = NULL;
+	ld->a->log_dir = group_string(ld, root, "logging", "dir", DEFAULT_LOG_DIR, true);
+	ld->a->log_key = group_string(ld, root, "logging", "key", DEFAULT_LOG_KEY, true);
+	lg->dir = ld->a->log_dir;
+	lg->key = ld->a->log_key;
+	lg->rotate_size_mb = bounded_int(ld, g, "rotate_size_mb", 64, 1, 4096);
+	lg->rotate_seconds = bounded_int(ld, g, "rotate_seconds", 3600, 10, 86400);
+	lg->retention_days = bounded_int(ld, g, "retention_days", 400, 0, 3650);
+	lg->fsync_ms = bounded_int(ld, g, "fsync_ms", 1000, 10, 1000);
+	lg->buffer_records = bounded_int(ld, g, "buffer_records", 65536, 1024, 16u << 20);
+	lg->ipfix_domain = bounded_int(ld, g, "ipfix_domain", 1, 0, UINT32_MAX);
+	if (g && config_setting_get_member(g, "ipfix"))
+		parse_collectors(ld, config_setting_get_member(g, "ipfix"));
+}
+
 static void parse(struct loader *ld, const config_setting_t *root)
 {
 	const config_setting_t *s;
 
-	cfgread_unknown_keys(root, top_keys, ld->file, NULL, "appliance.cfg", ld->d);
+	cfgread_unknown_keys(root, top_keys, ld->ctx.file, NULL, "appliance.cfg", ld->ctx.d);
 	parse_group_keys(ld, root);
 	s = config_setting_get_member(root, "appliance");
 	s = s ? config_setting_get_member(s, "name") : NULL;
 	if (!s)
-		diag_add(ld->d, DIAG_ERROR, ld->file, 0, NULL, 0, "missing",
+		diag_add(ld->ctx.d, DIAG_ERROR, ld->ctx.file, 0, NULL, 0, "missing",
 			 "no appliance name; write appliance = { name = \"city-hall-seg01\"; };");
-	else if (cfgread_string(s, ld->file, NULL, "appliance.name", ld->d))
+	else if (cfgread_string(s, ld->ctx.file, NULL, "appliance.name", ld->ctx.d))
 		ld->a->name = strdup(config_setting_get_string(s));
-	parse_zones(ld, config_setting_get_member(root, "zones"));
+	zones_parse(&ld->ctx, ld->a, config_setting_get_member(root, "zones"));
 	parse_sanitizer(ld, root);
 	parse_timeouts(ld, root);
 	ld->a->socket_path = group_string(ld, root, "control", "socket", DEFAULT_SOCKET, true);
-	ld->a->log_dir = group_string(ld, root, "logging", "dir", DEFAULT_LOG_DIR, true);
+	parse_logging(ld, root);
 }
 
 int appliance_load(const char *path, struct diag *d, struct appliance **out)
 {
 	size_t errors_before = diag_errors(d);
-	struct loader ld = { .file = path, .d = d };
+	struct loader ld = { .ctx = { .file = path, .d = d } };
 	config_t cfg;
 	int ret;
 
@@ -585,7 +245,7 @@ int appliance_load(const char *path, struct diag *d, struct appliance **out)
 	parse(&ld, config_root_setting(&cfg));
 	config_destroy(&cfg);
 	if (diag_errors(d) == errors_before &&
-	    (!ld.a->name || !ld.a->socket_path || !ld.a->log_dir)) {
+	    (!ld.a->name || !ld.a->socket_path || !ld.a->log_dir || !ld.a->log_key)) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -621,6 +281,7 @@ void appliance_free(struct appliance *a)
 	free(a->name);
 	free(a->socket_path);
 	free(a->log_dir);
+	free(a->log_key);
 	free(a);
 }
 
@@ -637,4 +298,9 @@ const char *appliance_socket_path(const struct appliance *a)
 const char *appliance_log_dir(const struct appliance *a)
 {
 	return a->log_dir;
+}
+
+const struct appliance_logging *appliance_logging(const struct appliance *a)
+{
+	return &a->logging;
 }

@@ -13,6 +13,12 @@
 
 #define CFGREAD_MAX_BYTES (16u << 20)
 
+/* What every parsing function needs to report a problem. */
+struct cfgctx {
+	const char *file;
+	struct diag *d;
+};
+
 /* Reads path into cfg and its SHA-256 into digest. 0; -EINVAL after a syntax error
  * (reported in d); -errno when the file cannot be read (reported in d). */
 int cfgread_load(const char *path, config_t *cfg, uint8_t digest[CPOLICY_DIGEST_LEN],

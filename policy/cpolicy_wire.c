@@ -386,7 +386,7 @@ static void get_flows(struct rbuf *r, struct cpolicy *cp)
 		f->kind = (enum flow_kind)kind;
 		next_rule += f->n_rules;
 	}
-	cp->n_rules = get_count(r, 30, CPOLICY_MAX_RULES);
+	cp->n_rules = get_count(r, 28, CPOLICY_MAX_RULES);
 	if (!r->bad && cp->n_rules != next_rule)
 		r->bad = true;
 	cp->rules = calloc(cp->n_rules ? cp->n_rules : 1, sizeof(*cp->rules));

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "cpolicy.h"
+#include "policy.h"
 #include "zone.h"
 
 struct route_cfg {
@@ -46,6 +47,8 @@ struct appliance {
 	struct cp_timeouts timeouts;
 	char *socket_path;
 	char *log_dir;
+	char *log_key;
+	struct appliance_logging logging; /* its strings point at log_dir and log_key */
 };
 
 /* One protocol/port range, as a service resolves to. */

@@ -357,10 +357,11 @@ static void parse_flow(struct loader *ld, const config_setting_t *fs, unsigned i
 		f->broken = true;
 		return;
 	}
+	/* A flow without a usable id is named by its position: "#3" is the third. */
 	snprintf(fallback, sizeof(fallback), "#%u", index + 1);
-	id = required(ld, fs, NULL, "id", "give every flow a unique id, e.g. \"MN-LG-001\"");
+	id = required(ld, fs, fallback, "id", "give every flow a unique id, e.g. \"MN-LG-001\"");
 	if (id && !valid_id(id)) {
-		ERR(ld, config_setting_get_member(fs, "id"), NULL, "bad-id",
+		ERR(ld, config_setting_get_member(fs, "id"), fallback, "bad-id",
 		    "flow id \"%s\" must be 1-%d letters, digits, '-', '_' or '.'", id,
 		    CP_FLOW_ID_MAX - 1);
 		id = NULL;
@@ -373,7 +374,7 @@ static void parse_flow(struct loader *ld, const config_setting_t *fs, unsigned i
 	ok = id != NULL;
 	cfgread_unknown_keys(fs, flow_keys, ld->file, f->id, "a flow", ld->d);
 	for (unsigned i = 0; id && i < index; i++)
-		if (!ld->p->flows[i].broken && strcmp(ld->p->flows[i].id, id) == 0) {
+		if (ld->p->flows[i].id && strcmp(ld->p->flows[i].id, id) == 0) {
 			ERR(ld, config_setting_get_member(fs, "id"), f->id, "duplicate-id",
 			    "duplicate flow id; the first is at line %u", ld->p->flows[i].line);
 			ok = false;

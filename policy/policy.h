@@ -12,6 +12,25 @@
 struct appliance;
 struct policy;
 
+#define APPLIANCE_MAX_COLLECTORS 4
+
+/* appliance.cfg's logging group, with defaults filled in. */
+struct appliance_logging {
+	const char *dir;            /* flow records go to <dir>/flows/ */
+	unsigned rotate_size_mb;    /* close and sign a segment at this size */
+	unsigned rotate_seconds;    /* ... or at this age */
+	unsigned retention_days;    /* delete signed segments older than this; 0 = keep */
+	unsigned fsync_ms;          /* fsync at least this often */
+	const char *key;            /* Ed25519 private key (PEM, 0600) */
+	unsigned buffer_records;    /* records the dataplane holds while the controller is away */
+	uint32_t ipfix_domain;      /* IPFIX observation domain id */
+	unsigned n_collectors;      /* live IPFIX/UDP collectors */
+	struct {
+		uint32_t addr;      /* host byte order */
+		uint16_t port;
+	} collectors[APPLIANCE_MAX_COLLECTORS];
+};
+
 /* Parses appliance.cfg, recording every syntax and semantic problem in d.
  * 0 and *out set; -EINVAL when d holds errors (*out NULL); -errno (e.g. -ENOENT,
  * -EACCES) when the file cannot be read, with a diag saying so. */
@@ -20,6 +39,7 @@ void appliance_free(struct appliance *a);
 const char *appliance_name(const struct appliance *a);
 const char *appliance_socket_path(const struct appliance *a);
 const char *appliance_log_dir(const struct appliance *a);
+const struct appliance_logging *appliance_logging(const struct appliance *a);
 
 /* Parses policy.cfg against the zones of a, recording what cannot be read in d. 0 and
  * *out; -EINVAL with *out still set when d holds errors (so policy_check() can report

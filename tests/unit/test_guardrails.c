@@ -1,0 +1,257 @@
+/* Every guard rail: a policy that breaks it (error naming the rail, at the right line)
+ * and the nearest policy that is legal. */
+#include <stdlib.h>
+
+#include "cfgfile.h"
+#include "runner.h"
+
+#define FLOW(id, from, to, svc, extra)                                                   \
+	"{ id = \"" id "\"; purpose = \"p\"; from = \"" from "\"; to = \"" to               \
+	"\"; services = [" svc "]; approved_by = \"a\"; valid_until = \"2027-03-31\"; " extra \
+	" }"
+#define L(i) (TEST_FIRST_FLOW_LINE + (i))
+
+/* Builds the standard policy with these flows; returns diagnostics, *errors set. */
+static struct diag *run(const char *const *flows, size_t *errors)
+{
+	char *text = test_policy_text(flows);
+	int ret;
+	struct diag *d = test_build(TEST_APPLIANCE, text, test_now(), &ret, NULL);
+
+	free(text);
+	*errors = diag_errors(d);
+	CU_ASSERT_EQUAL(ret, *errors ? -22 : 0);
+	return d;
+}
+
+static void rail1_mynumber_to_internet(void)
+{
+	const char *flows[] = { FLOW("A", "mynumber:atena", "internet:vb", "\"https\"", ""),
+				NULL };
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT_EQUAL(e, 1);
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", L(0), "A", 1));
+	diag_free(d);
+}
+
+static void rail1_internet_to_mynumber(void)
+{
+	const char *flows[] = { FLOW("B", "internet:vb", "mynumber:atena", "\"https\"", ""),
+				NULL };
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT_EQUAL(e, 1);
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", L(0), "B", 1));
+	diag_free(d);
+}
+
+static void rail1_legal_mynumber_to_lgwan(void)
+{
+	const char *flows[] = { FLOW("A", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+				NULL };
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT_EQUAL(e, 0);
+	diag_free(d);
+}
+
+static void rail2_sanitized_not_from_sanitizer(void)
+{
+	const char *flows[] = {
+		FLOW("S1", "internet:vb", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
+		FLOW("S2", "lgwan:fs", "internet:san", "\"smb\"", "kind = \"sanitized\";"),
+		FLOW("S3", "mynumber:atena", "lgwan:chukan", "\"smb\"", "kind = \"sanitized\";"),
+		FLOW("S4", "lgwan:pcs", "internet:vb", "\"rdp\"", "kind = \"screen\";"),
+		NULL
+	};
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT_EQUAL(e, 4);
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", L(0), "S1", 2));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", L(1), "S2", 2));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", L(2), "S3", 2));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", L(3), "S4", 2));
+	diag_free(d);
+}
+
+static void rail2_legal_sanitized_delivery(void)
+{
+	const char *flows[] = {
+		FLOW("S1", "internet:san", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
+		FLOW("S2", "internet:172.16.30.10", "lgwan:fs", "\"tcp/22\"", "kind = \"sanitized\";"),
+		FLOW("S3", "lgwan:pcs", "internet:vb", "\"rdp\"", "kind = \"specific\";"),
+		NULL
+	};
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT_EQUAL(e, 0);
+	diag_free(d);
+}
+
+static void rail2_sanitized_without_sanitizer_host(void)
+{
+	const char *appliance = "appliance = { name = \"x\"; };\n"
+				"zones = {\n"
+				"  lgwan = { port = \"a\"; address = \"10.20.0.1/24\"; "
+				"networks = [\"10.20.0.0/16\"]; };\n"
+				"  internet = { port = \"b\"; address = \"172.16.0.1/24\"; "
+				"networks = [\"172.16.0.0/16\"]; };\n"
+				"};\n";
+	const char *policy = "flows = ( { id = \"S\"; purpose = \"p\"; from = "
+			     "\"internet:172.16.0.9\"; to = \"lgwan:10.20.0.9\";\n"
+			     "  services = [\"tcp/445\"]; kind = \"sanitized\"; approved_by = "
+			     "\"a\"; valid_until = \"2027-03-31\"; } );\n";
+	int ret;
+	struct diag *d = test_build(appliance, policy, test_now(), &ret, NULL);
+
+	CU_ASSERT_EQUAL(ret, -22);
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", 2, "S", 2));
+	diag_free(d);
+}
+
+static void rail3_unrestricted(void)
+{
+	const char *flows[] = {
+		FLOW("U1", "lgwan:pcs", "internet:any", "\"rdp\"", ""),
+		FLOW("U2", "lgwan:0.0.0.0/0", "internet:vb", "\"rdp\"", ""),
+		FLOW("U3", "lgwan:pcs", "internet:vb", "\"tcp/any\"", ""),
+		FLOW("U4", "lgwan:pcs", "internet:vb", "\"tcp/1-65535\"", ""),
+		FLOW("U5", "mynumber:10.10.0.0/16", "lgwan:chukan", "\"https\"", ""),
+		FLOW("U6", "mynumber:atena", "lgwan:10.20.0.0/23", "\"https\"", ""),
+		FLOW("U7", "lgwan:pcs", "internet:vb", "\"udp\"", ""),
+		NULL
+	};
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	for (int i = 0; i < 7; i++)
+		CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-3", L(i), NULL, 3));
+	/* U2's lgwan:0.0.0.0/0 also holds the lgwan peers of U5 and U6: rail 4, twice. */
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(1), "U2", 4));
+	CU_ASSERT_EQUAL(e, 9);
+	diag_free(d);
+}
+
+static void rail3_legal_narrow(void)
+{
+	const char *flows[] = {
+		FLOW("N1", "mynumber:10.10.3.0/24", "lgwan:chukan", "\"https\"", ""),
+		FLOW("N2", "lgwan:pcs", "internet:vb", "\"tcp/3389-3390\"", ""),
+		FLOW("N3", "lgwan:10.20.128.0/17", "internet:vb", "\"tcp/3389\"", ""),
+		NULL
+	};
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT_EQUAL(e, 0);
+	diag_free(d);
+}
+
+static void rail4_peer_reaches_internet(void)
+{
+	const char *flows[] = {
+		FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+		/* by name */
+		FLOW("P1", "lgwan:chukan", "internet:vb", "\"rdp\"", ""),
+		/* by address: a prefix that holds the peer */
+		FLOW("P2", "lgwan:10.20.5.0/28", "internet:vb", "\"rdp\"", ""),
+		/* reached from internet */
+		FLOW("P3", "internet:san", "lgwan:10.20.5.10", "\"smb\"", "kind = \"sanitized\";"),
+		NULL
+	};
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(1), "P1", 4));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(2), "P2", 4));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(3), "P3", 4));
+	CU_ASSERT_EQUAL(e, 3);
+	diag_free(d);
+}
+
+static void rail4_legal_separate_hosts(void)
+{
+	const char *flows[] = {
+		FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+		FLOW("P1", "lgwan:pcs", "internet:vb", "\"rdp\"", ""),
+		FLOW("P2", "lgwan:10.20.5.16/28", "internet:vb", "\"rdp\"", ""),
+		FLOW("P3", "internet:san", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
+		NULL
+	};
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT_EQUAL(e, 0);
+	diag_free(d);
+}
+
+static void rail5_expired_is_a_warning(void)
+{
+	const char *flows[] = {
+		"{ id = \"OLD\"; purpose = \"p\"; from = \"lgwan:pcs\"; to = \"internet:vb\"; "
+		"services = [\"rdp\"]; approved_by = \"a\"; valid_from = \"2025-04-01\"; "
+		"valid_until = \"2026-03-31\"; }",
+		FLOW("NEW", "lgwan:pcs", "internet:vb", "\"rdp\"", ""),
+		NULL
+	};
+	char *text = test_policy_text(flows);
+	struct cpolicy *cp = NULL;
+	const struct cp_flow *cf;
+	int ret;
+	struct diag *d = test_build(TEST_APPLIANCE, text, test_now(), &ret, &cp);
+
+	CU_ASSERT_EQUAL(ret, 0);
+	CU_ASSERT_EQUAL(diag_errors(d), 0);
+	CU_ASSERT(diag_has(d, DIAG_WARNING, "expired", L(0), "OLD", 5));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cp);
+	CU_ASSERT_EQUAL(cpolicy_flows(cp, &cf), 1);
+	CU_ASSERT_STRING_EQUAL(cf[0].id, "NEW");
+	CU_ASSERT_EQUAL(cpolicy_flow_find(cp, "OLD"), -1);
+	cpolicy_free(cp);
+	diag_free(d);
+	free(text);
+}
+
+static void rails_are_reported_together(void)
+{
+	const char *flows[] = {
+		FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+		FLOW("R1", "mynumber:atena", "internet:vb", "\"https\"", ""),
+		FLOW("R2", "lgwan:chukan", "internet:any", "\"tcp/any\"", ""),
+		NULL
+	};
+	size_t e;
+	struct diag *d = run(flows, &e);
+
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", L(1), "R1", 1));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-3", L(2), "R2", 3));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(2), "R2", 4));
+	CU_ASSERT(e >= 4);
+	diag_free(d);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		{ "rail 1: mynumber -> internet", rail1_mynumber_to_internet },
+		{ "rail 1: internet -> mynumber", rail1_internet_to_mynumber },
+		{ "rail 1: legal mynumber -> lgwan", rail1_legal_mynumber_to_lgwan },
+		{ "rail 2: sanitized not from the sanitizer, bad kind", rail2_sanitized_not_from_sanitizer },
+		{ "rail 2: legal sanitized delivery", rail2_legal_sanitized_delivery },
+		{ "rail 2: no sanitizer host declared", rail2_sanitized_without_sanitizer_host },
+		{ "rail 3: unrestricted sides and ports", rail3_unrestricted },
+		{ "rail 3: legal narrow flows", rail3_legal_narrow },
+		{ "rail 4: mynumber peer reaches internet", rail4_peer_reaches_internet },
+		{ "rail 4: legal separate hosts", rail4_legal_separate_hosts },
+		{ "rail 5: expired flow is left out", rail5_expired_is_a_warning },
+		{ "rails reported together", rails_are_reported_together },
+		{ NULL, NULL },
+	};
+	return test_run("guardrails", cases);
+}
