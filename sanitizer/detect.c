@@ -66,11 +66,12 @@ out:
  * first: a saved message whose first header is Received: or Return-Path:. */
 static int looks_like_mail(const unsigned char *in, size_t len)
 {
-	static const char *const hdrs[] = { "\nDate:", "\nSubject:", "\nMIME-Version:",
-					    "\nMessage-ID:", "\nTo:" };
-	char head[8192];
+	static const char *const hdrs[] = { "\nFrom:", "\nDate:", "\nSubject:", "\nMIME-Version:",
+					    "\nMessage-ID:", "\nTo:", "\nContent-Type:",
+					    "\nReceived:", "\nReturn-Path:" };
+	char head[8192], *blank;
 	size_t n = len < sizeof(head) - 2 ? len : sizeof(head) - 2, i, colon;
-	int more = 0;
+	int found = 0;
 
 	head[0] = '\n';
 	memcpy(head + 1, in, n);
@@ -79,11 +80,14 @@ static int looks_like_mail(const unsigned char *in, size_t len)
 		;
 	if (colon == 1 || head[colon] != ':')
 		return 0;
-	if (!strcasestr(head, "\nFrom:"))
-		return 0;
+	blank = strstr(head, "\n\n");
+	if (!blank)
+		blank = strstr(head, "\n\r\n");
+	if (blank)
+		blank[1] = '\0';
 	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
-		more += strcasestr(head, hdrs[i]) != NULL;
-	return more >= 1;
+		found += strcasestr(head, hdrs[i]) != NULL;
+	return found >= 2;
 }
 
 static const struct {
@@ -178,6 +182,25 @@ static const struct {
 	{ "eml", FMT_MAIL },
 };
 
+/* Names Windows runs or opens in a script host, whatever the bytes are. */
+static const char *const executable_exts[] = {
+	"exe", "dll", "com", "scr", "pif", "cpl", "msi", "msp", "bat", "cmd", "vbs", "vbe", "js",
+	"jse", "wsf", "wsh", "hta", "ps1", "psm1", "lnk", "url", "reg", "jar", "sh", "py", "svg",
+	"iso", "img", "vhd", "chm", "inf", "scf", "appref-ms", "application", "gadget", "msc",
+};
+
+static const char *const text_exts[] = { "txt", "csv", "tsv", "log", "text", "md" };
+
+static int ext_in(const char *ext, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(ext, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int detect_name_conflict(const char *name, enum san_format fmt)
 {
 	const char *base, *dot;
@@ -190,6 +213,8 @@ int detect_name_conflict(const char *name, enum san_format fmt)
 	dot = strrchr(base, '.');
 	if (!dot || dot == base)
 		return 0;
+	if (ext_in(dot + 1, executable_exts, sizeof(executable_exts) / sizeof(executable_exts[0])))
+		return 1;
 	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 		if (strcasecmp(dot + 1, exts[i].ext) != 0)
 			continue;
@@ -199,5 +224,7 @@ int detect_name_conflict(const char *name, enum san_format fmt)
 			return 0;
 		return exts[i].fmt != fmt;
 	}
-	return 0;
+	/* text under a name bunri does not know (.ods, .xml, a script) would be opened
+	 * by whatever that name selects */
+	return fmt == FMT_TEXT && !ext_in(dot + 1, text_exts, sizeof(text_exts) / sizeof(text_exts[0]));
 }
