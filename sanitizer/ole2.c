@@ -1,8 +1,265 @@
 #include "ole2.h"
 
+#include <errno.h>
+#include <gsf/gsf.h>
+#include <string.h>
+#include <strings.h>
+
+#include "slog.h"
+
+#define LOG(...) slog_write("ole2", __VA_ARGS__)
+
+/* Storages that hold macros or embedded objects, dropped with everything inside. */
+static const struct {
+	const char *prefix;
+	const char *what;
+} dropped[] = {
+	{ "Macros", "ole2.vba" },
+	{ "_VBA_PROJECT_CUR", "ole2.vba" },
+	{ "_VBA_PROJECT", "ole2.vba" },
+	{ "VBA", "ole2.vba" },
+	{ "ObjectPool", "ole2.object_pool" },
+	{ "MBD", "ole2.embedded_object" },
+	{ "\001Ole10Native", "ole2.embedded_object" },
+};
+
+static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+	(void)level;
+	(void)data;
+	slog_write("glib", "%s: %s", domain ? domain : "", msg);
+}
+
+int ole2_prepare(void)
+{
+	static int done;
+
+	if (!done) {
+		gsf_init();
+		/* OLE timestamps go through GDateTime, which reads the zone once and caches it */
+		g_time_zone_unref(g_time_zone_new_local());
+		/* libraries log through glib; route it to our log instead of stderr */
+		g_log_set_default_handler(quiet, NULL);
+	}
+	done = 1;
+	return 0;
+}
+
+static const char *drop_what(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+		if (strncmp(name, dropped[i].prefix, strlen(dropped[i].prefix)) == 0)
+			return dropped[i].what;
+	return NULL;
+}
+
+static int read_stream(GsfInput *in, struct buf *b)
+{
+	gsf_off_t left = gsf_input_size(in);
+
+	while (left > 0) {
+		size_t n = left > 65536 ? 65536 : (size_t)left;
+		const guint8 *p = gsf_input_read(in, n, NULL);
+
+		if (!p)
+			return -EIO;
+		if (buf_append(b, p, n) < 0)
+			return -ENOMEM;
+		left -= (gsf_off_t)n;
+	}
+	return 0;
+}
+
+static unsigned le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static unsigned long le32(const unsigned char *p)
+{
+	return (unsigned long)le16(p) | (unsigned long)le16(p + 2) << 16;
+}
+
+/* Word: FIB flag fEncrypted. */
+static int check_word(struct san_ctx *ctx, const struct buf *s)
+{
+	if (s->len < 12)
+		return san_block(ctx, "ole2: WordDocument stream too short");
+	if (le16(s->data + 10) & 0x0100)
+		return san_block(ctx, "ole2: encrypted Word document");
+	return SAN_OK;
+}
+
+/* Excel: the globals substream up to its EOF record. FILEPASS means encrypted; a
+ * BOUNDSHEET of type 1 (Excel 4 macro sheet) or 6 (VB module) cannot be removed by
+ * storage. */
+static int check_excel(struct san_ctx *ctx, const struct buf *s)
+{
+	size_t off = 0;
+
+	while (off + 4 <= s->len) {
+		unsigned type = le16(s->data + off), len = le16(s->data + off + 2);
+
+		if (off + 4 + len > s->len)
+			return san_block(ctx, "ole2: Workbook record at %zu runs past the end", off);
+		if (type == 0x002f)
+			return san_block(ctx, "ole2: encrypted Excel workbook");
+		if (type == 0x0085 && len >= 6) {
+			unsigned dt = s->data[off + 4 + 5];
+
+			if (dt == 0x01)
+				return san_block(ctx, "ole2: Excel 4 macro sheet (XLM) cannot be removed");
+			if (dt == 0x06)
+				return san_block(ctx, "ole2: Excel VB module sheet cannot be removed");
+		}
+		if (type == 0x000a)
+			break;
+		off += 4 + len;
+	}
+	return SAN_OK;
+}
+
+/* PowerPoint: records nest (version 0xF = container). VBA and embedded OLE objects live
+ * inside the stream, as does encryption. */
+static int check_ppt(struct san_ctx *ctx, const struct buf *s)
+{
+	size_t off = 0;
+
+	while (off + 8 <= s->len) {
+		unsigned ver = le16(s->data + off) & 0xf, type = le16(s->data + off + 2);
+		unsigned long len = le32(s->data + off + 4);
+
+		if (type == 0x03ff || type == 0x0400)
+			return san_block(ctx, "ole2: PowerPoint 97 VBA is inside the document stream");
+		if (type == 0x1011)
+			return san_block(ctx, "ole2: PowerPoint embedded OLE object is inside the document stream");
+		if (type == 0x2f14)
+			return san_block(ctx, "ole2: encrypted PowerPoint presentation");
+		if (ver == 0xf)
+			off += 8;
+		else if (len > s->len - off - 8)
+			return san_block(ctx, "ole2: PowerPoint record at %zu runs past the end", off);
+		else
+			off += 8 + len;
+	}
+	return SAN_OK;
+}
+
+static int check_stream(struct san_ctx *ctx, const char *name, const struct buf *s, int top)
+{
+	if (!top)
+		return SAN_OK;
+	if (strcmp(name, "EncryptionInfo") == 0 || strcmp(name, "EncryptedPackage") == 0)
+		return san_block(ctx, "ole2: encrypted document");
+	if (strcmp(name, "WordDocument") == 0)
+		return check_word(ctx, s);
+	if (strcmp(name, "Workbook") == 0 || strcmp(name, "Book") == 0)
+		return check_excel(ctx, s);
+	if (strcmp(name, "PowerPoint Document") == 0)
+		return check_ppt(ctx, s);
+	return SAN_OK;
+}
+
+static int copy(struct san_ctx *ctx, GsfInfile *in, GsfOutfile *out, const char *path, int top)
+{
+	int i, n = gsf_infile_num_children(in), rc = SAN_OK;
+
+	for (i = 0; i < n && rc == SAN_OK; i++) {
+		const char *name = gsf_infile_name_by_index(in, i);
+		GsfInput *child = gsf_infile_child_by_index(in, i);
+		const char *what = name ? drop_what(name) : NULL;
+		GsfOutput *oc;
+		int dir;
+
+		if (!child || !name) {
+			if (child)
+				g_object_unref(child);
+			return san_block(ctx, "ole2: unreadable entry %d in %s", i, path);
+		}
+		if (what) {
+			san_removed(ctx, what, "%s%s", path, name);
+			g_object_unref(child);
+			continue;
+		}
+		dir = GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) >= 0;
+		oc = gsf_outfile_new_child(out, name, dir);
+		if (!oc) {
+			g_object_unref(child);
+			return -ENOMEM;
+		}
+		if (dir) {
+			guint8 clsid[16];
+			char sub[512];
+
+			if (gsf_infile_msole_get_class_id(GSF_INFILE_MSOLE(child), clsid))
+				gsf_outfile_msole_set_class_id(GSF_OUTFILE_MSOLE(oc), clsid);
+			snprintf(sub, sizeof(sub), "%.400s%.100s/", path, name);
+			rc = copy(ctx, GSF_INFILE(child), GSF_OUTFILE(oc), sub, 0);
+		} else {
+			struct buf data = { 0 };
+
+			rc = read_stream(child, &data);
+			if (rc < 0)
+				rc = san_block(ctx, "ole2: stream %s%s cannot be read", path, name);
+			if (rc == SAN_OK)
+				rc = check_stream(ctx, name, &data, top);
+			if (rc == SAN_OK && data.len && !gsf_output_write(oc, data.len, data.data))
+				rc = -EIO;
+			buf_free(&data);
+		}
+		gsf_output_close(oc);
+		g_object_unref(oc);
+		g_object_unref(child);
+	}
+	return rc;
+}
+
 int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out)
 {
-	(void)in; (void)len; (void)out;
-	return san_block(ctx, "ole2: not supported yet");
+	GsfInput *input;
+	GsfInfile *infile;
+	GsfOutput *mem;
+	GsfOutfile *outfile;
+	GError *err = NULL;
+	guint8 clsid[16];
+	int rc;
+
+	input = gsf_input_memory_new(in, (gsf_off_t)len, FALSE);
+	if (!input)
+		return -ENOMEM;
+	infile = gsf_infile_msole_new(input, &err);
+	if (!infile) {
+		rc = san_block(ctx, "ole2: not a readable compound file: %s",
+			       err ? err->message : "unknown error");
+		g_clear_error(&err);
+		goto err_input;
+	}
+	mem = gsf_output_memory_new();
+	outfile = gsf_outfile_msole_new(mem);
+	if (!outfile) {
+		rc = -ENOMEM;
+		goto err_mem;
+	}
+	if (gsf_infile_msole_get_class_id(GSF_INFILE_MSOLE(infile), clsid))
+		gsf_outfile_msole_set_class_id(GSF_OUTFILE_MSOLE(outfile), clsid);
+	rc = copy(ctx, infile, outfile, "", 1);
+	gsf_output_close(GSF_OUTPUT(outfile));
+	g_object_unref(outfile);
+	gsf_output_close(mem);
+	if (rc == SAN_OK) {
+		const guint8 *bytes = gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(mem));
+
+		if (!bytes)
+			rc = san_block(ctx, "ole2: the rewritten file is empty");
+		else if (buf_append(out, bytes, (size_t)gsf_output_size(mem)) < 0)
+			rc = -ENOMEM;
+	}
+err_mem:
+	g_object_unref(mem);
+	g_object_unref(infile);
+err_input:
+	g_object_unref(input);
+	return rc;
 }
-int ole2_prepare(void) { return 0; }

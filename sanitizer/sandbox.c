@@ -26,8 +26,8 @@
 #define CHILD_SETUP_FAILED 120
 
 /* What parsing and writing into already-open descriptors need. Everything else kills
- * the child, except open (refused, so a library probing for files fails cleanly) and
- * ioctl (isatty checks). */
+ * the child, except open and readlink (refused, so a library probing for files fails
+ * cleanly) and ioctl (isatty checks). */
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
 	SCMP_SYS(pwrite64), SCMP_SYS(lseek), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
@@ -60,6 +60,9 @@ static int lock_down(void)
 	if (rc < 0)
 		goto err_rule;
 	rc = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0);
+	if (rc < 0)
+		goto err_rule;
+	rc = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(readlink), 0);
 	if (rc < 0)
 		goto err_rule;
 	rc = seccomp_rule_add(sc, SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 0);
