@@ -1,0 +1,548 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "flowlog.h"
+#include "segment.h"
+
+#define OUTBUF (256u * 1024)
+#define LINE_ROOM (SEGMENT_LINE_MAX + 64)
+#define DEFAULT_ROTATE_BYTES (64ull << 20)
+#define DEFAULT_ROTATE_SECONDS 3600
+#define DEFAULT_FSYNC_MS 1000
+#define RETENTION_CHECK_MS 60000
+
+#define FLOWLOG_LOG(fl, ...) flowlog_log((fl), __VA_ARGS__)
+
+struct flowlog {
+	struct flowlog_options o;
+	char dir[4096];                 /* <logging.dir>/flows */
+	struct seal_key *key;
+	EVP_MD_CTX *ctx;
+	EVP_MD *md;
+
+	uint64_t seq;                   /* last record in the chain */
+	uint8_t hash[SEGMENT_HASH_LEN]; /* its hash */
+	int64_t now_ms;                 /* latest time seen (tick or record end) */
+
+	int fd;                         /* open segment, -1 when none */
+	struct seal seg;                /* what the open segment holds so far */
+	int64_t seg_opened_ms;
+	uint64_t seg_written;           /* bytes of the segment handed to the kernel */
+
+	char *out;                      /* records not yet written */
+	size_t out_len;
+	uint64_t out_last_seq;          /* seq of the last record in out */
+	uint64_t written_seq;           /* last record handed to the kernel */
+	int64_t last_sync_ms;
+	int64_t last_retention_ms;
+	struct flowlog_stats st;
+};
+
+static void flowlog_log(struct flowlog *fl, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!fl->o.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fl->o.log(fl->o.log_ctx, msg);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int open_segment(struct flowlog *fl)
+{
+	char path[4096 + SEGMENT_NAME_MAX + 2];
+	int64_t now = fl->now_ms;
+
+	memset(&fl->seg, 0, sizeof(fl->seg));
+	segment_name(fl->seq + 1, now, fl->seg.segment);
+	snprintf(path, sizeof(path), "%s/%s", fl->dir, fl->seg.segment);
+	fl->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	if (fl->fd < 0)
+		return -errno;
+	fl->seg.first_seq = fl->seq + 1;
+	fl->seg.last_seq = fl->seq;
+	memcpy(fl->seg.prev, fl->hash, SEGMENT_HASH_LEN);
+	memcpy(fl->seg.last, fl->hash, SEGMENT_HASH_LEN);
+	fl->seg.first_time = INT64_MAX;
+	fl->seg.last_time = INT64_MIN;
+	fl->seg_opened_ms = now;
+	fl->seg_written = 0;
+	return 0;
+}
+
+static int flush_out(struct flowlog *fl)
+{
+	int rc;
+
+	if (!fl->out_len)
+		return 0;
+	rc = write_all(fl->fd, fl->out, fl->out_len);
+	if (rc) {
+		/* a partial write leaves a torn line; drop the file offset back so the next
+		 * attempt rewrites the whole buffer over it */
+		if (ftruncate(fl->fd, (off_t)fl->seg_written) == 0)
+			lseek(fl->fd, (off_t)fl->seg_written, SEEK_SET);
+		return rc;
+	}
+	fl->seg_written += fl->out_len;
+	fl->st.bytes += fl->out_len;
+	fl->out_len = 0;
+	fl->written_seq = fl->out_last_seq;
+	return 0;
+}
+
+static int sync_out(struct flowlog *fl)
+{
+	int rc = flush_out(fl);
+
+	if (rc)
+		return rc;
+	if (fl->fd >= 0 && fl->st.synced_seq != fl->written_seq) {
+		if (fdatasync(fl->fd))
+			return -errno;
+		fl->st.synced_seq = fl->written_seq;
+	}
+	fl->last_sync_ms = fl->now_ms;
+	return 0;
+}
+
+/* Writes out, fsyncs and signs the open segment. */
+static int close_segment(struct flowlog *fl)
+{
+	int rc;
+
+	if (fl->fd < 0)
+		return 0;
+	rc = sync_out(fl);
+	if (rc)
+		return rc;
+	fl->seg.bytes = fl->seg_written;
+	if (fl->seg.records == 0)
+		fl->seg.first_time = fl->seg.last_time = fl->now_ms;
+	rc = seal_write(fl->dir, &fl->seg, fl->key);
+	if (rc) {
+		FLOWLOG_LOG(fl, "flowlog: cannot sign %s: %s", fl->seg.segment, strerror(-rc));
+		return rc;
+	}
+	close(fl->fd);
+	fl->fd = -1;
+	fl->st.segments++;
+	return 0;
+}
+
+/* Appends one line made of `{"seq":N,` + body (a JSON object's inside, after its `{`
+ * and without its `}`) + prev + hash to the output buffer and the chain. */
+static int append_line(struct flowlog *fl, const char *body, size_t body_len, int64_t end_ms)
+{
+	char *p;
+	size_t n;
+	int rc;
+
+	if (body_len > SEGMENT_LINE_MAX - 200)
+		return -EINVAL;
+	if (fl->fd < 0) {
+		rc = open_segment(fl);
+		if (rc)
+			return rc;
+	}
+	if (OUTBUF - fl->out_len < LINE_ROOM) {
+		rc = flush_out(fl);
+		if (rc) {
+			fl->st.errors++;
+			return rc;
+		}
+	}
+	p = fl->out + fl->out_len;
+	n = (size_t)sprintf(p, "{\"seq\":%" PRIu64 ",", fl->seq + 1);
+	memcpy(p + n, body, body_len);
+	n += body_len;
+	memcpy(p + n, ",\"prev\":\"", 9);
+	segment_hex(fl->hash, SEGMENT_HASH_LEN, p + n + 9);
+	n += SEGMENT_PREV_TAIL;
+	p[n - 1] = '"';
+	rc = segment_hash(fl->ctx, fl->md, p, n, fl->hash);
+	if (rc)
+		return rc;
+	memcpy(p + n, ",\"hash\":\"", 9);
+	segment_hex(fl->hash, SEGMENT_HASH_LEN, p + n + 9);
+	n += SEGMENT_HASH_TAIL;
+	p[n - 2] = '"';
+	p[n - 1] = '}';
+	p[n++] = '\n';
+	fl->out_len += n;
+	fl->seq++;
+	fl->out_last_seq = fl->seq;
+	fl->seg.last_seq = fl->seq;
+	fl->seg.records++;
+	memcpy(fl->seg.last, fl->hash, SEGMENT_HASH_LEN);
+	if (end_ms < fl->seg.first_time)
+		fl->seg.first_time = end_ms;
+	if (end_ms > fl->seg.last_time)
+		fl->seg.last_time = end_ms;
+	if (end_ms > fl->now_ms)
+		fl->now_ms = end_ms;
+	fl->st.seq = fl->seq;
+	fl->st.records++;
+	if (fl->seg_written + fl->out_len >= fl->o.rotate_bytes) {
+		/* the record is in the chain either way; a failed rotation is retried at
+		 * the next append */
+		rc = close_segment(fl);
+		if (rc) {
+			fl->st.errors++;
+			FLOWLOG_LOG(fl, "flowlog: cannot close %s: %s", fl->seg.segment,
+				    strerror(-rc));
+		}
+	}
+	return 0;
+}
+
+int flowlog_append(struct flowlog *fl, const struct flowrec *r)
+{
+	char json[SEGMENT_LINE_MAX];
+	int n = flowrec_format_json(r, json, sizeof(json));
+
+	if (n < 0 || (size_t)n >= sizeof(json) || n < 2)
+		return -EINVAL;
+	/* drop the object's braces: append_line adds seq before and the chain after */
+	return append_line(fl, json + 1, (size_t)n - 2, r->end_ms);
+}
+
+/* A record the writer makes itself (chain, gap): type, times, reason, count, extra. */
+static int append_own(struct flowlog *fl, const char *type, int64_t start, int64_t end,
+		      const char *reason, uint64_t count, const char *extra)
+{
+	char body[1024], t1[25], t2[25];
+	int n;
+
+	n = snprintf(body, sizeof(body),
+		     "\"type\":\"%s\",\"start\":\"%s\",\"end\":\"%s\",\"reason\":\"%s\","
+		     "\"count\":%" PRIu64 "%s",
+		     type, flowrec_format_time(start, t1), flowrec_format_time(end, t2), reason,
+		     count, extra);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return -EINVAL;
+	return append_line(fl, body, (size_t)n, end);
+}
+
+int flowlog_gap(struct flowlog *fl, uint64_t dropped, int64_t from_ms, int64_t to_ms)
+{
+	if (dropped == 0)
+		return 0;
+	return append_own(fl, "gap", from_ms, to_ms, "dataplane-buffer-full", dropped, "");
+}
+
+/* What a segment left open by a crash holds. */
+struct scan {
+	uint64_t records, first_seq, last_seq, valid_bytes, size;
+	uint8_t first_prev[SEGMENT_HASH_LEN], last_hash[SEGMENT_HASH_LEN];
+	int64_t first_time, last_time;
+};
+
+static int scan_segment(const char *dir, const char *name, struct scan *sc)
+{
+	char path[4096 + SEGMENT_NAME_MAX + 2];
+	struct segment_reader *sr;
+	struct segment_line line;
+	int rc;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->first_time = INT64_MAX;
+	sc->last_time = INT64_MIN;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rc = segment_reader_open(path, &sr);
+	if (rc)
+		return rc;
+	while ((rc = segment_reader_next(sr, &line)) > 0) {
+		sc->size = line.offset + line.len + (line.complete ? 1 : 0);
+		if (!line.complete || !line.well_formed)
+			continue;
+		if (sc->records++ == 0) {
+			sc->first_seq = line.seq;
+			memcpy(sc->first_prev, line.prev, SEGMENT_HASH_LEN);
+		}
+		sc->last_seq = line.seq;
+		memcpy(sc->last_hash, line.hash, SEGMENT_HASH_LEN);
+		sc->valid_bytes = sc->size;
+		if (line.end_ms != INT64_MIN && line.end_ms < sc->first_time)
+			sc->first_time = line.end_ms;
+		if (line.end_ms != INT64_MIN && line.end_ms > sc->last_time)
+			sc->last_time = line.end_ms;
+	}
+	segment_reader_close(sr);
+	return rc;
+}
+
+/* Finds where the chain stands from the last segments, signing one a crash left open.
+ * Sets fl->seq and fl->hash; *reason and *torn say what the chain record reports. */
+static int recover(struct flowlog *fl, const char **reason, uint64_t *torn)
+{
+	struct segment_file *segs;
+	struct seal s;
+	struct scan sc;
+	size_t n;
+	int rc;
+
+again:
+	rc = segment_list(fl->dir, &segs, &n);
+	if (rc)
+		return rc;
+	*reason = "new-log";
+	*torn = 0;
+	if (n == 0)
+		goto out;
+	*reason = "restart";
+	if (segs[n - 1].has_seal && seal_read(fl->dir, segs[n - 1].name, fl->key, &s) == 0) {
+		fl->seq = s.last_seq;
+		memcpy(fl->hash, s.last, SEGMENT_HASH_LEN);
+		goto out;
+	}
+	rc = scan_segment(fl->dir, segs[n - 1].name, &sc);
+	if (rc)
+		goto out;
+	if (sc.records == 0 && sc.size == 0) {
+		char path[4096 + SEGMENT_NAME_MAX + 2];
+		snprintf(path, sizeof(path), "%s/%s", fl->dir, segs[n - 1].name);
+		free(segs);
+		if (unlink(path))
+			return -errno;
+		goto again;
+	}
+	if (sc.records == 0) {
+		/* only a torn first line: chain from the segment before it */
+		if (n < 2 || !segs[n - 2].has_seal ||
+		    seal_read(fl->dir, segs[n - 2].name, fl->key, &s)) {
+			rc = -EBADMSG;
+			goto out;
+		}
+		sc.first_seq = s.last_seq + 1;
+		sc.last_seq = s.last_seq;
+		memcpy(sc.first_prev, s.last, SEGMENT_HASH_LEN);
+		memcpy(sc.last_hash, s.last, SEGMENT_HASH_LEN);
+		sc.first_time = sc.last_time = fl->now_ms;
+	}
+	*torn = sc.size - sc.valid_bytes;
+	*reason = "recovered";
+	fl->seq = sc.last_seq;
+	memcpy(fl->hash, sc.last_hash, SEGMENT_HASH_LEN);
+	if (segs[n - 1].has_seal) {
+		FLOWLOG_LOG(fl, "flowlog: %s has a seal that does not verify; continuing after seq %" PRIu64,
+			    segs[n - 1].name, sc.last_seq);
+		goto out;
+	}
+	memset(&s, 0, sizeof(s));
+	snprintf(s.segment, sizeof(s.segment), "%s", segs[n - 1].name);
+	s.first_seq = sc.first_seq;
+	s.last_seq = sc.last_seq;
+	s.records = sc.records;
+	s.bytes = sc.valid_bytes;
+	s.first_time = sc.first_time;
+	s.last_time = sc.last_time;
+	memcpy(s.prev, sc.first_prev, SEGMENT_HASH_LEN);
+	memcpy(s.last, sc.last_hash, SEGMENT_HASH_LEN);
+	rc = seal_write(fl->dir, &s, fl->key);
+	FLOWLOG_LOG(fl, "flowlog: %s was left open (crash); signed it through seq %" PRIu64
+		    "%s", s.segment, s.last_seq, *torn ? ", a torn last line stays unsigned" : "");
+out:
+	free(segs);
+	return rc;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0750) && errno != EEXIST)
+			return -errno;
+		buf[i] = i < len ? '/' : '\0';
+	}
+	return 0;
+}
+
+int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
+		 int64_t now_ms)
+{
+	const char *reason;
+	struct flowlog *fl;
+	char extra[96] = "";
+	uint64_t torn;
+	int rc;
+
+	if (!o->dir || !key)
+		return -EINVAL;
+	fl = calloc(1, sizeof(*fl));
+	if (!fl)
+		return -ENOMEM;
+	fl->o = *o;
+	fl->o.rotate_bytes = o->rotate_bytes ? o->rotate_bytes : DEFAULT_ROTATE_BYTES;
+	fl->o.rotate_seconds = o->rotate_seconds ? o->rotate_seconds : DEFAULT_ROTATE_SECONDS;
+	fl->o.fsync_ms = o->fsync_ms ? o->fsync_ms : DEFAULT_FSYNC_MS;
+	fl->key = key;
+	fl->fd = -1;
+	fl->now_ms = fl->last_sync_ms = fl->last_retention_ms = now_ms;
+	if ((size_t)snprintf(fl->dir, sizeof(fl->dir), "%s/%s", o->dir, SEGMENT_SUBDIR) >=
+	    sizeof(fl->dir) - SEGMENT_NAME_MAX - 8) {
+		rc = -ENAMETOOLONG;
+		goto err_alloc;
+	}
+	fl->out = malloc(OUTBUF);
+	fl->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	fl->ctx = EVP_MD_CTX_new();
+	if (!fl->out || !fl->md || !fl->ctx) {
+		rc = -ENOMEM;
+		goto err_crypto;
+	}
+	rc = mkdir_p(fl->dir);
+	if (rc)
+		goto err_crypto;
+	rc = recover(fl, &reason, &torn);
+	if (rc)
+		goto err_crypto;
+	fl->st.synced_seq = fl->written_seq = fl->out_last_seq = fl->seq;
+	if (fl->seq)
+		snprintf(extra, sizeof(extra), ",\"after_seq\":%" PRIu64 ",\"torn_bytes\":%" PRIu64,
+			 fl->seq, torn);
+	rc = append_own(fl, "chain", now_ms, now_ms, reason, 0, extra);
+	if (rc)
+		goto err_segment;
+	rc = sync_out(fl);
+	if (rc)
+		goto err_segment;
+	*out = fl;
+	return 0;
+
+err_segment:
+	if (fl->fd >= 0)
+		close(fl->fd);
+err_crypto:
+	EVP_MD_CTX_free(fl->ctx);
+	EVP_MD_free(fl->md);
+	free(fl->out);
+err_alloc:
+	free(fl);
+	return rc;
+}
+
+/* Removes the oldest signed segments whose last record is older than the retention,
+ * after writing a `chain` record naming the seq and hash the log then starts from. */
+static int apply_retention(struct flowlog *fl)
+{
+	int64_t cutoff = fl->now_ms - (int64_t)fl->o.retention_days * 86400000;
+	char extra[200], hex[SEGMENT_HEX_LEN + 1], path[4096 + SEGMENT_NAME_MAX + 8];
+	struct segment_file *segs;
+	struct seal s, last = {0};
+	size_t n, old = 0;
+	int rc;
+
+	rc = segment_list(fl->dir, &segs, &n);
+	if (rc)
+		return rc;
+	while (old < n && segs[old].has_seal && strcmp(segs[old].name, fl->seg.segment) &&
+	       seal_read(fl->dir, segs[old].name, fl->key, &s) == 0 && s.last_time < cutoff) {
+		last = s;
+		old++;
+	}
+	if (old == 0 || old == n)
+		goto out;
+	segment_hex(last.last, SEGMENT_HASH_LEN, hex);
+	snprintf(extra, sizeof(extra), ",\"through_seq\":%" PRIu64 ",\"through_hash\":\"%s\"",
+		 last.last_seq, hex);
+	rc = append_own(fl, "chain", fl->now_ms, fl->now_ms, "retention", old, extra);
+	if (rc)
+		goto out;
+	rc = sync_out(fl);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < old; i++) {
+		snprintf(path, sizeof(path), "%s/%s.sig", fl->dir, segs[i].name);
+		if (unlink(path) && errno != ENOENT)
+			rc = -errno;
+		snprintf(path, sizeof(path), "%s/%s", fl->dir, segs[i].name);
+		if (unlink(path) && errno != ENOENT)
+			rc = -errno;
+	}
+out:
+	free(segs);
+	return rc;
+}
+
+int flowlog_tick(struct flowlog *fl, int64_t now_ms)
+{
+	int rc = 0;
+
+	if (now_ms > fl->now_ms)
+		fl->now_ms = now_ms;
+	if (fl->fd >= 0 && fl->seg.records &&
+	    now_ms - fl->seg_opened_ms >= (int64_t)fl->o.rotate_seconds * 1000) {
+		rc = close_segment(fl);
+		if (rc)
+			return rc;
+	}
+	if (now_ms - fl->last_sync_ms >= (int64_t)fl->o.fsync_ms) {
+		rc = sync_out(fl);
+		if (rc)
+			return rc;
+	}
+	if (fl->o.retention_days && now_ms - fl->last_retention_ms >= RETENTION_CHECK_MS) {
+		fl->last_retention_ms = now_ms;
+		rc = apply_retention(fl);
+	}
+	return rc;
+}
+
+int flowlog_close(struct flowlog *fl, int64_t now_ms)
+{
+	int rc;
+
+	if (now_ms > fl->now_ms)
+		fl->now_ms = now_ms;
+	rc = close_segment(fl);
+	if (fl->fd >= 0)
+		close(fl->fd);
+	EVP_MD_CTX_free(fl->ctx);
+	EVP_MD_free(fl->md);
+	free(fl->out);
+	free(fl);
+	return rc;
+}
+
+void flowlog_get_stats(const struct flowlog *fl, struct flowlog_stats *st)
+{
+	*st = fl->st;
+}

@@ -1,0 +1,61 @@
+/* The flow-log writer: appends flow and deny records as hash-chained JSON lines to
+ * segment files under <dir>/flows/ (format in segment.h), fsyncs them, rotates by size
+ * and age, signs each closed segment (seal.h) and removes signed segments past their
+ * retention. The controller owns one writer and feeds it what the dataplane streams.
+ *
+ * Not thread-safe: one thread appends and ticks. The writer never reads the clock:
+ * callers pass `now` (Unix ms), so tests and replays control time. */
+#ifndef BUNRI_FLOWLOG_H
+#define BUNRI_FLOWLOG_H
+
+#include <stdint.h>
+
+#include "flowrec.h"
+#include "seal.h"
+
+/* The `logging` group of appliance.cfg, as plain values (0 means the default). */
+struct flowlog_options {
+	const char *dir;              /* logging.dir; segments go to <dir>/flows/ */
+	uint64_t rotate_bytes;        /* close a segment at this size [64 MiB] */
+	uint32_t rotate_seconds;      /* ... or when it is this old [3600] */
+	uint32_t retention_days;      /* delete signed segments older than this [0: keep] */
+	uint32_t fsync_ms;            /* fsync at least this often [1000] */
+	/* Called for what an operator should know (recovery after a crash, a failing disk);
+	 * NULL: silent. */
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+};
+
+struct flowlog_stats {
+	uint64_t seq;            /* of the last record appended (0: none yet) */
+	uint64_t synced_seq;     /* every record up to this one is on disk (fsynced) */
+	uint64_t records;        /* appended by this writer */
+	uint64_t segments;       /* segments this writer closed and signed */
+	uint64_t errors;         /* appends refused because the disk failed */
+	uint64_t bytes;          /* written by this writer */
+};
+
+struct flowlog;
+
+/* Opens the log: continues the chain from the last segment (signing it first when a
+ * crash left it open; a torn last line stays where it is and is never built upon) and
+ * writes a `chain` record saying so, or starts a new log with one. key must be a
+ * private key; the writer does not own it. 0, -errno, -EBADMSG when the last segment's
+ * records cannot be chained from. */
+int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
+		 int64_t now_ms);
+/* Appends one record: 0, -EINVAL for a record flowrec_format_json refuses, -errno when
+ * the disk fails (the record is not in the chain; count it and report a gap later). */
+int flowlog_append(struct flowlog *fl, const struct flowrec *r);
+/* Writes a `gap` record: `dropped` records between from_ms and to_ms never reached the
+ * writer (the dataplane's buffer overflowed while the controller was down). */
+int flowlog_gap(struct flowlog *fl, uint64_t dropped, int64_t from_ms, int64_t to_ms);
+/* Call often (every 100-250 ms): fsyncs when fsync_ms has passed, rotates an old
+ * segment, applies retention. 0 or -errno. */
+int flowlog_tick(struct flowlog *fl, int64_t now_ms);
+/* Writes out, fsyncs and signs the open segment; 0 or -errno (the log is closed and
+ * freed either way). */
+int flowlog_close(struct flowlog *fl, int64_t now_ms);
+void flowlog_get_stats(const struct flowlog *fl, struct flowlog_stats *st);
+
+#endif
