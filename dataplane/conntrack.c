@@ -1,0 +1,281 @@
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "conntrack.h"
+
+#define CT_LOG(level, ...) RTE_LOG(level, USER1, "conntrack: " __VA_ARGS__)
+
+#define BULK_MAX 64
+
+struct conntrack {
+	struct rte_hash *hash;
+	struct ct_entry *entries;  /* by rte_hash key position */
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t cursor;           /* rte_hash_iterate position of the sweep */
+	uint64_t records;
+	struct flowrec_sink sink;
+	const struct flowname *names;
+};
+
+_Static_assert(sizeof(struct ct_key) == 16, "ct_key is hashed as 16 bytes");
+
+int conntrack_create(const struct conntrack_conf *conf, struct conntrack **out)
+{
+	struct rte_hash_parameters hp = {
+		.name = conf->name,
+		.entries = conf->capacity,
+		.key_len = sizeof(struct ct_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = conf->socket,
+		/* Extendable buckets: the table holds `capacity` keys however they hash. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct conntrack *ct;
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (conf->capacity < 8 || conf->capacity > (1u << 26) || conf->sink.emit == NULL)
+		return -EINVAL;
+	ct = rte_zmalloc_socket("bunri_conntrack", sizeof(*ct), RTE_CACHE_LINE_SIZE,
+				conf->socket);
+	if (ct == NULL)
+		goto err_ct;
+	ct->entries = rte_zmalloc_socket("bunri_ct_entries",
+		sizeof(*ct->entries) * ((size_t)conf->capacity + 1), RTE_CACHE_LINE_SIZE,
+		conf->socket);
+	if (ct->entries == NULL)
+		goto err_entries;
+	ct->hash = rte_hash_create(&hp);
+	if (ct->hash == NULL) {
+		ret = rte_errno ? -rte_errno : -ENOMEM;
+		CT_LOG(ERR, "rte_hash_create %s: %s\n", conf->name, rte_strerror(-ret));
+		goto err_hash;
+	}
+	ct->capacity = conf->capacity;
+	ct->sink = conf->sink;
+	ct->names = conf->names;
+	*out = ct;
+	return 0;
+
+err_hash:
+	rte_free(ct->entries);
+err_entries:
+	rte_free(ct);
+err_ct:
+	return ret;
+}
+
+void conntrack_free(struct conntrack *ct)
+{
+	if (ct == NULL)
+		return;
+	rte_hash_free(ct->hash);
+	rte_free(ct->entries);
+	rte_free(ct);
+}
+
+unsigned conntrack_key(struct ct_key *k, uint8_t proto, uint8_t zsrc, uint32_t src,
+		       uint16_t sport, uint8_t zdst, uint32_t dst, uint16_t dport)
+{
+	unsigned side = (src > dst || (src == dst && sport > dport)) ? 1 : 0;
+
+	k->ip[side] = src;
+	k->port[side] = sport;
+	k->zone[side] = zsrc;
+	k->ip[!side] = dst;
+	k->port[!side] = dport;
+	k->zone[!side] = zdst;
+	k->proto = proto;
+	k->pad = 0;
+	return side;
+}
+
+static struct ct_entry *entry_at(struct conntrack *ct, int32_t pos)
+{
+	if (pos < 0 || (uint32_t)pos > ct->capacity)
+		return NULL;
+	return &ct->entries[pos];
+}
+
+struct ct_entry *conntrack_lookup(struct conntrack *ct, const struct ct_key *k)
+{
+	return entry_at(ct, rte_hash_lookup(ct->hash, k));
+}
+
+void conntrack_lookup_bulk(struct conntrack *ct, const struct ct_key **keys, unsigned n,
+			   struct ct_entry **out)
+{
+	int32_t pos[BULK_MAX];
+
+	if (n == 0)
+		return;
+	if (n > BULK_MAX || rte_hash_lookup_bulk(ct->hash, (const void **)keys, n, pos) != 0) {
+		for (unsigned i = 0; i < n; i++)
+			out[i] = conntrack_lookup(ct, keys[i]);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		out[i] = entry_at(ct, pos[i]);
+}
+
+struct ct_entry *conntrack_add(struct conntrack *ct, const struct ct_key *k,
+			       unsigned orig_side, int64_t now)
+{
+	struct ct_entry *e;
+	int32_t pos;
+
+	if (rte_hash_lookup(ct->hash, k) >= 0) {
+		errno = EEXIST;
+		return NULL;
+	}
+	pos = rte_hash_add_key(ct->hash, k);
+	e = entry_at(ct, pos);
+	if (e == NULL) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	memset(e, 0, sizeof(*e));
+	e->key = *k;
+	e->orig_side = (uint8_t)(orig_side & 1);
+	e->in_use = 1;
+	e->start_ms = now;
+	e->last_ms = now;
+	e->expires_ms = now;
+	ct->count++;
+	return e;
+}
+
+static void record_fill(const struct conntrack *ct, const struct ct_entry *e,
+			enum flowrec_end why, int64_t now, struct flowrec *r)
+{
+	unsigned o = e->orig_side, p = !e->orig_side;
+
+	memset(r, 0, sizeof(*r));
+	r->type = FLOWREC_FLOW;
+	r->start_ms = e->start_ms;
+	r->end_ms = now > e->last_ms ? now : e->last_ms;
+	if (why == FLOWREC_END_TIMEOUT || why == FLOWREC_END_FIN)
+		r->end_ms = e->last_ms; /* the connection ended with its last packet */
+	r->from_zone = e->key.zone[o];
+	r->to_zone = e->key.zone[p];
+	r->proto = e->key.proto;
+	r->tcp_flags = e->flags_seen;
+	r->src = e->key.ip[o];
+	r->dst = e->key.ip[p];
+	r->sport = e->key.port[o];
+	r->dport = e->key.proto == IPPROTO_ICMP ? e->icmp_type : e->key.port[p];
+	memcpy(r->src_mac, e->src_mac, sizeof(r->src_mac));
+	snprintf(r->flow, sizeof(r->flow), "%s", flowname_get(ct->names, e->flow));
+	r->packets_out = e->packets[TCP_ORIG];
+	r->packets_in = e->packets[TCP_REPLY];
+	r->bytes_out = e->bytes[TCP_ORIG];
+	r->bytes_in = e->bytes[TCP_REPLY];
+	r->end_reason = why;
+}
+
+void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end why,
+		   int64_t now)
+{
+	struct flowrec r;
+	int32_t pos;
+
+	if (e == NULL || !e->in_use)
+		return;
+	record_fill(ct, e, why, now, &r);
+	ct->sink.emit(ct->sink.ctx, &r);
+	ct->records++;
+	pos = rte_hash_del_key(ct->hash, &e->key);
+	if (pos < 0)
+		CT_LOG(ERR, "entry missing from its hash (%d)\n", pos);
+	e->in_use = 0;
+	ct->count--;
+}
+
+unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
+			 uint64_t generation, conntrack_recheck_fn recheck, void *ctx)
+{
+	unsigned ended = 0;
+	const void *key;
+	void *data;
+	int32_t pos;
+
+	for (uint32_t seen = 0; seen < budget && ct->count > 0; seen++) {
+		struct ct_entry *e;
+
+		pos = rte_hash_iterate(ct->hash, &key, &data, &ct->cursor);
+		if (pos < 0) {
+			ct->cursor = 0; /* the end of the table: start over next time */
+			break;
+		}
+		e = entry_at(ct, pos);
+		if (e == NULL || !e->in_use)
+			continue;
+		if (e->generation != generation && recheck != NULL && !recheck(ctx, e)) {
+			conntrack_end(ct, e, FLOWREC_END_REVOKED, now);
+			ended++;
+			continue;
+		}
+		if (e->expires_ms <= now) {
+			conntrack_end(ct, e, e->key.proto == IPPROTO_TCP &&
+				      tcpstate_fin_both(&e->tcp) ? FLOWREC_END_FIN :
+				      FLOWREC_END_TIMEOUT, now);
+			ended++;
+		}
+	}
+	return ended;
+}
+
+unsigned conntrack_flush(struct conntrack *ct, int64_t now, enum flowrec_end why)
+{
+	unsigned ended = 0;
+	uint32_t next = 0;
+	const void *key;
+	void *data;
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(ct->hash, &key, &data, &next)) >= 0) {
+		struct ct_entry *e = entry_at(ct, pos);
+
+		if (e != NULL && e->in_use) {
+			conntrack_end(ct, e, why, now);
+			ended++;
+		}
+	}
+	ct->cursor = 0;
+	return ended;
+}
+
+uint32_t conntrack_count(const struct conntrack *ct)
+{
+	return ct->count;
+}
+
+uint32_t conntrack_capacity(const struct conntrack *ct)
+{
+	return ct->capacity;
+}
+
+size_t conntrack_memory(const struct conntrack *ct)
+{
+	/* rte_hash: 64-byte buckets of 8 slots for the main and extendable tables, and
+	 * one key slot (key + data pointer) per entry. */
+	size_t buckets = rte_align32pow2(ct->capacity) / 8 * 2;
+	size_t key_slot = RTE_ALIGN(sizeof(struct ct_key) + sizeof(void *), 8);
+
+	return sizeof(*ct) + sizeof(struct ct_entry) * ((size_t)ct->capacity + 1) +
+		buckets * 64 + key_slot * ((size_t)ct->capacity + 1);
+}
+
+uint64_t conntrack_records(const struct conntrack *ct)
+{
+	return ct->records;
+}

@@ -1,0 +1,103 @@
+/* Connection tracking: one worker's table of the connections it forwards, keyed the
+ * same way in both directions, in an rte_hash owned by that worker (no locks). Emits
+ * one flow record when a connection ends. Time is always the caller's `now`. */
+#ifndef BUNRI_CONNTRACK_H
+#define BUNRI_CONNTRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowname.h"
+#include "flowrec.h"
+#include "tcpstate.h"
+
+/* Both directions of a connection give the same key: endpoint 0 is the lower
+ * (address, port) pair. ICMP echo uses the identifier as the requester's port and 0
+ * as the responder's, so a reply reverses the request. */
+struct ct_key {
+	uint32_t ip[2];     /* host byte order */
+	uint16_t port[2];
+	uint8_t proto;
+	uint8_t zone[2];
+	uint8_t pad;        /* always 0: the key is hashed as bytes */
+};
+
+struct ct_entry {
+	struct ct_key key;
+	uint8_t orig_side;      /* the endpoint (0/1) that opened the connection */
+	uint8_t icmp_type;      /* ICMP: type of the opening message */
+	uint8_t flags_seen;     /* TCP flags, both directions */
+	uint8_t in_use;
+	uint16_t flow;          /* flowname number of the flow that allowed it */
+	uint32_t rule;          /* rule index in the tables of `generation` */
+	uint64_t generation;
+	int64_t start_ms;
+	int64_t last_ms;
+	int64_t expires_ms;
+	uint64_t packets[2];    /* by enum tcp_dir */
+	uint64_t bytes[2];
+	uint8_t src_mac[6];     /* the initiator's MAC */
+	struct tcp_track tcp;
+};
+
+struct conntrack_conf {
+	const char *name;       /* unique among live tables (rte_hash names are global) */
+	uint32_t capacity;
+	int socket;
+	struct flowrec_sink sink;
+	const struct flowname *names;
+};
+
+struct conntrack;
+
+/* 0 and *out, -EINVAL, -ENOMEM, or rte_hash's error. */
+int conntrack_create(const struct conntrack_conf *conf, struct conntrack **out);
+/* Frees the table without emitting records (see conntrack_flush()). */
+void conntrack_free(struct conntrack *ct);
+
+/* Fills k for a packet from (zsrc, src, sport) to (zdst, dst, dport) and returns the
+ * endpoint the packet came from (0 or 1). */
+unsigned conntrack_key(struct ct_key *k, uint8_t proto, uint8_t zsrc, uint32_t src,
+		       uint16_t sport, uint8_t zdst, uint32_t dst, uint16_t dport);
+
+/* The entry for k, or NULL. */
+struct ct_entry *conntrack_lookup(struct conntrack *ct, const struct ct_key *k);
+/* Looks up n keys at once; out[i] NULL when absent. n <= 64. */
+void conntrack_lookup_bulk(struct conntrack *ct, const struct ct_key **keys, unsigned n,
+			   struct ct_entry **out);
+/* A new zeroed entry for k, opened by endpoint orig_side at now; NULL with errno
+ * ENOSPC (table full) or EEXIST. */
+struct ct_entry *conntrack_add(struct conntrack *ct, const struct ct_key *k,
+			       unsigned orig_side, int64_t now);
+/* Emits the entry's flow record with reason why, then removes it. */
+void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end why,
+		   int64_t now);
+
+/* Asked by the sweep for a connection allowed under an older policy generation:
+ * return true if the current policy still allows it (and update e->rule, e->flow,
+ * e->generation), false to end it as revoked. */
+typedef bool (*conntrack_recheck_fn)(void *ctx, struct ct_entry *e);
+
+/* Visits up to budget entries from where the last sweep stopped: ends those whose
+ * expires_ms <= now (reason fin after FIN both ways, else timeout), and asks recheck
+ * about those whose generation differs. Returns the number of entries ended. */
+unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
+			 uint64_t generation, conntrack_recheck_fn recheck, void *ctx);
+/* Ends every entry with reason why (shutdown). */
+unsigned conntrack_flush(struct conntrack *ct, int64_t now, enum flowrec_end why);
+
+uint32_t conntrack_count(const struct conntrack *ct);
+uint32_t conntrack_capacity(const struct conntrack *ct);
+/* Bytes the table holds: entries plus rte_hash's own buckets and keys (estimate). */
+size_t conntrack_memory(const struct conntrack *ct);
+/* Records emitted so far. */
+uint64_t conntrack_records(const struct conntrack *ct);
+
+/* The direction of a packet that came from endpoint side of e's key. */
+static inline enum tcp_dir conntrack_dir(const struct ct_entry *e, unsigned side)
+{
+	return side == e->orig_side ? TCP_ORIG : TCP_REPLY;
+}
+
+#endif

@@ -1,0 +1,178 @@
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "deny.h"
+
+#define DENY_LOG(level, ...) RTE_LOG(level, USER1, "deny: " __VA_ARGS__)
+
+struct deny_key {
+	uint32_t src;
+	uint32_t dst;
+	uint16_t dport;
+	uint8_t zone;
+	uint8_t proto;
+	char reason[FLOWREC_REASON_MAX];
+};
+
+struct deny_entry {
+	struct deny_key key;
+	int64_t first_ms;
+	int64_t last_ms;
+	uint64_t count;
+};
+
+struct deny {
+	struct rte_hash *hash;
+	struct deny_entry *entries;
+	uint32_t capacity;
+	uint32_t count;
+	int64_t interval_ms;
+	int64_t start_ms;       /* start of the current interval; -1 before the first */
+	uint64_t records;
+	struct flowrec_sink sink;
+};
+
+int deny_create(const char *name, uint32_t capacity, int64_t interval_ms, int socket,
+		struct flowrec_sink sink, struct deny **out)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = capacity,
+		.key_len = sizeof(struct deny_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct deny *d;
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (capacity < 8 || interval_ms <= 0 || sink.emit == NULL)
+		return -EINVAL;
+	d = rte_zmalloc_socket("bunri_deny", sizeof(*d), RTE_CACHE_LINE_SIZE, socket);
+	if (d == NULL)
+		goto err_d;
+	d->entries = rte_zmalloc_socket("bunri_deny_entries",
+		sizeof(*d->entries) * ((size_t)capacity + 1), RTE_CACHE_LINE_SIZE, socket);
+	if (d->entries == NULL)
+		goto err_entries;
+	d->hash = rte_hash_create(&hp);
+	if (d->hash == NULL) {
+		ret = rte_errno ? -rte_errno : -ENOMEM;
+		DENY_LOG(ERR, "rte_hash_create %s: %s\n", name, rte_strerror(-ret));
+		goto err_hash;
+	}
+	d->capacity = capacity;
+	d->interval_ms = interval_ms;
+	d->start_ms = -1;
+	d->sink = sink;
+	*out = d;
+	return 0;
+
+err_hash:
+	rte_free(d->entries);
+err_entries:
+	rte_free(d);
+err_d:
+	return ret;
+}
+
+void deny_free(struct deny *d)
+{
+	if (d == NULL)
+		return;
+	rte_hash_free(d->hash);
+	rte_free(d->entries);
+	rte_free(d);
+}
+
+static void emit_all(struct deny *d)
+{
+	uint32_t next = 0;
+	const void *key;
+	void *data;
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(d->hash, &key, &data, &next)) >= 0) {
+		const struct deny_entry *e = &d->entries[pos];
+		struct flowrec r = {
+			.type = FLOWREC_DENY,
+			.start_ms = e->first_ms,
+			.end_ms = e->last_ms,
+			.from_zone = e->key.zone,
+			.to_zone = ZONE_NONE,
+			.proto = e->key.proto,
+			.src = e->key.src,
+			.dst = e->key.dst,
+			.dport = e->key.dport,
+			.end_reason = FLOWREC_END_NONE,
+			.count = e->count,
+		};
+
+		memcpy(r.reason, e->key.reason, sizeof(r.reason));
+		d->sink.emit(d->sink.ctx, &r);
+		d->records++;
+	}
+	rte_hash_reset(d->hash);
+	d->count = 0;
+	d->start_ms = -1;
+}
+
+void deny_flush(struct deny *d, int64_t now, bool force)
+{
+	if (d->count == 0)
+		return;
+	if (force || now - d->start_ms >= d->interval_ms)
+		emit_all(d);
+}
+
+void deny_note(struct deny *d, int64_t now, uint8_t zone, uint32_t src, uint32_t dst,
+	       uint8_t proto, uint16_t dport, const char *reason)
+{
+	struct deny_key k;
+	struct deny_entry *e;
+	int32_t pos;
+
+	memset(&k, 0, sizeof(k));
+	k.src = src;
+	k.dst = dst;
+	k.dport = dport;
+	k.zone = zone;
+	k.proto = proto;
+	snprintf(k.reason, sizeof(k.reason), "%s", reason);
+
+	deny_flush(d, now, false);
+	pos = rte_hash_lookup(d->hash, &k);
+	if (pos < 0) {
+		if (d->count >= d->capacity)
+			emit_all(d); /* full: close the interval early rather than lose counts */
+		pos = rte_hash_add_key(d->hash, &k);
+		if (pos < 0 || (uint32_t)pos > d->capacity) {
+			DENY_LOG(ERR, "rte_hash_add_key: %d\n", pos);
+			return;
+		}
+		e = &d->entries[pos];
+		e->key = k;
+		e->first_ms = now;
+		e->count = 0;
+		d->count++;
+		if (d->start_ms < 0)
+			d->start_ms = now;
+	}
+	e = &d->entries[pos];
+	e->last_ms = now;
+	e->count++;
+}
+
+uint64_t deny_records(const struct deny *d)
+{
+	return d->records;
+}

@@ -1,0 +1,210 @@
+#include <errno.h>
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "ipv4.h"
+
+#define L3_OFF sizeof(struct rte_ether_hdr)
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_WSCALE 3
+#define REPLY_TTL 64
+
+static bool martian(uint32_t a)
+{
+	uint8_t top = (uint8_t)(a >> 24);
+
+	return top == 0 || top == 127 || top >= 224;
+}
+
+enum reason ipv4_validate(const struct rte_mbuf *m, struct ipv4_info *info)
+{
+	const struct rte_ipv4_hdr *ip;
+	uint32_t avail = rte_pktmbuf_data_len(m);
+	uint16_t frag;
+
+	/* The header must be in the first segment to be read at all. */
+	if (unlikely(avail < L3_OFF + sizeof(*ip)))
+		return REASON_MALFORMED;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, L3_OFF);
+	/* Only IPv4 here; IHL counts 32-bit words and a header has at least five. */
+	if (unlikely((ip->version_ihl >> 4) != 4))
+		return REASON_MALFORMED;
+	info->hdr_len = (uint16_t)((ip->version_ihl & 0x0f) * 4);
+	if (unlikely(info->hdr_len < sizeof(*ip)))
+		return REASON_MALFORMED;
+	if (unlikely(avail < L3_OFF + info->hdr_len))
+		return REASON_MALFORMED;
+	/* Total length covers the header and must fit in what arrived. */
+	info->total_len = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(info->total_len < info->hdr_len ||
+		     info->total_len > rte_pktmbuf_pkt_len(m) - L3_OFF))
+		return REASON_MALFORMED;
+	/* A header whose checksum is wrong was damaged, or forged carelessly. */
+	if (unlikely(rte_raw_cksum(ip, info->hdr_len) != 0xffff))
+		return REASON_MALFORMED;
+	/* Options (source routing, record route, ...) have no business across zones. */
+	if (unlikely(info->hdr_len > sizeof(*ip)))
+		return REASON_IP_OPTIONS;
+	info->src = rte_be_to_cpu_32(ip->src_addr);
+	info->dst = rte_be_to_cpu_32(ip->dst_addr);
+	/* This-network, loopback, multicast and reserved addresses are never hosts. */
+	if (unlikely(martian(info->src) || martian(info->dst)))
+		return REASON_MARTIAN;
+	info->ttl = ip->time_to_live;
+	if (unlikely(info->ttl <= 1))
+		return REASON_TTL;
+	info->proto = ip->next_proto_id;
+	frag = rte_be_to_cpu_16(ip->fragment_offset);
+	info->fragment = (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+	return REASON_NONE;
+}
+
+static uint8_t tcp_wscale(const uint8_t *opt, unsigned len)
+{
+	unsigned i = 0;
+
+	while (i < len) {
+		if (opt[i] == TCPOPT_EOL)
+			break;
+		if (opt[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
+			break; /* a bad option list: no scaling */
+		if (opt[i] == TCPOPT_WSCALE && opt[i + 1] == 3)
+			return opt[i + 2];
+		i += opt[i + 1];
+	}
+	return 0xff;
+}
+
+static enum reason parse_tcp(const struct rte_mbuf *m, struct ipv4_info *info,
+			     uint32_t off, uint32_t l4_len)
+{
+	const struct rte_tcp_hdr *th;
+	unsigned doff;
+
+	if (unlikely(l4_len < sizeof(*th) || rte_pktmbuf_data_len(m) < off + sizeof(*th)))
+		return REASON_MALFORMED;
+	th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, off);
+	/* The data offset must cover the fixed header and stay inside the datagram. */
+	doff = (th->data_off >> 4) * 4u;
+	if (unlikely(doff < sizeof(*th) || doff > l4_len ||
+		     rte_pktmbuf_data_len(m) < off + doff))
+		return REASON_MALFORMED;
+	info->sport = rte_be_to_cpu_16(th->src_port);
+	info->dport = rte_be_to_cpu_16(th->dst_port);
+	info->tcp.flags = th->tcp_flags & 0x3f;
+	info->tcp.seq = rte_be_to_cpu_32(th->sent_seq);
+	info->tcp.ack = rte_be_to_cpu_32(th->recv_ack);
+	info->tcp.win = rte_be_to_cpu_16(th->rx_win);
+	info->tcp.len = l4_len - doff;
+	info->tcp.wscale = 0xff;
+	if (info->tcp.flags & TCP_F_SYN)
+		info->tcp.wscale = tcp_wscale((const uint8_t *)(th + 1), doff - sizeof(*th));
+	return REASON_NONE;
+}
+
+enum reason ipv4_parse_l4(const struct rte_mbuf *m, struct ipv4_info *info)
+{
+	uint32_t off = L3_OFF + info->hdr_len;
+	uint32_t l4_len = info->total_len - info->hdr_len;
+
+	switch (info->proto) {
+	case IPPROTO_TCP:
+		return parse_tcp(m, info, off, l4_len);
+	case IPPROTO_UDP: {
+		const struct rte_udp_hdr *uh;
+		uint16_t ulen;
+
+		if (unlikely(l4_len < sizeof(*uh) ||
+			     rte_pktmbuf_data_len(m) < off + sizeof(*uh)))
+			return REASON_MALFORMED;
+		uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, off);
+		/* The UDP length covers its header and stays inside the datagram. */
+		ulen = rte_be_to_cpu_16(uh->dgram_len);
+		if (unlikely(ulen < sizeof(*uh) || ulen > l4_len))
+			return REASON_MALFORMED;
+		info->sport = rte_be_to_cpu_16(uh->src_port);
+		info->dport = rte_be_to_cpu_16(uh->dst_port);
+		return REASON_NONE;
+	}
+	case IPPROTO_ICMP: {
+		const struct rte_icmp_hdr *ih;
+
+		/* Every ICMP message we look at has the 8-byte header. */
+		if (unlikely(l4_len < sizeof(*ih) ||
+			     rte_pktmbuf_data_len(m) < off + sizeof(*ih)))
+			return REASON_MALFORMED;
+		ih = rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, off);
+		info->icmp_type = ih->icmp_type;
+		info->icmp_code = ih->icmp_code;
+		info->sport = 0;
+		info->dport = 0;
+		if (ih->icmp_type == ICMP_ECHO_REQUEST)
+			info->sport = rte_be_to_cpu_16(ih->icmp_ident);
+		else if (ih->icmp_type == ICMP_ECHO_REPLY)
+			info->dport = rte_be_to_cpu_16(ih->icmp_ident);
+		return REASON_NONE;
+	}
+	default:
+		return REASON_NO_RULE;
+	}
+}
+
+void ipv4_forward_ttl(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, L3_OFF);
+	uint32_t sum = ip->hdr_checksum;
+
+	/* RFC 1624: TTL is the high byte of its 16-bit word; adding 0x0100 (network
+	 * order) to the checksum compensates for subtracting it from the word. */
+	sum += rte_cpu_to_be_16(0x0100);
+	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	ip->time_to_live--;
+}
+
+int ipv4_echo_reply(struct rte_mbuf *m, const struct ipv4_info *info)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, L3_OFF);
+	struct rte_icmp_hdr *ih;
+	uint32_t l4_len = info->total_len - info->hdr_len;
+	uint32_t tmp;
+
+	/* The whole message is checksummed, so it must be in the first segment. */
+	if (rte_pktmbuf_data_len(m) < L3_OFF + info->total_len)
+		return -EINVAL;
+	ih = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, L3_OFF + info->hdr_len);
+	if (rte_raw_cksum(ih, l4_len) != 0xffff)
+		return -EINVAL;
+	ih->icmp_type = ICMP_ECHO_REPLY;
+	ih->icmp_cksum = 0;
+	ih->icmp_cksum = (uint16_t)~rte_raw_cksum(ih, l4_len);
+	tmp = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = tmp;
+	ip->time_to_live = REPLY_TTL;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* Ethernet padding of a short request is not part of the reply's datagram. */
+	if (rte_pktmbuf_pkt_len(m) > L3_OFF + info->total_len)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - L3_OFF - info->total_len));
+	return 0;
+}
+
+bool ipv4_is_subnet_edge(uint32_t a, uint32_t net, uint32_t mask)
+{
+	/* /31 and /32 subnets have no network or broadcast address (RFC 3021). */
+	if (mask == 0 || mask >= 0xfffffffeu || (a & mask) != net)
+		return false;
+	return (a & ~mask) == 0 || (a & ~mask) == ~mask;
+}

@@ -1,0 +1,50 @@
+/* IPv4 and its L4 headers as the pipeline checks them: header validation, fragment
+ * and L4 parsing, the TTL decrement of forwarding and the echo reply the appliance
+ * sends for its own addresses. The L3 header starts right after a plain Ethernet
+ * header (eth_ingress() stripped any tag). */
+#ifndef BUNRI_IPV4_H
+#define BUNRI_IPV4_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "tcpstate.h"
+
+struct rte_mbuf;
+
+#define ICMP_ECHO_REPLY 0
+#define ICMP_ECHO_REQUEST 8
+
+struct ipv4_info {
+	uint32_t src;          /* host byte order */
+	uint32_t dst;
+	uint16_t total_len;    /* the IP datagram; the frame may carry padding after it */
+	uint16_t hdr_len;
+	uint8_t proto;
+	uint8_t ttl;
+	bool fragment;         /* MF set or a non-zero offset */
+	/* L4, filled by ipv4_parse_l4() */
+	uint16_t sport;        /* ICMP echo: identifier (request) or 0 (reply) */
+	uint16_t dport;        /* ICMP echo: 0 (request) or identifier (reply) */
+	uint8_t icmp_type;
+	uint8_t icmp_code;
+	struct tcp_seg tcp;
+};
+
+/* Step 3: version, IHL, total length within the frame, header checksum, options,
+ * TTL, martian addresses. REASON_NONE and info filled, or the drop reason. */
+enum reason ipv4_validate(const struct rte_mbuf *m, struct ipv4_info *info);
+/* Step 7: the TCP, UDP or ICMP header lies whole within the datagram (TCP data offset,
+ * UDP length). REASON_NONE, REASON_MALFORMED, or REASON_NO_RULE for another
+ * protocol. Call only for non-fragments. */
+enum reason ipv4_parse_l4(const struct rte_mbuf *m, struct ipv4_info *info);
+/* Decrements the TTL, updating the checksum incrementally (RFC 1624). */
+void ipv4_forward_ttl(struct rte_mbuf *m);
+/* Turns a validated echo request into its reply in place (IP and ICMP only; the caller
+ * addresses the frame). 0, or -EINVAL when the ICMP checksum is wrong. */
+int ipv4_echo_reply(struct rte_mbuf *m, const struct ipv4_info *info);
+/* true for the connected subnet's network and broadcast addresses. */
+bool ipv4_is_subnet_edge(uint32_t a, uint32_t net, uint32_t mask);
+
+#endif

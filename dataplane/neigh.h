@@ -1,0 +1,62 @@
+/* Neighbours learned by ARP, per zone, and the few packets held for a next hop whose
+ * MAC is not known yet. One worker's table (rte_hash, no locks); static neighbours from
+ * the policy live in the tables and are asked first. */
+#ifndef BUNRI_NEIGH_H
+#define BUNRI_NEIGH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+struct rte_mbuf;
+
+#define NEIGH_HOLD_MAX 4             /* packets held per unresolved neighbour */
+#define NEIGH_HOLD_MS 3000           /* how long they wait for an ARP reply */
+#define NEIGH_RETRY_MS 1000          /* between ARP requests while packets wait */
+#define NEIGH_REACHABLE_MS 1200000   /* a learned MAC is forgotten after this */
+
+struct neigh_entry {
+	uint32_t ip;
+	uint8_t zone;
+	bool resolved;
+	uint8_t n_held;
+	uint8_t in_use;
+	struct rte_ether_addr mac;
+	int64_t expires_ms;        /* resolved: forget after; else: drop held after */
+	int64_t requested_ms;      /* last ARP request */
+	struct rte_mbuf *held[NEIGH_HOLD_MAX];
+	uint8_t held_zone[NEIGH_HOLD_MAX]; /* ingress zone of each held packet */
+};
+
+struct neigh;
+
+/* Called by neigh_sweep() for each held packet it gives up on (the callee owns m). */
+typedef void (*neigh_drop_fn)(void *ctx, struct rte_mbuf *m, uint8_t ingress_zone);
+/* Called by neigh_sweep() when an unresolved neighbour needs another ARP request. */
+typedef void (*neigh_request_fn)(void *ctx, uint8_t zone, uint32_t ip);
+
+/* name unique among live tables. 0 and *out, -EINVAL, -ENOMEM, or rte_hash's error. */
+int neigh_create(const char *name, uint32_t capacity, int socket, struct neigh **out);
+/* Frees the table and every packet it still holds. */
+void neigh_free(struct neigh *n);
+
+/* The entry for ip in zone (resolved or not), or NULL. */
+struct neigh_entry *neigh_lookup(struct neigh *n, uint8_t zone, uint32_t ip);
+/* Records ip's MAC in zone as of now. Returns the entry (its held packets are now the
+ * caller's to send: it must take them and set n_held to 0), or NULL when the table is
+ * full. */
+struct neigh_entry *neigh_learn(struct neigh *n, uint8_t zone, uint32_t ip,
+				const struct rte_ether_addr *mac, int64_t now);
+/* Holds m until ip in zone resolves. 0 (held; *request true when the caller should
+ * send an ARP request now), -ENOSPC (too many packets wait already), -ENOMEM (table
+ * full). On error m stays the caller's. */
+int neigh_hold(struct neigh *n, uint8_t zone, uint32_t ip, struct rte_mbuf *m,
+	       uint8_t ingress_zone, int64_t now, bool *request);
+/* Gives up on held packets past NEIGH_HOLD_MS, asks for retries, forgets stale
+ * entries. Returns the number of packets dropped. */
+unsigned neigh_sweep(struct neigh *n, int64_t now, neigh_drop_fn drop,
+		     neigh_request_fn request, void *ctx);
+uint32_t neigh_count(const struct neigh *n);
+
+#endif

@@ -1,0 +1,719 @@
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "acl.h"
+#include "arp.h"
+#include "conntrack.h"
+#include "deny.h"
+#include "eth.h"
+#include "ipv4.h"
+#include "neigh.h"
+#include "pipeline.h"
+
+#define PIPELINE_LOG(level, ...) RTE_LOG(level, USER1, "pipeline: " __VA_ARGS__)
+
+#define PREFETCH_AHEAD 4
+
+/* How far a frame got in the first pass. */
+enum stage {
+	STAGE_DONE,  /* verdict known (drop or local) */
+	STAGE_CT,    /* valid IPv4 to route: needs connection tracking */
+};
+
+struct pkt {
+	struct rte_mbuf *m;
+	uint8_t stage;
+	uint8_t verdict;
+	uint8_t reason;
+	uint8_t zin;
+	uint8_t zout;
+	uint8_t side;        /* endpoint of key the packet came from */
+	bool opener;         /* may open a connection */
+	bool classified;
+	bool reply;          /* local: send m back out of the ingress port to reply_to */
+	struct rte_ether_addr reply_to;
+	uint16_t flow;
+	uint32_t nexthop;
+	uint32_t frame_len;
+	uint32_t acl_res[ACL_CATEGORIES];
+	struct ipv4_info ip;
+	struct ct_key key;
+	struct acl_key acl;
+	struct rte_ether_addr src_mac;
+};
+
+struct pipeline {
+	struct tables *const *slot;
+	struct tables *t;            /* the tables this call runs with */
+	unsigned worker;
+	struct rte_mempool *pool;
+	struct conntrack *ct;
+	struct neigh *nb;
+	struct deny *deny;
+	uint64_t ct_epoch;           /* bumped on every add/remove in the table */
+	struct counters c;
+	struct pipeline_tx tx[ZONE_COUNT];
+	struct pkt burst[PIPELINE_BURST_MAX];
+};
+
+int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
+{
+	struct conntrack_conf cc = {
+		.capacity = conf->conn_capacity ? conf->conn_capacity : 65536,
+		.socket = conf->socket,
+		.sink = conf->sink,
+		.names = conf->names,
+	};
+	char name[64];
+	struct pipeline *p;
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (conf->name == NULL || conf->tables == NULL || conf->pool == NULL ||
+	    conf->sink.emit == NULL || conf->names == NULL)
+		return -EINVAL;
+	p = rte_zmalloc_socket("bunri_pipeline", sizeof(*p), RTE_CACHE_LINE_SIZE,
+			       conf->socket);
+	if (p == NULL)
+		goto err_p;
+	p->slot = conf->tables;
+	p->worker = conf->worker;
+	p->pool = conf->pool;
+
+	snprintf(name, sizeof(name), "%s_ct", conf->name);
+	cc.name = name;
+	ret = conntrack_create(&cc, &p->ct);
+	if (ret != 0)
+		goto err_ct;
+	snprintf(name, sizeof(name), "%s_nb", conf->name);
+	ret = neigh_create(name, conf->neigh_capacity ? conf->neigh_capacity : 4096,
+			   conf->socket, &p->nb);
+	if (ret != 0)
+		goto err_nb;
+	snprintf(name, sizeof(name), "%s_dn", conf->name);
+	ret = deny_create(name, conf->deny_capacity ? conf->deny_capacity : 4096,
+			  conf->deny_interval_ms ? conf->deny_interval_ms : DENY_INTERVAL_MS,
+			  conf->socket, conf->sink, &p->deny);
+	if (ret != 0)
+		goto err_deny;
+	*out = p;
+	return 0;
+
+err_deny:
+	neigh_free(p->nb);
+err_nb:
+	conntrack_free(p->ct);
+err_ct:
+	rte_free(p);
+err_p:
+	PIPELINE_LOG(ERR, "%s: %s\n", conf->name, strerror(-ret));
+	return ret;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned z = 0; z < ZONE_COUNT; z++)
+		rte_pktmbuf_free_bulk(p->tx[z].pkts, p->tx[z].n);
+	deny_free(p->deny);
+	neigh_free(p->nb);
+	conntrack_free(p->ct);
+	rte_free(p);
+}
+
+static struct tables *tables_current(struct pipeline *p)
+{
+	p->t = __atomic_load_n(p->slot, __ATOMIC_ACQUIRE);
+	return p->t;
+}
+
+/* Queues m on zone's TX buffer; false (m untouched) when it is full. */
+static bool tx_push(struct pipeline *p, uint8_t zone, struct rte_mbuf *m)
+{
+	struct pipeline_tx *tx = &p->tx[zone];
+
+	if (unlikely(tx->n >= PIPELINE_TX_MAX))
+		return false;
+	tx->pkts[tx->n++] = m;
+	p->c.tx_packets[zone]++;
+	p->c.tx_bytes[zone] += rte_pktmbuf_pkt_len(m);
+	return true;
+}
+
+static void send_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
+{
+	struct rte_mbuf *m = arp_request(p->pool, &p->t->zone[zone], ip);
+
+	if (m == NULL) {
+		p->c.drop[zone][REASON_NO_MBUF]++;
+		return;
+	}
+	if (!tx_push(p, zone, m)) {
+		p->c.drop[zone][REASON_TX_FULL]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static void neigh_drop_cb(void *ctx, struct rte_mbuf *m, uint8_t zin)
+{
+	struct pipeline *p = ctx;
+
+	p->c.drop[zin][REASON_NO_NEIGHBOR]++;
+	rte_pktmbuf_free(m);
+}
+
+static void neigh_request_cb(void *ctx, uint8_t zone, uint32_t ip)
+{
+	send_arp_request(ctx, zone, ip);
+}
+
+/* Sends the packets that waited for e's MAC. */
+static void neigh_release(struct pipeline *p, struct neigh_entry *e)
+{
+	for (unsigned h = 0; h < e->n_held; h++) {
+		struct rte_mbuf *m = e->held[h];
+
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = e->mac;
+		if (!tx_push(p, e->zone, m)) {
+			p->c.drop[e->held_zone[h]][REASON_TX_FULL]++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	e->n_held = 0;
+}
+
+static void done(struct pkt *pk, enum verdict v, enum reason r)
+{
+	pk->stage = STAGE_DONE;
+	pk->verdict = (uint8_t)v;
+	pk->reason = (uint8_t)r;
+}
+
+static void handle_arp(struct pipeline *p, struct pkt *pk, int64_t now)
+{
+	struct arp_result res;
+	bool drop;
+	enum reason r = arp_input(pk->m, pk->zin, p->t, &res, &drop);
+
+	if (drop) {
+		done(pk, VERDICT_DROP, r);
+		return;
+	}
+	if (res.reply) {
+		pk->reply = true;
+		pk->reply_to = res.sender_mac;
+	}
+	if (res.learn) {
+		struct neigh_entry *e = neigh_learn(p->nb, pk->zin, res.sender_ip,
+						    &res.sender_mac, now);
+
+		if (e != NULL)
+			neigh_release(p, e);
+	}
+	done(pk, VERDICT_LOCAL, REASON_ARP);
+}
+
+/* Steps 5: a packet for one of the appliance's own addresses. */
+static void handle_local(struct pipeline *p, struct pkt *pk)
+{
+	const struct tables_zone *z = &p->t->zone[pk->zin];
+
+	if (pk->ip.dst != z->address || !z->ping || pk->ip.proto != IPPROTO_ICMP) {
+		done(pk, VERDICT_DROP, REASON_TO_APPLIANCE);
+		return;
+	}
+	if (pk->ip.fragment) {
+		done(pk, VERDICT_DROP, REASON_FRAGMENT);
+		return;
+	}
+	if (ipv4_parse_l4(pk->m, &pk->ip) != REASON_NONE) {
+		done(pk, VERDICT_DROP, REASON_MALFORMED);
+		return;
+	}
+	if (pk->ip.icmp_type != ICMP_ECHO_REQUEST) {
+		done(pk, VERDICT_DROP, REASON_TO_APPLIANCE);
+		return;
+	}
+	if (ipv4_echo_reply(pk->m, &pk->ip) != 0) {
+		done(pk, VERDICT_DROP, REASON_MALFORMED);
+		return;
+	}
+	pk->reply = true;
+	pk->reply_to = pk->src_mac;
+	done(pk, VERDICT_LOCAL, REASON_ECHO);
+}
+
+static bool is_appliance_address(const struct tables *t, uint32_t a)
+{
+	for (unsigned z = 0; z < ZONE_COUNT; z++)
+		if (t->zone[z].enabled && t->zone[z].address == a)
+			return true;
+	return false;
+}
+
+/* Steps 1-8 for one frame: everything that needs no connection state. */
+static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
+{
+	const struct tables *t = p->t;
+	struct rte_mbuf *m = pk->m;
+	uint16_t ethertype;
+	bool bcast;
+	enum reason r;
+	int zone;
+
+	if (unlikely(!t->zone[pk->zin].enabled)) {
+		done(pk, VERDICT_DROP, REASON_ZONE_DOWN);
+		return;
+	}
+	r = eth_ingress(m, &t->zone[pk->zin], &ethertype, &bcast);
+	if (unlikely(r != REASON_NONE)) {
+		done(pk, VERDICT_DROP, r);
+		return;
+	}
+	pk->src_mac = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
+	if (ethertype == RTE_ETHER_TYPE_ARP) {
+		handle_arp(p, pk, now);
+		return;
+	}
+	if (unlikely(ethertype == RTE_ETHER_TYPE_IPV6)) {
+		done(pk, VERDICT_DROP, REASON_IPV6); /* fail closed until IPv6 is designed */
+		return;
+	}
+	if (unlikely(ethertype != RTE_ETHER_TYPE_IPV4)) {
+		done(pk, VERDICT_DROP, REASON_NOT_IPV4);
+		return;
+	}
+	/* An IP packet must be unicast to us: a broadcast frame carries nothing routable. */
+	if (unlikely(bcast)) {
+		done(pk, VERDICT_DROP, REASON_NOT_FOR_US);
+		return;
+	}
+	r = ipv4_validate(m, &pk->ip);
+	if (unlikely(r != REASON_NONE)) {
+		done(pk, VERDICT_DROP, r);
+		return;
+	}
+	/* A source outside the ingress zone's networks is forged or misrouted. */
+	zone = route_source_zone(&t->route, pk->ip.src);
+	if (unlikely(zone != pk->zin)) {
+		done(pk, VERDICT_DROP, REASON_SPOOFED);
+		return;
+	}
+	if (unlikely(is_appliance_address(t, pk->ip.dst))) {
+		handle_local(p, pk);
+		return;
+	}
+	/* A non-first fragment has no ports; a first one may hide them. */
+	if (unlikely(pk->ip.fragment)) {
+		done(pk, VERDICT_DROP, REASON_FRAGMENT);
+		return;
+	}
+	r = ipv4_parse_l4(m, &pk->ip);
+	if (unlikely(r != REASON_NONE)) {
+		done(pk, VERDICT_DROP, r);
+		return;
+	}
+	if (unlikely(route_lookup(&t->route, pk->ip.dst, &pk->zout, &pk->nexthop) != 0 ||
+		     pk->zout >= ZONE_COUNT || !t->zone[pk->zout].enabled)) {
+		done(pk, VERDICT_DROP, REASON_NO_ROUTE);
+		return;
+	}
+	/* Hosts of one zone talk to each other without the appliance. */
+	if (unlikely(pk->zout == pk->zin)) {
+		done(pk, VERDICT_DROP, REASON_SAME_ZONE);
+		return;
+	}
+	/* A directed broadcast would fan one packet out to a whole subnet. */
+	if (unlikely(ipv4_is_subnet_edge(pk->ip.dst, t->zone[pk->zout].net,
+					 t->zone[pk->zout].mask))) {
+		done(pk, VERDICT_DROP, REASON_NO_ROUTE);
+		return;
+	}
+	pk->side = (uint8_t)conntrack_key(&pk->key, pk->ip.proto, pk->zin, pk->ip.src,
+					  pk->ip.sport, pk->zout, pk->ip.dst, pk->ip.dport);
+	switch (pk->ip.proto) {
+	case IPPROTO_TCP:
+		pk->opener = (pk->ip.tcp.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST | TCP_F_FIN))
+			== TCP_F_SYN;
+		break;
+	case IPPROTO_UDP:
+		pk->opener = true;
+		break;
+	default:
+		pk->opener = pk->ip.icmp_type == ICMP_ECHO_REQUEST;
+		break;
+	}
+	pk->stage = STAGE_CT;
+}
+
+static void acl_key_of(struct pkt *pk)
+{
+	acl_key_fill(&pk->acl, pk->ip.proto, pk->zin, pk->zout, pk->ip.src, pk->ip.dst,
+		     pk->ip.proto == IPPROTO_ICMP ? pk->ip.icmp_type : pk->ip.dport,
+		     pk->src_mac.addr_bytes);
+}
+
+static void classify_one(struct pipeline *p, struct pkt *pk)
+{
+	const struct acl_key *k = &pk->acl;
+
+	acl_key_of(pk);
+	if (acl_classify(p->t->acl, &k, pk->acl_res, 1) != 0)
+		memset(pk->acl_res, 0, sizeof(pk->acl_res));
+	pk->classified = true;
+}
+
+static bool recheck(void *ctx, struct ct_entry *e)
+{
+	struct pipeline *p = ctx;
+	const struct tables *t = p->t;
+	unsigned o = e->orig_side, q = !e->orig_side;
+	uint32_t res[ACL_CATEGORIES];
+	struct acl_key k;
+	const struct acl_key *kp = &k;
+
+	acl_key_fill(&k, e->key.proto, e->key.zone[o], e->key.zone[q], e->key.ip[o],
+		     e->key.ip[q], e->key.proto == IPPROTO_ICMP ? e->icmp_type :
+		     e->key.port[q], e->src_mac);
+	if (acl_classify(t->acl, &kp, res, 1) != 0 || res[ACL_CAT_EXACT] == 0)
+		return false;
+	e->rule = res[ACL_CAT_EXACT] - 1;
+	e->flow = t->rule_flow[e->rule];
+	e->generation = t->generation;
+	return true;
+}
+
+static uint32_t timeout_s(const struct tables *t, const struct ct_entry *e)
+{
+	switch (e->key.proto) {
+	case IPPROTO_TCP:
+		return tcpstate_is_established(&e->tcp) ? t->timeouts.tcp_established :
+			t->timeouts.tcp_transitory;
+	case IPPROTO_UDP:
+		return t->timeouts.udp;
+	default:
+		return t->timeouts.icmp;
+	}
+}
+
+static void ct_end(struct pipeline *p, struct ct_entry *e, enum flowrec_end why,
+		   int64_t now)
+{
+	conntrack_end(p->ct, e, why, now);
+	p->ct_epoch++;
+	p->c.conn_closed++;
+}
+
+/* Step 10 for a packet that may open a connection. NULL with the drop reason set. */
+static struct ct_entry *open_conn(struct pipeline *p, struct pkt *pk, int64_t now)
+{
+	const struct tables *t = p->t;
+	struct ct_entry *e;
+	uint32_t rule;
+
+	if (!pk->classified)
+		classify_one(p, pk);
+	if (pk->acl_res[ACL_CAT_EXACT] == 0) {
+		/* A rule would match if the source had its bound MAC. */
+		done(pk, VERDICT_DROP, pk->acl_res[ACL_CAT_ANY_MAC] != 0 ?
+		     REASON_MAC_MISMATCH : REASON_NO_RULE);
+		return NULL;
+	}
+	rule = pk->acl_res[ACL_CAT_EXACT] - 1;
+	e = conntrack_add(p->ct, &pk->key, pk->side, now);
+	if (e == NULL) {
+		done(pk, VERDICT_DROP, REASON_TABLE_FULL);
+		return NULL;
+	}
+	p->ct_epoch++;
+	p->c.conn_opened++;
+	e->rule = rule;
+	e->flow = t->rule_flow[rule];
+	e->generation = t->generation;
+	e->icmp_type = pk->ip.icmp_type;
+	memcpy(e->src_mac, pk->src_mac.addr_bytes, sizeof(e->src_mac));
+	if (pk->ip.proto == IPPROTO_TCP)
+		tcpstate_open(&e->tcp, &pk->ip.tcp);
+	t->rule_counters[p->worker * t->n_rules + rule].connections++;
+	pk->reason = REASON_NEW;
+	return e;
+}
+
+/* Step 9 (and 10 when needed): the connection this packet belongs to, or NULL with the
+ * drop reason set. *end tells the caller to end the connection after forwarding. */
+static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entry *e,
+			      int64_t now, enum flowrec_end *end)
+{
+	enum tcp_dir dir;
+
+	*end = FLOWREC_END_NONE;
+	if (e != NULL && e->expires_ms <= now) {
+		ct_end(p, e, e->key.proto == IPPROTO_TCP && tcpstate_fin_both(&e->tcp) ?
+		       FLOWREC_END_FIN : FLOWREC_END_TIMEOUT, now);
+		e = NULL;
+	}
+	if (e == NULL) {
+		if (!pk->opener) {
+			done(pk, VERDICT_DROP, REASON_STATE);
+			return NULL;
+		}
+		return open_conn(p, pk, now);
+	}
+	/* Allowed under an older policy: the current one must still allow it. */
+	if (unlikely(e->generation != p->t->generation) && !recheck(p, e)) {
+		ct_end(p, e, FLOWREC_END_REVOKED, now);
+		done(pk, VERDICT_DROP, REASON_REVOKED);
+		return NULL;
+	}
+	dir = conntrack_dir(e, pk->side);
+	if (pk->ip.proto == IPPROTO_TCP) {
+		switch (tcpstate_next(&e->tcp, dir, &pk->ip.tcp)) {
+		case TCP_ACCEPT:
+			break;
+		case TCP_RESET:
+			*end = FLOWREC_END_RST;
+			break;
+		case TCP_REOPEN:
+			ct_end(p, e, tcpstate_fin_both(&e->tcp) ? FLOWREC_END_FIN :
+			       FLOWREC_END_TIMEOUT, now);
+			return open_conn(p, pk, now);
+		default:
+			done(pk, VERDICT_DROP, REASON_STATE);
+			return NULL;
+		}
+	}
+	pk->reason = dir == TCP_ORIG ? REASON_ESTABLISHED : REASON_REPLY;
+	return e;
+}
+
+/* Step 11: address the frame for the next hop and queue it, or hold it for ARP. */
+static void forward(struct pipeline *p, struct pkt *pk, int64_t now)
+{
+	const struct tables *t = p->t;
+	const struct tables_zone *zo = &t->zone[pk->zout];
+	const struct cp_neighbor *sn = tables_neighbor(t, pk->zout, pk->nexthop);
+	struct rte_ether_addr dst = { .addr_bytes = { 0 } };
+	struct neigh_entry *ne = NULL;
+	bool request;
+	int ret;
+
+	ipv4_forward_ttl(pk->m);
+	if (sn != NULL) {
+		memcpy(dst.addr_bytes, sn->mac, RTE_ETHER_ADDR_LEN);
+	} else {
+		ne = neigh_lookup(p->nb, pk->zout, pk->nexthop);
+		if (ne != NULL && ne->resolved && ne->expires_ms > now)
+			dst = ne->mac;
+		else
+			ne = NULL;
+	}
+	if (eth_egress(&pk->m, zo, &dst) != 0) {
+		done(pk, VERDICT_DROP, REASON_NO_MBUF);
+		return;
+	}
+	if (sn != NULL || ne != NULL) {
+		if (!tx_push(p, pk->zout, pk->m))
+			done(pk, VERDICT_DROP, REASON_TX_FULL);
+		return;
+	}
+	ret = neigh_hold(p->nb, pk->zout, pk->nexthop, pk->m, pk->zin, now, &request);
+	if (ret != 0) {
+		done(pk, VERDICT_DROP, ret == -ENOSPC ? REASON_HOLD_FULL : REASON_NO_NEIGHBOR);
+		return;
+	}
+	if (request)
+		send_arp_request(p, pk->zout, pk->nexthop);
+}
+
+static void finish(struct pipeline *p, struct pkt *pk, int64_t now,
+		   struct pipeline_verdict *v)
+{
+	const struct ipv4_info *ip = &pk->ip;
+
+	if (pk->verdict == VERDICT_LOCAL) {
+		if (pk->reply && eth_egress(&pk->m, &p->t->zone[pk->zin], &pk->reply_to) == 0 &&
+		    tx_push(p, pk->zin, pk->m))
+			pk->m = NULL;
+		rte_pktmbuf_free(pk->m);
+		p->c.local[pk->zin]++;
+	} else if (pk->verdict == VERDICT_DROP) {
+		rte_pktmbuf_free(pk->m);
+		p->c.drop[pk->zin][pk->reason]++;
+		deny_note(p->deny, now, pk->zin, ip->src, ip->dst, ip->proto,
+			  ip->proto == IPPROTO_ICMP ? ip->icmp_type : ip->dport,
+			  reason_name((enum reason)pk->reason));
+	} else {
+		p->c.forward[pk->zin]++;
+	}
+	if (v != NULL) {
+		v->verdict = pk->verdict;
+		v->reason = pk->reason;
+		v->to = pk->verdict == VERDICT_FORWARD ? pk->zout : ZONE_NONE;
+		v->flow = pk->verdict == VERDICT_FORWARD ? pk->flow : FLOWNAME_NONE;
+	}
+}
+
+static void process_ct(struct pipeline *p, struct pkt *pk, struct ct_entry *e,
+		       int64_t now)
+{
+	const struct tables *t = p->t;
+	enum flowrec_end end;
+	enum tcp_dir dir;
+
+	e = track(p, pk, e, now, &end);
+	if (e == NULL)
+		return;
+	dir = conntrack_dir(e, pk->side);
+	e->packets[dir]++;
+	e->bytes[dir] += pk->ip.total_len;
+	e->last_ms = now;
+	if (pk->ip.proto == IPPROTO_TCP)
+		e->flags_seen |= pk->ip.tcp.flags;
+	e->expires_ms = now + (int64_t)timeout_s(t, e) * 1000;
+	if (e->generation == t->generation) {
+		struct rule_counters *rc = &t->rule_counters[p->worker * t->n_rules + e->rule];
+
+		rc->packets++;
+		rc->bytes += pk->ip.total_len;
+	}
+	pk->flow = e->flow;
+	pk->verdict = VERDICT_FORWARD;
+	pk->stage = STAGE_DONE;
+	if (end != FLOWREC_END_NONE)
+		ct_end(p, e, end, now);
+	forward(p, pk, now);
+}
+
+void pipeline_rx(struct pipeline *p, uint8_t zone, struct rte_mbuf **pkts, uint16_t n,
+		 int64_t now, struct pipeline_verdict *v)
+{
+	const struct ct_key *keys[PIPELINE_BURST_MAX];
+	const struct acl_key *akeys[PIPELINE_BURST_MAX];
+	struct ct_entry *found[PIPELINE_BURST_MAX];
+	uint32_t ares[PIPELINE_BURST_MAX * ACL_CATEGORIES];
+	struct pkt *ct_pk[PIPELINE_BURST_MAX], *acl_pk[PIPELINE_BURST_MAX];
+	unsigned n_ct = 0, n_acl = 0;
+	struct tables *t = tables_current(p);
+	uint64_t epoch;
+
+	if (unlikely(n > PIPELINE_BURST_MAX || zone >= ZONE_COUNT)) {
+		PIPELINE_LOG(ERR, "burst of %u on zone %u refused\n", n, zone);
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	for (unsigned i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (unsigned i = 0; i < n; i++) {
+		struct pkt *pk = &p->burst[i];
+
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		memset(pk, 0, offsetof(struct pkt, ip));
+		pk->m = pkts[i];
+		pk->zin = zone;
+		pk->frame_len = rte_pktmbuf_pkt_len(pk->m);
+		p->c.rx_packets[zone]++;
+		p->c.rx_bytes[zone] += pk->frame_len;
+		if (unlikely(t == NULL)) {
+			done(pk, VERDICT_DROP, REASON_ZONE_DOWN); /* no policy yet: deny all */
+			continue;
+		}
+		classify_frame(p, pk, now);
+		if (pk->stage == STAGE_CT) {
+			keys[n_ct] = &pk->key;
+			ct_pk[n_ct++] = pk;
+		}
+	}
+
+	/* Look up the burst's connections at once, then classify the new ones at once. */
+	conntrack_lookup_bulk(p->ct, keys, n_ct, found);
+	epoch = p->ct_epoch;
+	for (unsigned i = 0; i < n_ct; i++) {
+		if (found[i] != NULL || !ct_pk[i]->opener)
+			continue;
+		acl_key_of(ct_pk[i]);
+		akeys[n_acl] = &ct_pk[i]->acl;
+		acl_pk[n_acl++] = ct_pk[i];
+	}
+	if (n_acl > 0 && acl_classify(t->acl, akeys, ares, n_acl) == 0) {
+		for (unsigned i = 0; i < n_acl; i++) {
+			memcpy(acl_pk[i]->acl_res, &ares[i * ACL_CATEGORIES],
+			       sizeof(acl_pk[i]->acl_res));
+			acl_pk[i]->classified = true;
+		}
+	}
+
+	for (unsigned i = 0, c = 0; i < n; i++) {
+		struct pkt *pk = &p->burst[i];
+
+		if (pk->stage == STAGE_CT) {
+			/* Earlier packets of this burst may have opened or closed it. */
+			struct ct_entry *e = p->ct_epoch == epoch ? found[c] :
+				conntrack_lookup(p->ct, &pk->key);
+
+			c++;
+			process_ct(p, pk, e, now);
+		}
+		finish(p, pk, now, v != NULL ? &v[i] : NULL);
+	}
+}
+
+void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget)
+{
+	struct tables *t = tables_current(p);
+	unsigned ended;
+
+	if (t != NULL) {
+		ended = conntrack_sweep(p->ct, now, budget, t->generation, recheck, p);
+		p->c.conn_closed += ended;
+		if (ended > 0)
+			p->ct_epoch++;
+		neigh_sweep(p->nb, now, neigh_drop_cb, neigh_request_cb, p);
+	}
+	deny_flush(p->deny, now, false);
+}
+
+void pipeline_shutdown(struct pipeline *p, int64_t now)
+{
+	p->c.conn_closed += conntrack_flush(p->ct, now, FLOWREC_END_SHUTDOWN);
+	p->ct_epoch++;
+	/* Far in the future: every held frame is given up. */
+	neigh_sweep(p->nb, INT64_MAX, neigh_drop_cb, neigh_request_cb, p);
+	deny_flush(p->deny, now, true);
+}
+
+struct pipeline_tx *pipeline_tx(struct pipeline *p, uint8_t zone)
+{
+	return zone < ZONE_COUNT ? &p->tx[zone] : NULL;
+}
+
+const struct counters *pipeline_counters(const struct pipeline *p)
+{
+	return &p->c;
+}
+
+struct conntrack *pipeline_conntrack(struct pipeline *p)
+{
+	return p->ct;
+}
+
+int64_t pipeline_max_idle_ms(const struct pipeline *p)
+{
+	const struct tables *t = __atomic_load_n(p->slot, __ATOMIC_ACQUIRE);
+	uint32_t m;
+
+	if (t == NULL)
+		return 0;
+	m = RTE_MAX(RTE_MAX(t->timeouts.tcp_established, t->timeouts.tcp_transitory),
+		    RTE_MAX(t->timeouts.udp, t->timeouts.icmp));
+	return (int64_t)m * 1000 + NEIGH_HOLD_MS;
+}
