@@ -9,9 +9,11 @@ static void usage(FILE *out)
 	fputs("usage: bunrictl COMMAND [OPTIONS]\n"
 	      "\n"
 	      "commands:\n"
-	      "  check [--config FILE] [--policy FILE] [--at DATE] [--json]\n"
+	      "  check [--config FILE] [--policy FILE] [--at DATE] [--json] [--output FILE]\n"
 	      "        check appliance.cfg and policy.cfg against the guard rails and print\n"
 	      "        every error and warning and, when there are none, a summary.\n"
+	      "        --at DATE     check as of that day (YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", JST)\n"
+	      "        --output FILE also write the compiled policy's binary form\n"
 	      "        exit 0: no errors; 1: errors; 2: a file cannot be read.\n"
 	      "  help  this text\n",
 	      out);

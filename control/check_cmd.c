@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -117,6 +118,33 @@ static json_t *json_summary(const struct cpolicy *cp)
 			 (json_int_t)cpolicy_next_change(cp), "zone_pairs", pairs);
 }
 
+/* The compiled policy in its binary form, for inspection and for the fuzzers' seeds. */
+static int write_compiled(const struct cpolicy *cp, const char *path)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret = cpolicy_serialize(cp, &buf, &len);
+
+	if (ret < 0) {
+		fprintf(stderr, "bunrictl check: %s\n", strerror(-ret));
+		return ret;
+	}
+	f = fopen(path, "wb");
+	if (f) {
+		bool written = fwrite(buf, 1, len, f) == len;
+
+		if (fclose(f) != 0 || !written)
+			f = NULL;
+	}
+	if (!f) {
+		ret = -errno;
+		fprintf(stderr, "bunrictl check: cannot write %s: %s\n", path, strerror(errno));
+	}
+	free(buf);
+	return ret;
+}
+
 static int parse_at(const char *s, int64_t *now)
 {
 	if (timefmt_parse(s, false, now) < 0) {
@@ -133,8 +161,10 @@ int check_cmd(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "policy", required_argument, NULL, 'p' },
 		{ "at", required_argument, NULL, 'a' },	    { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
+		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
+	const char *output = NULL;
 	const char *config = BUNRI_DEFAULT_APPLIANCE, *policy = BUNRI_DEFAULT_POLICY;
 	int64_t now = (int64_t)time(NULL);
 	struct cpolicy *cp = NULL;
@@ -143,7 +173,7 @@ int check_cmd(int argc, char **argv)
 	int opt, ret, code;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:p:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:p:o:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
@@ -158,9 +188,12 @@ int check_cmd(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'o':
+			output = optarg;
+			break;
 		case 'h':
 			printf("usage: bunrictl check [--config FILE] [--policy FILE] [--at DATE] "
-			       "[--json]\n");
+			       "[--json] [--output FILE]\n");
 			return 0;
 		default:
 			return 2;
@@ -183,7 +216,7 @@ int check_cmd(int argc, char **argv)
 					 "warnings", (json_int_t)diag_warnings(d), "diagnostics",
 					 json_diags(d), "summary", cp ? json_summary(cp) : json_null());
 
-		if (!root || json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0) < 0)
+		if (!root || json_dumpf(root, stdout, JSON_INDENT(2)) < 0)
 			code = 2;
 		fputc('\n', stdout);
 		json_decref(root);
@@ -197,6 +230,8 @@ int check_cmd(int argc, char **argv)
 	}
 	if (ret < 0 && ret != -EINVAL && !json)
 		fprintf(stderr, "bunrictl check: %s\n", strerror(-ret));
+	if (cp && output && write_compiled(cp, output) < 0)
+		code = 2;
 	cpolicy_free(cp);
 	diag_free(d);
 	return code;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# README's first command: installs what bunri needs, builds it, and runs the built-in
+# demo. Until the live appliance lands, the demo is the operator's first step: checking
+# the example city's appliance.cfg and policy.cfg against the guard rails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash deploy/install-deps.sh
+[ -f build/build.ninja ] || meson setup build
+ninja -C build
+
+echo
+echo "== bunrictl check on the example city (deploy/examples/)"
+build/control/bunrictl check \
+  --config deploy/examples/appliance.cfg \
+  --policy deploy/examples/policy.cfg
+
+echo
+echo "== the same check on a policy that breaks every guard rail (refused, exit 1)"
+set +e
+build/control/bunrictl check \
+  --config deploy/examples/appliance.cfg \
+  --policy tests/cli/policies/illegal.cfg
+echo "exit code: $?"
