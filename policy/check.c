@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "cpolicy_impl.h"
 #include "policy.h"
 #include "service.h"
 #include "timefmt.h"
@@ -138,6 +139,23 @@ static void warn_flow(const struct policy *p, const struct flow *f, unsigned ind
 	}
 }
 
+/* The dataplane's rule table has a bound; say so here rather than fail at compile. */
+static void check_size(const struct policy *p, int64_t now, struct diag *d)
+{
+	size_t rules = 0;
+
+	for (unsigned i = 0; i < p->n_flows; i++)
+		if (check_flow_active(&p->flows[i], now))
+			rules += check_flow_rules(&p->flows[i]);
+	if (rules > CPOLICY_MAX_RULES)
+		diag_add(d, DIAG_ERROR, p->path, p->n_flows ? p->flows[0].line : 0, NULL, 0,
+			 "too-many-rules",
+			 "the flows in force expand to %zu rules (sources x destinations x "
+			 "services); the dataplane holds at most %u. Use prefixes instead of long "
+			 "address lists",
+			 rules, CPOLICY_MAX_RULES);
+}
+
 unsigned policy_check(const struct appliance *a, const struct policy *p, int64_t now,
 		      struct diag *d)
 {
@@ -163,6 +181,7 @@ unsigned policy_check(const struct appliance *a, const struct policy *p, int64_t
 			warn_flow(p, f, i, now, d);
 	}
 	rails_check(a, p, d);
+	check_size(p, now, d);
 	for (unsigned i = 0; i < p->n_hosts; i++)
 		if (!p->hosts[i].used)
 			WARN(d, p, p->hosts[i].line, NULL, "unused",

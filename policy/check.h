@@ -3,6 +3,7 @@
 #ifndef BUNRI_CHECK_H
 #define BUNRI_CHECK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -13,6 +14,14 @@
 /* Guard rails 1-4 of DESIGN.md; rail 5 (expiry) is a warning raised in check.c.
  * Returns the number of errors added. */
 unsigned rails_check(const struct appliance *a, const struct policy *p, struct diag *d);
+
+/* The rules a flow compiles to: every source prefix x destination prefix x service. */
+static inline size_t check_flow_rules(const struct flow *f)
+{
+	const struct cidr *x;
+
+	return (size_t)endpoint_addrs(&f->from, &x) * endpoint_addrs(&f->to, &x) * f->n_svcs;
+}
 
 /* True when flow f is in force at now. */
 static inline int check_flow_active(const struct flow *f, int64_t now)

@@ -56,13 +56,6 @@ static int build_tables(const struct appliance *a, struct cpolicy *cp)
 	return 0;
 }
 
-static size_t flow_rule_count(const struct flow *f)
-{
-	const struct cidr *x;
-
-	return (size_t)endpoint_addrs(&f->from, &x) * endpoint_addrs(&f->to, &x) * f->n_svcs;
-}
-
 static void add_rules(struct cpolicy *cp, const struct flow *f, uint32_t flow_index)
 {
 	const struct cidr *src, *dst;
@@ -97,7 +90,7 @@ static int build_flows(const struct policy *p, int64_t now, struct cpolicy *cp)
 	for (unsigned i = 0; i < p->n_flows; i++)
 		if (check_flow_active(&p->flows[i], now)) {
 			flows++;
-			rules += flow_rule_count(&p->flows[i]);
+			rules += check_flow_rules(&p->flows[i]);
 		}
 	if (rules > CPOLICY_MAX_RULES)
 		return -E2BIG;
@@ -127,7 +120,7 @@ static int build_flows(const struct policy *p, int64_t now, struct cpolicy *cp)
 		cf->valid_from = f->valid_from;
 		cf->valid_until = f->valid_until;
 		cf->first_rule = (uint32_t)cp->n_rules;
-		cf->n_rules = (uint32_t)flow_rule_count(f);
+		cf->n_rules = (uint32_t)check_flow_rules(f);
 		cp->n_flows++;
 		if (!cf->purpose || !cf->approved_by)
 			return -ENOMEM;

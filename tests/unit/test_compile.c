@@ -2,6 +2,7 @@
  * that crosses process boundaries (round trip, and refusal of anything damaged). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,6 +232,33 @@ static void digest_follows_the_text(void)
 	cpolicy_free(c);
 }
 
+static void too_many_rules_is_an_error(void)
+{
+	/* 1100 x 1100 addresses with one service: more rules than the dataplane holds. */
+	size_t cap = 64 * 1024, len = 0;
+	char *text = malloc(cap);
+	int ret;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	len += (size_t)snprintf(text + len, cap - len, "hosts = {\n  many = { address = [");
+	for (int i = 0; i < 1100; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s\"10.20.%d.%d\"", i ? "," : "",
+					 100 + i / 250, 1 + i % 250);
+	len += (size_t)snprintf(text + len, cap - len, "]; };\n  far = { address = [");
+	for (int i = 0; i < 1100; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s\"172.16.%d.%d\"", i ? "," : "",
+					 100 + i / 250, 1 + i % 250);
+	snprintf(text + len, cap - len,
+		 "]; };\n};\nflows = (\n" FLOW("BIG", "lgwan:many", "internet:far", "\"tcp/443\"", "")
+		 ");\n");
+	struct diag *d = test_build(TEST_APPLIANCE, text, test_now(), &ret, NULL);
+
+	CU_ASSERT_EQUAL(ret, -EINVAL);
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "too-many-rules", 6, NULL, 0));
+	diag_free(d);
+	free(text);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -241,6 +269,7 @@ int main(void)
 		{ "binary round trip", round_trip },
 		{ "damaged bytes are refused", damaged_bytes_are_refused },
 		{ "digest follows the text", digest_follows_the_text },
+		{ "too many rules is an error", too_many_rules_is_an_error },
 		{ NULL, NULL },
 	};
 	return test_run("compile", cases);
