@@ -5,7 +5,7 @@
  *   bunri-audit export --log-dir DIR [--from TIME] [--to TIME] [--zone Z] [--flow ID]
  *                      [--host IP] [--type flow|deny|chain|gap]
  *                      --format csv|jsonl|ipfix [--excel] [-o FILE]
- *                      [--collector HOST[:PORT]] [--domain N]
+ *                      [--collector IPV4[:PORT]] [--domain N]
  *
  * TIME is YYYY-MM-DD or YYYY-MM-DD[T ]HH:MM[:SS[.mmm]], optionally followed by Z or
  * +HH:MM / -HH:MM; without an offset it is Japan time (JST, +09:00).
@@ -34,7 +34,7 @@ static const char usage[] =
 	"       bunri-audit export --log-dir DIR [--from TIME] [--to TIME] [--zone ZONE]\n"
 	"                          [--flow ID] [--host IP] [--type flow|deny|chain|gap]\n"
 	"                          --format csv|jsonl|ipfix [--excel] [-o FILE]\n"
-	"                          [--collector HOST[:PORT]] [--domain N]\n"
+	"                          [--collector IPV4[:PORT]] [--domain N]\n"
 	"TIME: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.mmm]] with Z or +HH:MM; JST when none.\n";
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -271,7 +271,7 @@ static int cmd_export(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'c':
 			if (parse_collector(optarg, &o)) {
-				fprintf(stderr, "bunri-audit: --collector: write HOST or HOST:PORT\n");
+				fprintf(stderr, "bunri-audit: --collector: write IPV4 or IPV4:PORT\n");
 				return 2;
 			}
 			break;
@@ -316,6 +316,11 @@ static int cmd_export(int argc, char **argv)
 	rc = audit_export(&o, &res);
 	if (out && close(o.out_fd) && !rc)
 		rc = -errno;
+	if (rc == -EINVAL && o.collector) {
+		fprintf(stderr, "bunri-audit: export: collector %s is not an IPv4 address "
+			"(names are not looked up)\n", o.collector);
+		return 2;
+	}
 	if (rc) {
 		fprintf(stderr, "bunri-audit: export from %s: %s\n", o.log_dir, strerror(-rc));
 		return 2;

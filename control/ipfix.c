@@ -1,5 +1,6 @@
 #include <errno.h>
-#include <netdb.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,34 +98,27 @@ int ipfix_open_fd(struct ipfix_exporter **out, int fd, uint32_t domain)
 int ipfix_open_udp(struct ipfix_exporter **out, const char *host, uint16_t port,
 		   uint32_t domain)
 {
-	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM};
-	struct addrinfo *ai;
-	char service[8];
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int fd, rc;
 
-	snprintf(service, sizeof(service), "%u", port);
-	if (getaddrinfo(host, service, &hints, &ai))
+	/* numeric only: the appliance must not depend on (or leak queries to) DNS */
+	if (port == 0 || inet_pton(AF_INET, host, &sin.sin_addr) != 1)
 		return -EINVAL;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
-		goto err_ai;
-	}
+	if (fd < 0)
+		return -errno;
 	/* connect() fixes the peer, so send() reports ICMP unreachable as ECONNREFUSED */
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
 		rc = -errno;
 		goto err_sock;
 	}
 	rc = create(out, fd, true, domain);
 	if (rc)
 		goto err_sock;
-	freeaddrinfo(ai);
 	return 0;
 
 err_sock:
 	close(fd);
-err_ai:
-	freeaddrinfo(ai);
 	return rc;
 }
 

@@ -28,8 +28,8 @@ struct ipfix_stats {
 
 /* Writes messages to fd (not closed by the exporter). 0 or -ENOMEM. */
 int ipfix_open_fd(struct ipfix_exporter **out, int fd, uint32_t domain);
-/* Sends messages to host:port over UDP (IPv4 address or name): 0, -EINVAL for an
- * address that does not resolve, -errno. */
+/* Sends messages to host:port over UDP; host is a dotted-quad IPv4 address (no DNS):
+ * 0, -EINVAL for anything else or port 0, -errno. */
 int ipfix_open_udp(struct ipfix_exporter **out, const char *host, uint16_t port,
 		   uint32_t domain);
 /* Adds one record; a full message is sent first. now_ms is the export time. 0, -EINVAL
