@@ -40,6 +40,13 @@ static unsigned check_endpoint(const struct appliance *a, const struct policy *p
 			    "anti-spoofing would drop it. Fix the address or the zone's networks",
 			    key, addr_format_cidr(addrs[i], buf), zone_name(e->zone), also);
 			errors++;
+		} else if (addrs[i].len == 32 &&
+			   addrs[i].addr == a->zones[e->zone].cp.address) {
+			ERR(d, p, line, f, "appliance-address",
+			    "%s: %s is the appliance's own address in zone %s; traffic to the "
+			    "appliance never crosses it. Name the host behind it",
+			    key, addr_format_cidr(addrs[i], buf), zone_name(e->zone));
+			errors++;
 		} else if (routed != e->zone) {
 			ERR(d, p, line, f, "no-route",
 			    "%s: no route of zone %s reaches %s; add a route for it in "

@@ -138,6 +138,7 @@ static void same_zone_and_outside_zone(void)
 		FLOW("A", "lgwan:pcs", "lgwan:chukan", "\"https\"", ""),
 		FLOW("B", "lgwan:10.10.3.0/24", "internet:vb", "\"https\"", ""),
 		FLOW("C", "mynumber:atena", "lgwan:10.21.0.5", "\"https\"", ""),
+		FLOW("D", "mynumber:atena", "lgwan:10.20.0.1", "\"https\"", ""),
 		NULL
 	};
 	int ret;
@@ -146,7 +147,8 @@ static void same_zone_and_outside_zone(void)
 	CU_ASSERT(diag_has(d, DIAG_ERROR, "same-zone", L(0), "A", 0));
 	CU_ASSERT(diag_has(d, DIAG_ERROR, "outside-zone", L(1), "B", 0));
 	CU_ASSERT(diag_has(d, DIAG_ERROR, "outside-zone", L(2), "C", 0));
-	CU_ASSERT_EQUAL(diag_errors(d), 3);
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "appliance-address", L(3), "D", 0));
+	CU_ASSERT_EQUAL(diag_errors(d), 4);
 	diag_free(d);
 }
 
