@@ -182,17 +182,48 @@ static void record_fill(const struct conntrack *ct, const struct ct_entry *e,
 	r->end_reason = why;
 }
 
-void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end why,
-		   int64_t now)
+static void emit(struct conntrack *ct, const struct ct_entry *e, enum flowrec_end why,
+		 int64_t now)
 {
 	struct flowrec r;
+
+	record_fill(ct, e, why, now, &r);
+	ct->sink.emit(ct->sink.ctx, &r);
+	ct->records++;
+}
+
+void conntrack_revoke(struct conntrack *ct, struct ct_entry *e, int64_t now,
+		      int64_t until_ms)
+{
+	if (e == NULL || !e->in_use || e->revoked)
+		return;
+	emit(ct, e, FLOWREC_END_REVOKED, now);
+	e->revoked = 1;
+	e->expires_ms = until_ms;
+}
+
+void conntrack_forget(struct conntrack *ct, struct ct_entry *e)
+{
 	int32_t pos;
 
 	if (e == NULL || !e->in_use)
 		return;
-	record_fill(ct, e, why, now, &r);
-	ct->sink.emit(ct->sink.ctx, &r);
-	ct->records++;
+	pos = rte_hash_del_key(ct->hash, &e->key);
+	if (pos < 0)
+		CT_LOG(ERR, "entry missing from its hash (%d)\n", pos);
+	e->in_use = 0;
+	ct->count--;
+}
+
+void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end why,
+		   int64_t now)
+{
+	int32_t pos;
+
+	if (e == NULL || !e->in_use)
+		return;
+	if (!e->revoked)
+		emit(ct, e, why, now);
 	pos = rte_hash_del_key(ct->hash, &e->key);
 	if (pos < 0)
 		CT_LOG(ERR, "entry missing from its hash (%d)\n", pos);
@@ -201,7 +232,8 @@ void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end wh
 }
 
 unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
-			 uint64_t generation, conntrack_recheck_fn recheck, void *ctx)
+			 uint64_t generation, conntrack_recheck_fn recheck, void *ctx,
+			 int64_t linger_ms)
 {
 	unsigned ended = 0;
 	const void *key;
@@ -219,8 +251,13 @@ unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
 		e = entry_at(ct, pos);
 		if (e == NULL || !e->in_use)
 			continue;
+		if (e->revoked) {
+			if (e->expires_ms <= now)
+				conntrack_forget(ct, e);
+			continue;
+		}
 		if (e->generation != generation && recheck != NULL && !recheck(ctx, e)) {
-			conntrack_end(ct, e, FLOWREC_END_REVOKED, now);
+			conntrack_revoke(ct, e, now, RTE_MIN(e->expires_ms, now + linger_ms));
 			ended++;
 			continue;
 		}
@@ -246,8 +283,8 @@ unsigned conntrack_flush(struct conntrack *ct, int64_t now, enum flowrec_end why
 		struct ct_entry *e = entry_at(ct, pos);
 
 		if (e != NULL && e->in_use) {
+			ended += !e->revoked;
 			conntrack_end(ct, e, why, now);
-			ended++;
 		}
 	}
 	ct->cursor = 0;

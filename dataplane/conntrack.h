@@ -29,6 +29,7 @@ struct ct_entry {
 	uint8_t icmp_type;      /* ICMP: type of the opening message */
 	uint8_t flags_seen;     /* TCP flags, both directions */
 	uint8_t in_use;
+	uint8_t revoked;        /* recorded as revoked; kept only to say so to late packets */
 	uint16_t flow;          /* flowname number of the flow that allowed it */
 	uint32_t rule;          /* rule index in the tables of `generation` */
 	uint64_t generation;
@@ -74,17 +75,26 @@ struct ct_entry *conntrack_add(struct conntrack *ct, const struct ct_key *k,
 void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end why,
 		   int64_t now);
 
+/* Emits the entry's record with reason revoked but keeps the key until until_ms, so
+ * the connection's late packets can be dropped as `revoked`, not `state`. */
+void conntrack_revoke(struct conntrack *ct, struct ct_entry *e, int64_t now,
+		      int64_t until_ms);
+/* Removes an entry without a record (a revoked entry whose time is up). */
+void conntrack_forget(struct conntrack *ct, struct ct_entry *e);
+
 /* Asked by the sweep for a connection allowed under an older policy generation:
  * return true if the current policy still allows it (and update e->rule, e->flow,
  * e->generation), false to end it as revoked. */
 typedef bool (*conntrack_recheck_fn)(void *ctx, struct ct_entry *e);
 
 /* Visits up to budget entries from where the last sweep stopped: ends those whose
- * expires_ms <= now (reason fin after FIN both ways, else timeout), and asks recheck
- * about those whose generation differs. Returns the number of entries ended. */
+ * expires_ms <= now (reason fin after FIN both ways, else timeout), asks recheck about
+ * those whose generation differs and revokes those it refuses (keeping them linger_ms).
+ * Returns the number of connections ended. */
 unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
-			 uint64_t generation, conntrack_recheck_fn recheck, void *ctx);
-/* Ends every entry with reason why (shutdown). */
+			 uint64_t generation, conntrack_recheck_fn recheck, void *ctx,
+			 int64_t linger_ms);
+/* Ends every live entry with reason why (shutdown) and forgets revoked ones. */
 unsigned conntrack_flush(struct conntrack *ct, int64_t now, enum flowrec_end why);
 
 uint32_t conntrack_count(const struct conntrack *ct);

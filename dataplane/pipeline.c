@@ -456,6 +456,17 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 	enum tcp_dir dir;
 
 	*end = FLOWREC_END_NONE;
+	if (e != NULL && e->revoked) {
+		/* A late packet of a revoked connection: say why it stopped working. An
+		 * opening packet is judged anew under the current policy. */
+		if (e->expires_ms > now && !pk->opener) {
+			done(pk, VERDICT_DROP, REASON_REVOKED);
+			return NULL;
+		}
+		conntrack_forget(p->ct, e);
+		p->ct_epoch++;
+		e = NULL;
+	}
 	if (e != NULL && e->expires_ms <= now) {
 		ct_end(p, e, e->key.proto == IPPROTO_TCP && tcpstate_fin_both(&e->tcp) ?
 		       FLOWREC_END_FIN : FLOWREC_END_TIMEOUT, now);
@@ -470,7 +481,9 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 	}
 	/* Allowed under an older policy: the current one must still allow it. */
 	if (unlikely(e->generation != p->t->generation) && !recheck(p, e)) {
-		ct_end(p, e, FLOWREC_END_REVOKED, now);
+		conntrack_revoke(p->ct, e, now, RTE_MIN(e->expires_ms,
+			now + (int64_t)p->t->timeouts.tcp_transitory * 1000));
+		p->c.conn_closed++;
 		done(pk, VERDICT_DROP, REASON_REVOKED);
 		return NULL;
 	}
@@ -673,7 +686,8 @@ void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget)
 	unsigned ended;
 
 	if (t != NULL) {
-		ended = conntrack_sweep(p->ct, now, budget, t->generation, recheck, p);
+		ended = conntrack_sweep(p->ct, now, budget, t->generation, recheck, p,
+					(int64_t)t->timeouts.tcp_transitory * 1000);
 		p->c.conn_closed += ended;
 		if (ended > 0)
 			p->ct_epoch++;

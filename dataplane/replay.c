@@ -263,10 +263,15 @@ static int run(struct replay *r, struct pcapin *in)
 
 		if (f.ts_us / 1000 > now_ms)
 			now_ms = f.ts_us / 1000; /* the clock never runs backwards */
-		if (next != 0 && now_ms / 1000 >= next) {
-			ret = install_policy(r, now_ms / 1000, now_ms);
+		while (next != 0 && now_ms / 1000 >= next) {
+			int64_t after;
+
+			/* At the instant of the change, as the controller's timer would. */
+			ret = install_policy(r, next, next * 1000);
 			if (ret != 0)
 				return ret;
+			after = cpolicy_next_change(r->tables->cp);
+			next = after > next ? after : 0;
 		}
 		if (now_ms - last_sweep >= SWEEP_EVERY_MS) {
 			pipeline_sweep(r->pipe, now_ms, UINT32_MAX);

@@ -24,6 +24,28 @@ static FILE *open_in(const char *dir, const char *name, const char *mode)
 	return f;
 }
 
+/* mkdir -p: every missing directory on the way is created. */
+static int mkdirs(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int replay_out_open(struct replay_out *o, const char *dir)
 {
 	char path[PATH_MAX];
@@ -31,11 +53,12 @@ int replay_out_open(struct replay_out *o, const char *dir)
 
 	memset(o, 0, sizeof(*o));
 	o->dir = dir;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		ret = -errno;
-		fprintf(stderr, "bunri-replay: --out %s: %s\n", dir, strerror(errno));
+	ret = mkdirs(dir);
+	if (ret != 0) {
+		fprintf(stderr, "bunri-replay: --out %s: %s\n", dir, strerror(-ret));
 		return ret;
 	}
+	ret = -ENOMEM;
 	o->frame = malloc(FRAME_MAX);
 	o->flow_totals = json_object();
 	if (o->frame == NULL || o->flow_totals == NULL)

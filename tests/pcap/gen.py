@@ -1,0 +1,459 @@
+#!/usr/bin/python3
+"""Generates every pcap case under tests/pcap/: input pcaps, the expected verdicts
+(expected.jsonl, what the issue specifies for each frame) and extra checks on the
+outputs (checks). Run it from anywhere with Debian's python3-scapy:
+
+    /usr/bin/python3 tests/pcap/gen.py
+
+Each case runs against common/appliance.cfg and common/policy.cfg unless it has its
+own. Frames are stamped from 2026-06-01 09:00 JST, when the flows are in force."""
+import json
+import os
+import shutil
+import sys
+
+from scapy.all import (ARP, Dot1Q, Ether, ICMP, IP, IPv6, Padding, Raw, TCP, UDP,
+                       wrpcap)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+T0 = 1780272000.0  # 2026-06-01 00:00 UTC = 09:00 JST
+
+# The appliance's ports (common/appliance.cfg).
+PORT = {"mynumber": "02:b0:00:00:00:01", "lgwan": "02:b0:00:00:00:02",
+        "internet": "02:b0:00:00:00:03"}
+ADDR = {"mynumber": "10.10.0.1", "lgwan": "10.20.0.1", "internet": "172.16.0.1"}
+# The routers behind each port (mynumber's and internet's are static neighbours,
+# lgwan's must be resolved by ARP).
+ROUTER = {"mynumber": ("10.10.0.254", "52:54:00:00:10:fe"),
+          "lgwan": ("10.20.0.254", "52:54:00:00:20:fe"),
+          "internet": ("172.16.0.254", "52:54:00:00:16:fe")}
+
+ATENA, CHUKAN, AV = "10.10.2.10", "10.20.5.10", "10.20.5.30"
+MN_OPS, MN_OPS_MAC = "10.10.0.20", "52:54:00:10:00:14"
+PC1, PC2, VB = "10.20.16.5", "10.20.16.6", "172.16.20.10"
+SANITIZER, FILEX = "172.16.30.10", "10.20.6.20"
+
+
+class Case:
+    def __init__(self, name, doc):
+        self.name, self.doc = name, doc
+        self.frames = {}     # zone -> [packet]
+        self.order = []      # zones in --in order
+        self.expect = []
+        self.checks = []
+        self.t = T0
+        self.files = {}
+
+    def frame(self, zone, pkt, verdict=None, dt=0.001, **fields):
+        """Adds a frame arriving on zone's port dt seconds after the previous one,
+        and (unless verdict is None) what the appliance must do with it."""
+        self.t += dt
+        pkt.time = self.t
+        if zone not in self.frames:
+            self.frames[zone] = []
+            self.order.append(zone)
+        index = len(self.frames[zone])
+        self.frames[zone].append(pkt)
+        if verdict is not None:
+            e = {"zone": zone, "index": index, "verdict": verdict}
+            for k in ("to", "flow", "reason"):
+                if k in fields:
+                    e[k] = fields[k]
+            self.expect.append(e)
+        return index
+
+    def fwd(self, zone, pkt, to, flow, reason, **kw):
+        return self.frame(zone, pkt, "forward", to=to, flow=flow, reason=reason, **kw)
+
+    def drop(self, zone, pkt, reason, **kw):
+        return self.frame(zone, pkt, "drop", to=None, flow=None, reason=reason, **kw)
+
+    def check(self, line):
+        self.checks.append(line)
+
+    def write(self):
+        d = os.path.join(HERE, self.name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        with open(os.path.join(d, "README"), "w") as f:
+            f.write(self.doc.strip() + "\n")
+        with open(os.path.join(d, "inputs"), "w") as f:
+            for zone in self.order:
+                wrpcap(os.path.join(d, zone + ".pcap"), self.frames[zone])
+                f.write("%s=%s.pcap\n" % (zone, zone))
+        with open(os.path.join(d, "expected.jsonl"), "w") as f:
+            for e in self.expect:
+                f.write(json.dumps(e, ensure_ascii=False) + "\n")
+        with open(os.path.join(d, "checks"), "w") as f:
+            for c in self.checks:
+                f.write(c + "\n")
+        for name, text in self.files.items():
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+
+
+def eth(zone, src=None, dst=None):
+    """A frame on zone's link from its router (or src) to the appliance's port."""
+    return Ether(src=src or ROUTER[zone][1], dst=dst or PORT[zone])
+
+
+def arp_reply(zone, ip, mac):
+    return Ether(src=mac, dst=PORT[zone]) / ARP(op=2, hwsrc=mac, psrc=ip,
+                                                hwdst=PORT[zone], pdst=ADDR[zone])
+
+
+def tcp(zone, src, dst, sport, dport, flags, seq=0, ack=0, payload=b"", **ip):
+    return eth(zone) / IP(src=src, dst=dst, **ip) / TCP(
+        sport=sport, dport=dport, flags=flags, seq=seq, ack=ack, window=65535) / payload
+
+
+def lgwan_router_resolves(c):
+    """The lgwan router answers the appliance's ARP request."""
+    c.frame("lgwan", arp_reply("lgwan", *ROUTER["lgwan"]), "local", reason="arp")
+
+
+def handshake(c, sport=40000, dport=443, flow="MN-LG-001"):
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, sport, dport, "S", seq=1000),
+          "lgwan", flow, "new")
+    lgwan_router_resolves(c)
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, dport, sport, "SA", seq=5000, ack=1001),
+          "mynumber", flow, "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, sport, dport, "A", seq=1001,
+                          ack=5001), "lgwan", flow, "established")
+
+
+def cases():
+    out = []
+
+    c = Case("tcp_allowed", """
+A whole allowed TCP connection (MN-LG-001: atena-server -> chukan-gw:443): handshake,
+data both ways, FIN both ways. The lgwan next hop is unknown at first: the SYN waits
+while the appliance asks by ARP, and leaves when the router answers.""")
+    handshake(c)
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "PA", seq=1001,
+                          ack=5001, payload=b"GET / HTTP/1.1\r\n\r\n"),
+          "lgwan", "MN-LG-001", "established")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 40000, "PA", seq=5001, ack=1019,
+                       payload=b"HTTP/1.1 200 OK\r\n\r\n"), "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "FA", seq=1019,
+                          ack=5020), "lgwan", "MN-LG-001", "established")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 40000, "FA", seq=5020, ack=1020),
+          "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "A", seq=1020,
+                          ack=5021), "lgwan", "MN-LG-001", "established")
+    c.check('flows "type":"flow".*"flow":"MN-LG-001".*"packets_out":5,"packets_in":3.*"end_reason":"fin"')
+    c.check("pcap lgwan 6")      # the ARP request, then five segments
+    c.check("pcap mynumber 3")
+    c.check("pcapgrep lgwan 02:b0:00:00:00:02 > ff:ff:ff:ff:ff:ff.*Request who-has 10.20.0.254 tell 10.20.0.1")
+    c.check("pcapgrep lgwan 02:b0:00:00:00:02 > 52:54:00:00:20:fe.*ttl 63.*10.10.2.10.40000 > 10.20.5.10.443: Flags \\[S\\]")
+    c.check("pcapgrep mynumber 02:b0:00:00:00:01 > 52:54:00:00:10:fe.*ttl 63.*10.20.5.10.443 > 10.10.2.10.40000: Flags \\[S.\\]")
+    c.check('counter "MN-LG-001": \\{ "packets": 8, "bytes": [0-9]+, "connections": 1 \\}')
+    out.append(c)
+
+    c = Case("port_not_allowed", """
+The allowed client on a port no flow names (22), and the allowed port towards a host
+the flow does not name.""")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40001, 22, "S"), "no-rule")
+    c.drop("mynumber", tcp("mynumber", ATENA, AV, 40002, 443, "S"), "no-rule")
+    c.drop("mynumber", eth("mynumber") / IP(src=ATENA, dst=CHUKAN) / UDP(sport=5000, dport=443),
+           "no-rule")
+    c.check('flows "type":"deny".*"reason":"no-rule","count":1')
+    c.check("pcap lgwan 0")
+    out.append(c)
+
+    c = Case("backwards", """
+The server of MN-LG-001 tries to open a connection to the client: no flow allows
+lgwan -> mynumber, so every opening is dropped.""")
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 40000, "S"), "no-rule")
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 50000, 443, "S"), "no-rule")
+    c.drop("lgwan", eth("lgwan") / IP(src=CHUKAN, dst=ATENA) / ICMP(type=8, id=7), "no-rule")
+    c.check("pcap mynumber 0")
+    out.append(c)
+
+    c = Case("spoofed", """
+Sources that do not belong to the ingress zone's networks: an lgwan address, a private
+address of nobody's, and the internet zone's address arriving on mynumber.""")
+    c.drop("mynumber", tcp("mynumber", CHUKAN, CHUKAN, 443, 443, "S"), "spoofed")
+    c.drop("mynumber", tcp("mynumber", "192.168.1.10", CHUKAN, 40000, 443, "S"), "spoofed")
+    c.drop("internet", tcp("internet", ATENA, CHUKAN, 40000, 443, "S"), "spoofed")
+    c.check('counter "spoofed": 2')
+    out.append(c)
+
+    c = Case("mynumber_internet", """
+Every direction between mynumber and internet, with TCP, UDP and ICMP: guard rail 1
+means no rule can exist, so everything is dropped.""")
+    for proto in ("tcp", "udp", "icmp"):
+        for zf, zt, s, d in (("mynumber", "internet", ATENA, VB),
+                             ("mynumber", "internet", MN_OPS, SANITIZER),
+                             ("internet", "mynumber", VB, ATENA),
+                             ("internet", "mynumber", SANITIZER, MN_OPS)):
+            src = MN_OPS_MAC if s == MN_OPS else None
+            if proto == "tcp":
+                p = eth(zf, src=src) / IP(src=s, dst=d) / TCP(sport=40000, dport=3389, flags="S")
+            elif proto == "udp":
+                p = eth(zf, src=src) / IP(src=s, dst=d) / UDP(sport=40000, dport=3389)
+            else:
+                p = eth(zf, src=src) / IP(src=s, dst=d) / ICMP(type=8, id=1)
+            c.drop(zf, p, "no-rule")
+    c.check("pcap mynumber 0")
+    c.check("pcap internet 0")
+    out.append(c)
+
+    c = Case("arp_appliance", """
+ARP for the appliance's own address is answered (and teaches the sender's MAC); ARP for
+any other address, gratuitous ARP and ARP sent to another zone's address are dropped.
+Echo to the appliance is answered where the zone enables it (lgwan), dropped where it
+does not (mynumber), and anything else to the appliance is dropped.""")
+    req = Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst="10.10.0.1")
+    c.frame("mynumber", req, "local", reason="arp")
+    c.drop("mynumber", Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst="10.10.0.99"), "arp")
+    c.drop("mynumber", Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst=MN_OPS), "arp")
+    c.drop("mynumber", Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst="10.20.0.1"), "arp")
+    c.frame("lgwan", eth("lgwan") / IP(src=AV, dst="10.20.0.1") / ICMP(type=8, id=9, seq=1)
+            / b"ping", "local", reason="echo")
+    c.drop("mynumber", eth("mynumber") / IP(src=ATENA, dst="10.10.0.1") / ICMP(type=8, id=9),
+           "to-appliance")
+    c.drop("lgwan", tcp("lgwan", AV, "10.20.0.1", 40000, 22, "S"), "to-appliance")
+    c.drop("lgwan", tcp("lgwan", AV, "172.16.0.1", 40000, 22, "S"), "to-appliance")
+    c.check("pcap mynumber 1")
+    c.check("pcapgrep mynumber 02:b0:00:00:00:01 > 52:54:00:10:00:14.*Reply 10.10.0.1 is-at 02:b0:00:00:00:01")
+    c.check("pcap lgwan 1")
+    c.check("pcapgrep lgwan 02:b0:00:00:00:02 > 52:54:00:00:20:fe.*10.20.0.1 > 10.20.5.30: ICMP echo reply, id 9, seq 1")
+    out.append(c)
+
+    c = Case("ttl", """
+TTL 1 would expire here, TTL 0 is already dead: both dropped. TTL 2 is forwarded with
+TTL 1.""")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", ttl=1), "ttl")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", ttl=0), "ttl")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", ttl=2), "lgwan",
+          "MN-LG-001", "new")
+    lgwan_router_resolves(c)
+    c.check("pcapgrep lgwan ttl 1,.*Flags \\[S\\]")
+    out.append(c)
+
+    c = Case("malformed", """
+Damaged IPv4: a wrong header checksum, a total length beyond the frame (truncated
+capture), a TCP header cut short, IHL < 5, IP version 5, a TCP data offset beyond the
+segment, a UDP length beyond the datagram, and IP options.""")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", chksum=0x1234), "malformed")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", len=400), "malformed")
+    short = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, proto=6) / Raw(b"\x9c\x40\x01\xbb\x00\x00")
+    c.drop("mynumber", short, "malformed")
+    ihl4 = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, ihl=4) / TCP(sport=40000, dport=443, flags="S")
+    c.drop("mynumber", ihl4, "malformed")
+    v5 = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, version=5) / TCP(sport=40000, dport=443, flags="S")
+    c.drop("mynumber", v5, "malformed")
+    doff = eth("mynumber") / IP(src=ATENA, dst=CHUKAN) / TCP(sport=40000, dport=443, flags="S", dataofs=15)
+    c.drop("mynumber", doff, "malformed")
+    ulen = eth("mynumber") / IP(src=ATENA, dst=CHUKAN) / UDP(sport=4000, dport=443, len=200) / b"abc"
+    c.drop("mynumber", ulen, "malformed")
+    opts = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, options=b"\x83\x03\x04\x00") / TCP(sport=40000, dport=443, flags="S")
+    c.drop("mynumber", opts, "ip-options")
+    c.drop("mynumber", Ether(src=ROUTER["mynumber"][1], dst=PORT["mynumber"], type=0x0800) / Raw(b"\x45\x00"),
+           "malformed")
+    c.check("pcap lgwan 0")
+    out.append(c)
+
+    c = Case("fragments", """
+Fragments are dropped (fail closed): a tiny first fragment that hides the TCP ports,
+two overlapping fragments, and a non-first fragment alone.""")
+    tiny = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, proto=6, flags="MF", frag=0, id=77) / Raw(b"\x9c\x40\x01\xbb\x00\x00\x03\xe8")
+    c.drop("mynumber", tiny, "fragment")
+    rest = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, proto=6, frag=1, id=77) / Raw(b"\x00" * 12 + b"\x50\x02\xff\xff\x00\x00\x00\x00")
+    c.drop("mynumber", rest, "fragment")
+    a = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, proto=17, flags="MF", frag=0, id=78) / Raw(b"\x0f\xa0\x01\xbb\x00\x20\x00\x00" + b"A" * 16)
+    b = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, proto=17, frag=1, id=78) / Raw(b"\x0f\xa0\x00\x16" + b"B" * 20)
+    c.drop("mynumber", a, "fragment")
+    c.drop("mynumber", b, "fragment")
+    c.check("pcap lgwan 0")
+    out.append(c)
+
+    c = Case("tcp_state", """
+Segments that belong to no connection: an ACK without SYN, a SYN-ACK without SYN
+(from either side), a FIN and a RST. Then a real connection, a RST whose sequence
+number is far outside the window (dropped), and a RST inside it (forwarded, ends the
+connection).""")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "A", seq=1, ack=1), "state")
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 40000, "SA", seq=1, ack=1), "state")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "SA", seq=1, ack=1), "state")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "FA", seq=1, ack=1), "state")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "R", seq=1), "state")
+    handshake(c, sport=41000)
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 41000, "R", seq=5001 + 0x40000000), "state")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 41000, 443, "SA", seq=1001, ack=5001), "state")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 41000, "R", seq=5001), "mynumber",
+          "MN-LG-001", "reply")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 41000, 443, "A", seq=1001, ack=5001), "state")
+    c.check('flows "type":"flow".*"sport":41000.*"end_reason":"rst"')
+    out.append(c)
+
+    c = Case("udp_timeout", """
+UDP through LG-IN-010: the request opens a connection, a reply inside the UDP timeout
+(120 s) passes, and a reply after it is a new datagram from internet that no flow
+allows.""")
+    q = lambda: eth("lgwan") / IP(src=PC2, dst=VB) / UDP(sport=50000, dport=3389) / b"q"
+    r = lambda: eth("internet") / IP(src=VB, dst=PC2) / UDP(sport=3389, dport=50000) / b"r"
+    lgwan_router_resolves(c)
+    c.fwd("lgwan", q(), "internet", "LG-IN-010", "new")
+    c.fwd("internet", r(), "lgwan", "LG-IN-010", "reply", dt=60)
+    c.fwd("lgwan", q(), "internet", "LG-IN-010", "established", dt=30)
+    c.drop("internet", r(), "no-rule", dt=121)
+    c.check('flows "type":"flow".*"flow":"LG-IN-010".*"packets_out":2,"packets_in":1.*"end_reason":"timeout"')
+    out.append(c)
+
+    c = Case("icmp_echo", """
+ICMP echo through MN-LG-002 (mn-ops -> av-pattern, MAC-bound, on the connected
+subnet): request and reply pass; a reply nobody asked for and an echo request in the
+other direction do not.""")
+    lgwan_router_resolves(c)
+    c.fwd("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) / ICMP(type=8, id=100, seq=1) / b"abcd",
+          "lgwan", "MN-LG-002", "new")
+    c.fwd("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=0, id=100, seq=1) / b"abcd",
+          "mynumber", "MN-LG-002", "reply")
+    # mn-ops is on mynumber's own subnet: the appliance must ARP for it.
+    c.frame("mynumber", arp_reply("mynumber", MN_OPS, MN_OPS_MAC), "local", reason="arp")
+    c.drop("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=0, id=101, seq=1), "state")
+    c.drop("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=8, id=102, seq=1), "no-rule")
+    c.check('flows "type":"flow".*"src_mac":"52:54:00:10:00:14","flow":"MN-LG-002".*"end_reason":"timeout"')
+    c.check("pcapgrep mynumber Request who-has 10.10.0.20 tell 10.10.0.1")
+    c.check("pcapgrep mynumber 02:b0:00:00:00:01 > 52:54:00:10:00:14.*ICMP echo reply, id 100")
+    out.append(c)
+
+    c = Case("l2", """
+Frames the appliance does not route: IPv6, an unknown ethertype, a frame for another
+MAC, a broadcast IPv4 frame, 802.1Q and QinQ tags on a zone without a VLAN.""")
+    c.drop("mynumber", eth("mynumber") / IPv6(src="fd00::1", dst="fd00::2") / UDP(), "ipv6")
+    c.drop("mynumber", Ether(src=ROUTER["mynumber"][1], dst=PORT["mynumber"], type=0x88cc) / Raw(b"\x00" * 46), "not-ipv4")
+    c.drop("mynumber", eth("mynumber", dst="52:54:00:99:99:99") / IP(src=ATENA, dst=CHUKAN) / TCP(dport=443, flags="S"), "not-for-us")
+    c.drop("mynumber", eth("mynumber", dst="01:00:5e:00:00:01") / IP(src=ATENA, dst=CHUKAN) / TCP(dport=443, flags="S"), "not-for-us")
+    c.drop("mynumber", eth("mynumber", dst="ff:ff:ff:ff:ff:ff") / IP(src=ATENA, dst=CHUKAN) / TCP(dport=443, flags="S"), "not-for-us")
+    c.drop("mynumber", eth("mynumber") / Dot1Q(vlan=10) / IP(src=ATENA, dst=CHUKAN) / TCP(dport=443, flags="S"), "vlan")
+    c.drop("mynumber", Ether(src=ROUTER["mynumber"][1], dst=PORT["mynumber"], type=0x88a8) / Dot1Q(vlan=10) / IP(src=ATENA, dst=CHUKAN) / TCP(dport=443, flags="S"), "vlan")
+    out.append(c)
+
+    c = Case("vlan_zone", """
+lgwan's port carries VLAN 20 (case appliance.cfg): tagged frames with VID 20 are
+routed and leave lgwan tagged; another VID, an untagged frame and QinQ are dropped.""")
+    vl = lambda vid: Ether(src=ROUTER["lgwan"][1], dst=PORT["lgwan"]) / Dot1Q(vlan=vid)
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", seq=1000), "lgwan", "MN-LG-001", "new")
+    c.frame("lgwan", vl(20) / ARP(op=2, hwsrc=ROUTER["lgwan"][1], psrc=ROUTER["lgwan"][0], hwdst=PORT["lgwan"], pdst="10.20.0.1"),
+            "local", reason="arp")
+    c.fwd("lgwan", vl(20) / IP(src=CHUKAN, dst=ATENA) / TCP(sport=443, dport=40000, flags="SA", seq=5000, ack=1001),
+          "mynumber", "MN-LG-001", "reply")
+    c.drop("lgwan", vl(30) / IP(src=CHUKAN, dst=ATENA) / TCP(sport=443, dport=40000, flags="A", seq=5001, ack=1001), "vlan")
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 40000, "A", seq=5001, ack=1001), "vlan")
+    c.drop("lgwan", Ether(src=ROUTER["lgwan"][1], dst=PORT["lgwan"]) / Dot1Q(vlan=20) / Dot1Q(vlan=20) / IP(src=CHUKAN, dst=ATENA) / TCP(flags="A"), "vlan")
+    c.check("pcapgrep lgwan vlan 20.*Request who-has 10.20.0.254")
+    c.check("pcapgrep lgwan vlan 20.*10.10.2.10.40000 > 10.20.5.10.443: Flags \\[S\\]")
+    c.check("pcapgrep mynumber 10.20.5.10.443 > 10.10.2.10.40000: Flags \\[S.\\]")
+    c.files["appliance.cfg"] = open(os.path.join(HERE, "common", "appliance.cfg")).read().replace(
+        'mac       = "02:b0:00:00:00:02";', 'mac       = "02:b0:00:00:00:02";\n    vlan      = 20;')
+    out.append(c)
+
+    c = Case("mac_binding", """
+mn-ops is bound to 52:54:00:10:00:14: the same packets from another MAC are dropped
+as mac-mismatch; from its own MAC they pass.""")
+    c.drop("mynumber", eth("mynumber", src="52:54:00:66:66:66") / IP(src=MN_OPS, dst=AV) / TCP(sport=40000, dport=8080, flags="S"),
+           "mac-mismatch")
+    c.drop("mynumber", eth("mynumber") / IP(src=MN_OPS, dst=AV) / ICMP(type=8, id=5), "mac-mismatch")
+    c.fwd("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) / TCP(sport=40000, dport=8080, flags="S"),
+          "lgwan", "MN-LG-002", "new")
+    lgwan_router_resolves(c)
+    c.check('flows "type":"deny".*"reason":"mac-mismatch","count":1')
+    out.append(c)
+
+    c = Case("expired_flow", """
+MN-LG-030 (tcp/8443) ends at 09:10 JST. A connection opened at 09:00 works until then;
+at 09:10 the replay recompiles the policy as a reload would, the connection is cut
+(revoked) and new ones are refused. MN-LG-001 on the same hosts is untouched.""")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 42000, 8443, "S", seq=100), "lgwan", "MN-LG-030", "new")
+    lgwan_router_resolves(c)
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 8443, 42000, "SA", seq=900, ack=101), "mynumber", "MN-LG-030", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 42000, 8443, "A", seq=101, ack=901), "lgwan", "MN-LG-030", "established")
+    handshake(c, sport=42001)
+    # 09:10:30 JST: the flow has expired.
+    c.t = T0 + 630
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 42000, 8443, "PA", seq=101, ack=901, payload=b"x"), "revoked")
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 8443, 42000, "A", seq=901, ack=102), "revoked")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 42002, 8443, "S", seq=100), "no-rule")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 42001, 443, "PA", seq=1001, ack=5001, payload=b"y"),
+          "lgwan", "MN-LG-001", "established")
+    c.check('flows "type":"flow".*"end":"2026-06-01T00:10:00.000Z".*"sport":42000.*"flow":"MN-LG-030".*"end_reason":"revoked"')
+    c.check('flows "type":"flow".*"sport":42001.*"flow":"MN-LG-001"')
+    c.files["policy.cfg"] = open(os.path.join(HERE, "common", "policy.cfg")).read()
+    out.append(c)
+
+    c = Case("frame_sizes", """
+A minimum-size frame (60 bytes, Ethernet padding after the datagram) and a 9000-byte
+jumbo frame, both UDP through LG-IN-010; the padding is not counted as IP bytes.""")
+    lgwan_router_resolves(c)
+    small = eth("lgwan") / IP(src=PC2, dst=VB) / UDP(sport=50001, dport=3389) / b"x"
+    small = small / Padding(load=b"\x00" * (60 - len(small)))
+    c.fwd("lgwan", small, "internet", "LG-IN-010", "new")
+    big = eth("lgwan") / IP(src=PC2, dst=VB) / UDP(sport=50002, dport=3389) / (b"J" * (9000 - 14 - 28))
+    c.fwd("lgwan", big, "internet", "LG-IN-010", "new")
+    c.check("pcap internet 2")
+    c.check("pcapgrep internet length 60:.*10.20.16.6.50001 > 172.16.20.10.3389: UDP, length 1")
+    c.check("pcapgrep internet length 9000:.*10.20.16.6.50002 > 172.16.20.10.3389: UDP, length 8958")
+    c.check('flows "sport":50001.*"bytes_out":29,')
+    out.append(c)
+
+    c = Case("arp_resolve", """
+An unknown next hop: the appliance holds the SYN (and its retransmission), sends one
+ARP request, and sends both when the reply comes. A next hop that never answers
+(mn-ops, on mynumber's own subnet, silent): the echo reply waits, the request is
+repeated, and after the hold time the packet is dropped and counted (no-neighbor).""")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43000, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43000, 443, "S", seq=1), "lgwan", "MN-LG-001",
+          "established", dt=0.5)
+    c.frame("lgwan", arp_reply("lgwan", *ROUTER["lgwan"]), "local", reason="arp", dt=0.2)
+    c.fwd("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) / ICMP(type=8, id=3),
+          "lgwan", "MN-LG-002", "new")
+    c.fwd("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=0, id=3), "mynumber", "MN-LG-002", "reply")
+    # Time passes on other traffic; nobody answers for 10.10.0.20.
+    for _ in range(5):
+        c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 1, "A", seq=1, ack=1), "state", dt=1.1)
+    c.check("pcap lgwan 4")
+    c.check("pcapgrep lgwan Request who-has 10.20.0.254")
+    c.check("pcapgrep mynumber Request who-has 10.10.0.20")
+    c.check("pcapcount mynumber Request.who-has.10.10.0.20 3")
+    c.check('counter "no-neighbor": 1')
+    out.append(c)
+
+    c = Case("overlapping_rules", """
+LG-IN-009 (lgwan-pc-1 only) is listed before LG-IN-010 (all of lgwan-pcs): the more
+specific flow that comes first wins for 10.20.16.5, the wider one for 10.20.16.6, and
+each flow counts its own connections.""")
+    lgwan_router_resolves(c)
+    for i, (src, flow) in enumerate(((PC1, "LG-IN-009"), (PC2, "LG-IN-010"), (PC1, "LG-IN-009"))):
+        c.fwd("lgwan", tcp("lgwan", src, VB, 51000 + i, 3389, "S", seq=1), "internet", flow, "new")
+    c.fwd("lgwan", eth("lgwan") / IP(src=PC1, dst=VB) / UDP(sport=51100, dport=3389), "internet", "LG-IN-009", "new")
+    c.check('counter "LG-IN-009": \\{ "packets": 3, "bytes": [0-9]+, "connections": 3 \\}')
+    c.check('counter "LG-IN-010": \\{ "packets": 1, "bytes": [0-9]+, "connections": 1 \\}')
+    out.append(c)
+
+    c = Case("sanitized", """
+The sanitizer delivers into lgwan over SMB (IN-LG-020); the same host to any other
+lgwan host or port, and any other internet host to the file server, is refused.""")
+    lgwan_router_resolves(c)
+    c.fwd("internet", tcp("internet", SANITIZER, FILEX, 45000, 445, "S"), "lgwan", "IN-LG-020", "new")
+    c.drop("internet", tcp("internet", SANITIZER, CHUKAN, 45001, 445, "S"), "no-rule")
+    c.drop("internet", tcp("internet", SANITIZER, FILEX, 45002, 139, "S"), "no-rule")
+    c.drop("internet", tcp("internet", VB, FILEX, 45003, 445, "S"), "no-rule")
+    out.append(c)
+    return out
+
+
+def main():
+    for c in cases():
+        c.write()
+        print("wrote", c.name, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
