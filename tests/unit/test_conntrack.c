@@ -1,0 +1,301 @@
+/* Connection tracking on a real rte_hash: the bidirectional key, records oriented on
+ * the initiator, the sweep (timeouts, FIN, budget, revocation) and a full table. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_memory.h>
+
+#include "conntrack.h"
+#include "runner.h"
+
+#define MAX_RECORDS 64
+
+static struct flowrec records[MAX_RECORDS];
+static unsigned n_records;
+static struct flowname *names;
+
+static void collect(void *ctx, const struct flowrec *r)
+{
+	(void)ctx;
+	if (n_records < MAX_RECORDS)
+		records[n_records] = *r;
+	n_records++;
+}
+
+static struct conntrack *table(const char *name, uint32_t capacity)
+{
+	struct conntrack_conf conf = {
+		.name = name,
+		.capacity = capacity,
+		.socket = SOCKET_ID_ANY,
+		.sink = { .emit = collect },
+		.names = names,
+	};
+	struct conntrack *ct = NULL;
+
+	n_records = 0;
+	CU_ASSERT_FATAL(conntrack_create(&conf, &ct) == 0);
+	return ct;
+}
+
+static void key_is_bidirectional(void)
+{
+	struct ct_key a, b;
+	unsigned sa, sb;
+
+	sa = conntrack_key(&a, IPPROTO_TCP, 0, 0x0a0a020a, 40000, 1, 0x0a14050a, 443);
+	sb = conntrack_key(&b, IPPROTO_TCP, 1, 0x0a14050a, 443, 0, 0x0a0a020a, 40000);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	CU_ASSERT_NOT_EQUAL(sa, sb);
+	CU_ASSERT_EQUAL(a.pad, 0);
+	/* Same addresses: the ports decide the order. */
+	sa = conntrack_key(&a, IPPROTO_UDP, 0, 7, 9, 1, 7, 5);
+	sb = conntrack_key(&b, IPPROTO_UDP, 1, 7, 5, 0, 7, 9);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	CU_ASSERT_NOT_EQUAL(sa, sb);
+}
+
+static void key_distinguishes(void)
+{
+	struct ct_key a, b;
+
+	conntrack_key(&a, IPPROTO_TCP, 0, 1, 2, 1, 3, 4);
+	conntrack_key(&b, IPPROTO_UDP, 0, 1, 2, 1, 3, 4);
+	CU_ASSERT_NOT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	conntrack_key(&b, IPPROTO_TCP, 2, 1, 2, 1, 3, 4);
+	CU_ASSERT_NOT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	conntrack_key(&b, IPPROTO_TCP, 0, 1, 2, 1, 3, 5);
+	CU_ASSERT_NOT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	/* An echo request (id as the requester's port) and its reply meet. */
+	conntrack_key(&a, IPPROTO_ICMP, 0, 10, 77, 1, 20, 0);
+	conntrack_key(&b, IPPROTO_ICMP, 1, 20, 0, 0, 10, 77);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+}
+
+static void record_oriented_on_initiator(void)
+{
+	struct conntrack *ct = table("ct_orient", 64);
+	struct ct_key k;
+	struct ct_entry *e;
+	/* The initiator has the higher address: it is endpoint 1 of the key. */
+	unsigned side = conntrack_key(&k, IPPROTO_TCP, 1, 0x0a140505, 50000, 0, 0x0a0a0a0a, 443);
+
+	CU_ASSERT_EQUAL(side, 1);
+	e = conntrack_add(ct, &k, side, 1000);
+	CU_ASSERT_FATAL(e != NULL);
+	e->flow = (uint16_t)flowname_intern(names, "LG-MN-777");
+	e->packets[conntrack_dir(e, side)] = 3;
+	e->packets[conntrack_dir(e, !side)] = 2;
+	e->last_ms = 1500;
+	CU_ASSERT_PTR_EQUAL(conntrack_lookup(ct, &k), e);
+	CU_ASSERT_PTR_NULL(conntrack_add(ct, &k, side, 1000));
+	CU_ASSERT_EQUAL(errno, EEXIST);
+	conntrack_end(ct, e, FLOWREC_END_RST, 2000);
+	CU_ASSERT_PTR_NULL(conntrack_lookup(ct, &k));
+	CU_ASSERT_EQUAL_FATAL(n_records, 1);
+	CU_ASSERT_EQUAL(records[0].from_zone, 1);
+	CU_ASSERT_EQUAL(records[0].to_zone, 0);
+	CU_ASSERT_EQUAL(records[0].src, 0x0a140505);
+	CU_ASSERT_EQUAL(records[0].sport, 50000);
+	CU_ASSERT_EQUAL(records[0].dst, 0x0a0a0a0a);
+	CU_ASSERT_EQUAL(records[0].dport, 443);
+	CU_ASSERT_EQUAL(records[0].packets_out, 3);
+	CU_ASSERT_EQUAL(records[0].packets_in, 2);
+	CU_ASSERT_EQUAL(records[0].start_ms, 1000);
+	CU_ASSERT_EQUAL(records[0].end_ms, 2000);
+	CU_ASSERT_EQUAL(records[0].end_reason, FLOWREC_END_RST);
+	CU_ASSERT_STRING_EQUAL(records[0].flow, "LG-MN-777");
+	CU_ASSERT_EQUAL(conntrack_count(ct), 0);
+	conntrack_free(ct);
+}
+
+static struct ct_entry *add(struct conntrack *ct, uint16_t port, int64_t expires)
+{
+	struct ct_key k;
+	unsigned side = conntrack_key(&k, IPPROTO_UDP, 0, 0x0a0a0001, port, 1, 0x0a140001, 53);
+	struct ct_entry *e = conntrack_add(ct, &k, side, 0);
+
+	CU_ASSERT_FATAL(e != NULL);
+	e->expires_ms = expires;
+	e->last_ms = expires - 100;
+	e->generation = 1;
+	return e;
+}
+
+static unsigned count_reason(enum flowrec_end why)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < n_records && i < MAX_RECORDS; i++)
+		n += records[i].end_reason == why;
+	return n;
+}
+
+static void sweep_timeouts(void)
+{
+	struct conntrack *ct = table("ct_sweep", 256);
+	struct ct_entry *fin;
+	unsigned ended;
+
+	for (uint16_t p = 1; p <= 10; p++)
+		add(ct, p, p <= 4 ? 5000 : 50000);
+	fin = add(ct, 100, 4000);
+	fin->key.proto = IPPROTO_UDP;
+	ended = conntrack_sweep(ct, 4999, UINT32_MAX, 1, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(ended, 1);
+	ended = conntrack_sweep(ct, 5000, UINT32_MAX, 1, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(ended, 4);
+	CU_ASSERT_EQUAL(conntrack_count(ct), 6);
+	CU_ASSERT_EQUAL(count_reason(FLOWREC_END_TIMEOUT), 5);
+	/* A timed-out connection ends at its last packet, not at the sweep. */
+	CU_ASSERT_EQUAL(records[0].end_ms, 3900);
+	CU_ASSERT_EQUAL(conntrack_flush(ct, 6000, FLOWREC_END_SHUTDOWN), 6);
+	CU_ASSERT_EQUAL(count_reason(FLOWREC_END_SHUTDOWN), 6);
+	CU_ASSERT_EQUAL(conntrack_count(ct), 0);
+	conntrack_free(ct);
+}
+
+static void sweep_fin(void)
+{
+	struct conntrack *ct = table("ct_fin", 64);
+	struct ct_key k;
+	unsigned side = conntrack_key(&k, IPPROTO_TCP, 0, 1, 1000, 1, 2, 443);
+	struct ct_entry *e = conntrack_add(ct, &k, side, 0);
+
+	CU_ASSERT_FATAL(e != NULL);
+	e->tcp.state = TCP_TIME_WAIT;
+	e->tcp.fin_seen = 3;
+	e->expires_ms = 100;
+	CU_ASSERT_EQUAL(conntrack_sweep(ct, 100, UINT32_MAX, 0, NULL, NULL, 0), 1);
+	CU_ASSERT_EQUAL(count_reason(FLOWREC_END_FIN), 1);
+	conntrack_free(ct);
+}
+
+static void sweep_budget(void)
+{
+	struct conntrack *ct = table("ct_budget", 256);
+	unsigned total = 0, calls = 0;
+
+	for (uint16_t p = 1; p <= 40; p++)
+		add(ct, p, 10);
+	/* Each call visits at most 7 entries; the cursor carries on from there. */
+	while (conntrack_count(ct) > 0 && calls < 100) {
+		unsigned ended = conntrack_sweep(ct, 10, 7, 1, NULL, NULL, 0);
+
+		CU_ASSERT(ended <= 7);
+		total += ended;
+		calls++;
+	}
+	CU_ASSERT_EQUAL(total, 40);
+	CU_ASSERT(calls >= 6);
+	conntrack_free(ct);
+}
+
+static bool allow_even(void *ctx, struct ct_entry *e)
+{
+	uint64_t *generation = ctx;
+	uint16_t port = e->key.port[e->orig_side];
+
+	if (port % 2 != 0)
+		return false;
+	e->generation = *generation;
+	return true;
+}
+
+static void sweep_revokes(void)
+{
+	struct conntrack *ct = table("ct_revoke", 64);
+	uint64_t generation = 2;
+	struct ct_key k;
+
+	for (uint16_t p = 1; p <= 6; p++)
+		add(ct, p, 100000);
+	/* A new policy: odd ports are no longer allowed. */
+	CU_ASSERT_EQUAL(conntrack_sweep(ct, 1000, UINT32_MAX, 2, allow_even, &generation, 500), 3);
+	CU_ASSERT_EQUAL(count_reason(FLOWREC_END_REVOKED), 3);
+	/* Revoked entries stay a while to answer late packets, without a second record. */
+	conntrack_key(&k, IPPROTO_UDP, 0, 0x0a0a0001, 1, 1, 0x0a140001, 53);
+	CU_ASSERT_PTR_NOT_NULL(conntrack_lookup(ct, &k));
+	CU_ASSERT_TRUE(conntrack_lookup(ct, &k)->revoked);
+	CU_ASSERT_EQUAL(conntrack_sweep(ct, 1400, UINT32_MAX, 2, allow_even, &generation, 500), 0);
+	CU_ASSERT_EQUAL(conntrack_count(ct), 6);
+	CU_ASSERT_EQUAL(conntrack_sweep(ct, 1500, UINT32_MAX, 2, allow_even, &generation, 500), 0);
+	CU_ASSERT_EQUAL(conntrack_count(ct), 3);
+	CU_ASSERT_PTR_NULL(conntrack_lookup(ct, &k));
+	CU_ASSERT_EQUAL(n_records, 3);
+	/* Shutdown records the live ones only. */
+	CU_ASSERT_EQUAL(conntrack_flush(ct, 2000, FLOWREC_END_SHUTDOWN), 3);
+	CU_ASSERT_EQUAL(n_records, 6);
+	conntrack_free(ct);
+}
+
+static void table_full(void)
+{
+	struct conntrack *ct = table("ct_full", 16);
+	unsigned added = 0;
+	struct ct_key k;
+
+	for (uint16_t p = 1; p <= 40; p++) {
+		unsigned side = conntrack_key(&k, IPPROTO_UDP, 0, 1, p, 1, 2, 53);
+
+		if (conntrack_add(ct, &k, side, 0) != NULL)
+			added++;
+		else
+			CU_ASSERT_EQUAL(errno, ENOSPC);
+	}
+	/* Extendable buckets: every one of the capacity fits, and no more. */
+	CU_ASSERT_EQUAL(added, 16);
+	CU_ASSERT_EQUAL(conntrack_count(ct), 16);
+	CU_ASSERT(conntrack_memory(ct) > 16 * sizeof(struct ct_entry));
+	conntrack_free(ct);
+}
+
+static void bad_conf(void)
+{
+	struct conntrack_conf conf = { .name = "ct_bad", .capacity = 1,
+				       .sink = { .emit = collect }, .names = names };
+	struct conntrack *ct;
+
+	CU_ASSERT_EQUAL(conntrack_create(&conf, &ct), -EINVAL);
+	conf.capacity = 64;
+	conf.sink.emit = NULL;
+	CU_ASSERT_EQUAL(conntrack_create(&conf, &ct), -EINVAL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		{ "both directions give one key", key_is_bidirectional },
+		{ "protocol, zone and port make different keys", key_distinguishes },
+		{ "records name the initiator as source", record_oriented_on_initiator },
+		{ "sweep ends idle connections", sweep_timeouts },
+		{ "sweep says fin after FIN both ways", sweep_fin },
+		{ "sweep visits at most its budget", sweep_budget },
+		{ "sweep revokes what the new policy refuses", sweep_revokes },
+		{ "a full table refuses new connections", table_full },
+		{ "bad configuration is refused", bad_conf },
+		{ NULL, NULL },
+	};
+	char prefix[64];
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
+			"--file-prefix", prefix, "--log-level", "lib.*:error", NULL };
+	int ret;
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "test_conntrack_%ld", (long)getpid());
+	if (rte_eal_init(10, eal) < 0) {
+		fprintf(stderr, "test_conntrack: DPDK EAL did not start\n");
+		return 2;
+	}
+	names = flowname_create();
+	if (names == NULL)
+		return 2;
+	ret = test_run("conntrack", cases);
+	flowname_free(names);
+	rte_eal_cleanup();
+	return ret;
+}
