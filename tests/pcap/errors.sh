@@ -1,0 +1,72 @@
+#!/bin/bash
+# bunri-replay refuses bad input with a clear message and exit code 2, and reports
+# verdicts that differ from --expect with exit code 1.
+# usage: errors.sh BUNRI_REPLAY PCAP_TEST_DIR WORK_DIR
+set -u
+
+replay=$1
+src=$2
+work=$3
+cfg=$src/common/appliance.cfg
+pol=$src/common/policy.cfg
+good=$src/tcp_allowed/mynumber.pcap
+fail=0
+
+rm -rf "$work"
+mkdir -p "$work"
+
+# expect_run NAME WANT_STATUS MESSAGE_REGEX ARGS...
+expect_run() {
+	local name=$1 want=$2 re=$3
+	shift 3
+	"$replay" "$@" > "$work/$name.out" 2>&1
+	local rc=$?
+	if [ $rc -ne "$want" ]; then
+		echo "FAIL: $name: exit $rc, expected $want"; cat "$work/$name.out"; fail=1
+	elif ! grep -Eq -- "$re" "$work/$name.out"; then
+		echo "FAIL: $name: message does not match /$re/:"; cat "$work/$name.out"; fail=1
+	else
+		echo "ok: $name"
+	fi
+}
+
+expect_run usage 2 "usage: bunri-replay" --config "$cfg" --policy "$pol"
+expect_run unknown-zone 2 'unknown zone "dmz"' --config "$cfg" --policy "$pol" \
+	--in dmz="$good" --out "$work/o"
+expect_run no-equals 2 "write ZONE=FILE.pcap" --config "$cfg" --policy "$pol" \
+	--in "$good" --out "$work/o"
+expect_run missing-pcap 2 "nothing.pcap: cannot read as pcap" --config "$cfg" --policy "$pol" \
+	--in mynumber="$work/nothing.pcap" --out "$work/o"
+
+printf 'this is not a capture file\n' > "$work/garbage.pcap"
+expect_run garbage-pcap 2 "garbage.pcap: cannot read as pcap" --config "$cfg" --policy "$pol" \
+	--in mynumber="$work/garbage.pcap" --out "$work/o"
+
+# A pcap header for link type 101 (raw IP), no frames.
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x65\x00\x00\x00' \
+	> "$work/raw.pcap"
+expect_run not-ethernet 2 "raw.pcap: link type RAW, only Ethernet" --config "$cfg" --policy "$pol" \
+	--in mynumber="$work/raw.pcap" --out "$work/o"
+
+# Guard rail 1: no flow between mynumber and internet.
+sed 's/to = "lgwan:chukan-gw"; services = \["https"\]/to = "internet:virtual-browser"; services = ["https"]/' \
+	"$pol" > "$work/bad-policy.cfg"
+expect_run bad-policy 2 "does not pass bunrictl check" --config "$cfg" --policy "$work/bad-policy.cfg" \
+	--in mynumber="$good" --out "$work/o"
+expect_run missing-policy 2 "does not pass bunrictl check" --config "$cfg" \
+	--policy "$work/none.cfg" --in mynumber="$good" --out "$work/o"
+
+printf '{"zone":"mynumber","index":0,"verdict":"drop","reason":"no-rule"}\n{"zone":"mynumber","index":99,"verdict":"drop"}\n' \
+	> "$work/wrong.jsonl"
+expect_run mismatch 1 "mynumber frame 0: got forward to=lgwan flow=MN-LG-001 reason=new, expected drop" \
+	--config "$cfg" --policy "$pol" --in mynumber="$good" --out "$work/o" --expect "$work/wrong.jsonl"
+grep -q "mynumber frame 99: no such frame" "$work/mismatch.out" ||
+	{ echo "FAIL: a missing frame is not reported"; fail=1; }
+
+printf '{"zone":"mynumber","index":0}\nnot json\n' > "$work/broken.jsonl"
+expect_run bad-expect 2 'broken.jsonl:2: not a JSON object' --config "$cfg" --policy "$pol" \
+	--in mynumber="$good" --out "$work/o" --expect "$work/broken.jsonl"
+grep -q 'broken.jsonl:1: "verdict" must be' "$work/bad-expect.out" ||
+	{ echo "FAIL: every bad line of --expect is reported"; fail=1; }
+
+exit $fail
