@@ -45,6 +45,8 @@ struct flowlog {
 	uint64_t written_seq;           /* last record handed to the kernel */
 	int64_t last_sync_ms;
 	int64_t last_retention_ms;
+	uint64_t lost;                  /* records refused because the disk failed */
+	int64_t lost_from, lost_to;
 	struct flowlog_stats st;
 };
 
@@ -176,10 +178,8 @@ static int append_line(struct flowlog *fl, const char *body, size_t body_len, in
 	}
 	if (OUTBUF - fl->out_len < LINE_ROOM) {
 		rc = flush_out(fl);
-		if (rc) {
-			fl->st.errors++;
+		if (rc)
 			return rc;
-		}
 	}
 	p = fl->out + fl->out_len;
 	n = (size_t)sprintf(p, "{\"seq\":%" PRIu64 ",", fl->seq + 1);
@@ -225,15 +225,46 @@ static int append_line(struct flowlog *fl, const char *body, size_t body_len, in
 	return 0;
 }
 
+static int append_own(struct flowlog *fl, const char *type, int64_t start, int64_t end,
+		      const char *reason, uint64_t count, const char *extra);
+
+/* Records the disk refused are owed to the log as a `gap` record, written as soon as
+ * the disk takes lines again. */
+static void count_lost(struct flowlog *fl, int64_t end_ms)
+{
+	if (fl->lost++ == 0)
+		fl->lost_from = end_ms;
+	fl->lost_to = end_ms;
+	fl->st.errors++;
+}
+
+static int settle_lost(struct flowlog *fl)
+{
+	int rc;
+
+	if (!fl->lost)
+		return 0;
+	rc = append_own(fl, "gap", fl->lost_from, fl->lost_to, "writer-disk-error", fl->lost, "");
+	if (!rc)
+		fl->lost = 0;
+	return rc;
+}
+
 int flowlog_append(struct flowlog *fl, const struct flowrec *r)
 {
 	char json[SEGMENT_LINE_MAX];
 	int n = flowrec_format_json(r, json, sizeof(json));
+	int rc;
 
 	if (n < 0 || (size_t)n >= sizeof(json) || n < 2)
 		return -EINVAL;
+	rc = settle_lost(fl);
 	/* drop the object's braces: append_line adds seq before and the chain after */
-	return append_line(fl, json + 1, (size_t)n - 2, r->end_ms);
+	if (!rc)
+		rc = append_line(fl, json + 1, (size_t)n - 2, r->end_ms);
+	if (rc)
+		count_lost(fl, r->end_ms);
+	return rc;
 }
 
 /* A record the writer makes itself (chain, gap): type, times, reason, count, extra. */
@@ -404,7 +435,7 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 	uint64_t torn;
 	int rc;
 
-	if (!o->dir || !key)
+	if (!o->dir || !key || !seal_key_can_sign(key))
 		return -EINVAL;
 	fl = calloc(1, sizeof(*fl));
 	if (!fl)

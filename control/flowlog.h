@@ -31,7 +31,7 @@ struct flowlog_stats {
 	uint64_t synced_seq;     /* every record up to this one is on disk (fsynced) */
 	uint64_t records;        /* appended by this writer */
 	uint64_t segments;       /* segments this writer closed and signed */
-	uint64_t errors;         /* appends refused because the disk failed */
+	uint64_t errors;         /* records refused because the disk failed */
 	uint64_t bytes;          /* written by this writer */
 };
 
@@ -45,7 +45,8 @@ struct flowlog;
 int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
 		 int64_t now_ms);
 /* Appends one record: 0, -EINVAL for a record flowrec_format_json refuses, -errno when
- * the disk fails (the record is not in the chain; count it and report a gap later). */
+ * the disk fails: the record is not in the chain, and the writer itself logs a `gap`
+ * record (reason "writer-disk-error") for every such record once the disk works again. */
 int flowlog_append(struct flowlog *fl, const struct flowrec *r);
 /* Writes a `gap` record: `dropped` records between from_ms and to_ms never reached the
  * writer (the dataplane's buffer overflowed while the controller was down). */

@@ -30,6 +30,11 @@ void seal_key_free(struct seal_key *k)
 	free(k);
 }
 
+bool seal_key_can_sign(const struct seal_key *k)
+{
+	return k->private;
+}
+
 static int write_pem(const char *path, mode_t mode, EVP_PKEY *pkey, bool private)
 {
 	int fd, rc = 0, ok;

@@ -41,6 +41,8 @@ int seal_keygen(const char *dir);
 int seal_key_load_private(const char *path, struct seal_key **out);
 int seal_key_load_public(const char *path, struct seal_key **out);
 void seal_key_free(struct seal_key *k);
+/* true for a private key (one that can sign). */
+bool seal_key_can_sign(const struct seal_key *k);
 
 /* Signs s and writes <dir>/<s->segment>.sig durably (temp file, fsync, rename, fsync of
  * dir): 0, -errno, -EIO when signing fails. */
