@@ -136,6 +136,18 @@ static void clean_tree(struct san_ctx *ctx, xmlNodePtr n)
 			}
 			if (what) {
 				san_removed(ctx, what, "<%s> line %ld", n->name, (long)xmlGetLineNo(n));
+				/* the parser nests what follows an unclosed <embed> or <form> inside
+				 * it: keep those children (they are cleaned in turn), drop only
+				 * script text */
+				if (strcmp(what, "html.script") != 0 && n->children) {
+					next = n->children;
+					while (n->children) {
+						xmlNodePtr c = n->children;
+
+						xmlUnlinkNode(c);
+						xmlAddPrevSibling(n, c);
+					}
+				}
 				xmlUnlinkNode(n);
 				xmlFreeNode(n);
 			} else {

@@ -449,6 +449,16 @@ static int load(struct pkg *p, struct zipin *z)
 		p->parts[i].drop = drop_reason(name);
 		if (p->parts[i].drop)
 			continue;
+		/* the relationships of a removed part go with it */
+		if (strstr(name, "_rels/")) {
+			char owner[1024];
+
+			rels_owner(name, owner, sizeof(owner));
+			if (owner[0] && drop_reason(owner)) {
+				p->parts[i].drop = drop_reason(owner);
+				continue;
+			}
+		}
 		rc = zipin_read(p->ctx, z, i, &p->parts[i].data);
 		if (rc != SAN_OK)
 			return rc;

@@ -76,7 +76,9 @@ err_rule:
 
 static int set_limit(int res, long long v)
 {
-	struct rlimit r = { (rlim_t)v, (rlim_t)v };
+	/* CPU: SIGXCPU at the soft limit names the cause; the hard one a second later
+	 * kills a child that ignores it */
+	struct rlimit r = { (rlim_t)v, (rlim_t)(res == RLIMIT_CPU ? v + 1 : v) };
 
 	return setrlimit(res, &r) == 0 ? 0 : -errno;
 }

@@ -127,6 +127,9 @@ int sanitize_buffer(struct san_ctx *ctx, const char *name, const unsigned char *
 	ctx->name = name;
 	if (f == FMT_UNKNOWN)
 		return san_block(ctx, "type %s is not allowed across zones", res->mime);
+	/* a fragment libmagic calls text still renders as HTML under an .htm(l) name */
+	if (f == FMT_TEXT && name && (strcasestr(name, ".htm") || strcasestr(name, ".xht")))
+		f = res->format = FMT_HTML;
 	if (detect_name_conflict(name, f))
 		return san_block(ctx, "the name %s contradicts the content (%s)", name, res->mime);
 	switch (f) {

@@ -16,19 +16,28 @@ static int is_sep(unsigned char c)
 	return c == ',' || c == ';' || c == '\t';
 }
 
-/* A cell made of a sign and a number (-12.5, +3e4) is data, not a formula. */
+/* A cell made of a sign and a number (-12.5, +3e4, -1,000) is data, not a formula. */
 static int signed_number(const unsigned char *p, size_t n)
 {
-	size_t i;
+	size_t i = 1;
 	int digits = 0;
 
-	for (i = 1; i < n; i++) {
-		if (isdigit(p[i]))
-			digits = 1;
-		else if (!strchr(".,eE+- ", p[i]))
-			return 0;
+	while (i < n && (isdigit(p[i]) || p[i] == '.' || p[i] == ',')) {
+		digits |= isdigit(p[i]) != 0;
+		i++;
 	}
-	return digits;
+	if (digits && i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i >= n || !isdigit(p[i]))
+			return 0;
+		while (i < n && isdigit(p[i]))
+			i++;
+	}
+	while (i < n && p[i] == ' ')
+		i++;
+	return digits && i == n;
 }
 
 /* Whether the cell [p, p+n) (quotes and leading blanks stripped) would be evaluated. */

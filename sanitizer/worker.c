@@ -164,7 +164,7 @@ static int audit_append(const struct san_config *cfg, json_t *intent)
 
 	if (audited(cfg->audit_log, id))
 		return 0;
-	line = json_pack("{s:s, s:I, s:O, s:O, s:O, s:O, s:O, s:O}", "id", id, "time",
+	line = json_pack("{s:s, s:I, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "id", id, "time",
 			 (json_int_t)time(NULL), "input", json_object_get(rep, "input"), "sha256_in",
 			 json_object_get(rep, "sha256_in"), "sha256_out",
 			 json_object_get(rep, "sha256_out"), "verdict", json_object_get(rep, "verdict"),
