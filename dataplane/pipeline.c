@@ -553,9 +553,14 @@ static void finish(struct pipeline *p, struct pkt *pk, int64_t now,
 	const struct ipv4_info *ip = &pk->ip;
 
 	if (pk->verdict == VERDICT_LOCAL) {
-		if (pk->reply && eth_egress(&pk->m, &p->t->zone[pk->zin], &pk->reply_to) == 0 &&
-		    tx_push(p, pk->zin, pk->m))
-			pk->m = NULL;
+		if (pk->reply) {
+			if (eth_egress(&pk->m, &p->t->zone[pk->zin], &pk->reply_to) != 0)
+				p->c.drop[pk->zin][REASON_NO_MBUF]++;
+			else if (!tx_push(p, pk->zin, pk->m))
+				p->c.drop[pk->zin][REASON_TX_FULL]++;
+			else
+				pk->m = NULL;
+		}
 		rte_pktmbuf_free(pk->m);
 		p->c.local[pk->zin]++;
 	} else if (pk->verdict == VERDICT_DROP) {
@@ -630,7 +635,7 @@ void pipeline_rx(struct pipeline *p, uint8_t zone, struct rte_mbuf **pkts, uint1
 
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		memset(pk, 0, offsetof(struct pkt, ip));
+		memset(pk, 0, offsetof(struct pkt, key)); /* deny records read ip */
 		pk->m = pkts[i];
 		pk->zin = zone;
 		pk->frame_len = rte_pktmbuf_pkt_len(pk->m);
