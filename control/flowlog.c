@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ struct flowlog {
 	uint8_t hash[SEGMENT_HASH_LEN]; /* its hash */
 	int64_t now_ms;                 /* latest time seen (tick or record end) */
 
+	int lock_fd;                    /* flock on <dir>/.lock: one writer per log */
 	int fd;                         /* open segment, -1 when none */
 	struct seal seg;                /* what the open segment holds so far */
 	int64_t seg_opened_ms;
@@ -426,6 +428,24 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/* Two writers on one log would fork the chain: the second one gets -EBUSY. */
+static int take_lock(struct flowlog *fl)
+{
+	char path[4096 + 8];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/.lock", fl->dir);
+	fl->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fl->lock_fd < 0)
+		return -errno;
+	if (flock(fl->lock_fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fl->lock_fd);
+		return rc;
+	}
+	return 0;
+}
+
 int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
 		 int64_t now_ms)
 {
@@ -462,9 +482,12 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 	rc = mkdir_p(fl->dir);
 	if (rc)
 		goto err_crypto;
-	rc = recover(fl, &reason, &torn);
+	rc = take_lock(fl);
 	if (rc)
 		goto err_crypto;
+	rc = recover(fl, &reason, &torn);
+	if (rc)
+		goto err_lock;
 	fl->st.synced_seq = fl->written_seq = fl->out_last_seq = fl->seq;
 	if (fl->seq)
 		snprintf(extra, sizeof(extra), ",\"after_seq\":%" PRIu64 ",\"torn_bytes\":%" PRIu64,
@@ -481,6 +504,8 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 err_segment:
 	if (fl->fd >= 0)
 		close(fl->fd);
+err_lock:
+	close(fl->lock_fd);
 err_crypto:
 	EVP_MD_CTX_free(fl->ctx);
 	EVP_MD_free(fl->md);
@@ -566,6 +591,7 @@ int flowlog_close(struct flowlog *fl, int64_t now_ms)
 	rc = close_segment(fl);
 	if (fl->fd >= 0)
 		close(fl->fd);
+	close(fl->lock_fd);
 	EVP_MD_CTX_free(fl->ctx);
 	EVP_MD_free(fl->md);
 	free(fl->out);

@@ -40,8 +40,8 @@ struct flowlog;
 /* Opens the log: continues the chain from the last segment (signing it first when a
  * crash left it open; a torn last line stays where it is and is never built upon) and
  * writes a `chain` record saying so, or starts a new log with one. key must be a
- * private key; the writer does not own it. 0, -errno, -EBADMSG when the last segment's
- * records cannot be chained from. */
+ * private key; the writer does not own it. 0, -errno, -EBUSY when another writer has
+ * the log open, -EBADMSG when the last segment's records cannot be chained from. */
 int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
 		 int64_t now_ms);
 /* Appends one record: 0, -EINVAL for a record flowrec_format_json refuses, -errno when

@@ -249,6 +249,10 @@ static void bad_arguments(void)
 	o.dir = f.dir;
 	CU_ASSERT_EQUAL(flowlog_open(&fl, &o, f.pub, T0), -EINVAL);      /* cannot sign */
 	CU_ASSERT_EQUAL_FATAL(flowlog_open(&fl, &o, f.key, T0), 0);
+	{
+		struct flowlog *second;
+		CU_ASSERT_EQUAL(flowlog_open(&second, &o, f.key, T0), -EBUSY);
+	}
 	fixture_record(1, T0, &r);
 	r.type = (enum flowrec_type)7;
 	CU_ASSERT_EQUAL(flowlog_append(fl, &r), -EINVAL);
