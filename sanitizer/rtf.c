@@ -222,7 +222,8 @@ int rtf_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struc
 	rc = scan(&r, in, len);
 	if (rc)
 		goto out;
-	qsort(r.ranges, r.nranges, sizeof(*r.ranges), by_start);
+	if (r.nranges)
+		qsort(r.ranges, r.nranges, sizeof(*r.ranges), by_start);
 	for (i = 0; i < r.nranges; i++) {
 		struct range *g = &r.ranges[i];
 
