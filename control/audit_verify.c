@@ -322,6 +322,17 @@ static int read_segment(struct verifier *v, const char *path, bool is_last,
 	return rc;
 }
 
+static void report_torn_file(void *ctx, const char *name, uint64_t first_seq, uint64_t size)
+{
+	struct verifier *v = ctx;
+
+	v->segment = name;
+	report(v, first_seq ? first_seq - 1 : 0, AUDIT_TORN,
+	       "%" PRIu64 " bytes after seq %" PRIu64 " are an unfinished line (a crash while "
+	       "writing); the writer set them aside as %s%s", size,
+	       first_seq ? first_seq - 1 : 0, name, SEGMENT_TORN_SUFFIX);
+}
+
 int audit_verify(const struct audit_verify_options *o, struct audit_verify_result *res)
 {
 	char dir[4096], path[4096 + SEGMENT_NAME_MAX + 2];
@@ -383,6 +394,9 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 		if (sealed)
 			check_seal(v, &s);
 	}
+	rc = segment_list_torn(dir, report_torn_file, v);
+	if (rc)
+		report(v, 0, AUDIT_TORN, "cannot list torn segments: %s", strerror(-rc));
 	v->segment = "";
 	if (v->started && !v->start_explained && !v->skipped)
 		report(v, v->start_seq, AUDIT_MISSING_SEGMENT,

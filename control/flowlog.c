@@ -340,6 +340,7 @@ static int recover(struct flowlog *fl, const char **reason, uint64_t *torn)
 {
 	struct segment_file *segs;
 	struct seal s;
+	uint64_t aside = 0;     /* bytes of a torn-only segment set aside */
 	struct scan sc;
 	size_t n;
 	int rc;
@@ -370,17 +371,22 @@ again:
 		goto again;
 	}
 	if (sc.records == 0) {
-		/* only a torn first line: chain from the segment before it */
-		if (n < 2 || !segs[n - 2].has_seal ||
-		    seal_read(fl->dir, segs[n - 2].name, fl->key, &s)) {
-			rc = -EBADMSG;
+		/* only a torn first line: the next segment would take the same first seq, so
+		 * this one is set aside as <name>.torn (verify reports it) and the chain goes
+		 * on from the segment before it */
+		char from[4096 + SEGMENT_NAME_MAX + 2], to[4096 + SEGMENT_NAME_MAX + 8];
+		snprintf(from, sizeof(from), "%s/%s", fl->dir, segs[n - 1].name);
+		snprintf(to, sizeof(to), "%s/%s%s", fl->dir, segs[n - 1].name, SEGMENT_TORN_SUFFIX);
+		if (rename(from, to)) {
+			rc = -errno;
 			goto out;
 		}
-		sc.first_seq = s.last_seq + 1;
-		sc.last_seq = s.last_seq;
-		memcpy(sc.first_prev, s.last, SEGMENT_HASH_LEN);
-		memcpy(sc.last_hash, s.last, SEGMENT_HASH_LEN);
-		sc.first_time = sc.last_time = fl->now_ms;
+		FLOWLOG_LOG(fl, "flowlog: %s held only a torn line (%" PRIu64 " bytes, a crash); "
+			    "set aside as %s%s", segs[n - 1].name, sc.size, segs[n - 1].name,
+			    SEGMENT_TORN_SUFFIX);
+		aside = sc.size;
+		free(segs);
+		goto again;
 	}
 	*torn = sc.size - sc.valid_bytes;
 	*reason = "recovered";
@@ -405,6 +411,10 @@ again:
 	FLOWLOG_LOG(fl, "flowlog: %s was left open (crash); signed it through seq %" PRIu64
 		    "%s", s.segment, s.last_seq, *torn ? ", a torn last line stays unsigned" : "");
 out:
+	if (aside && n) {
+		*reason = "recovered";
+		*torn = aside;
+	}
 	free(segs);
 	return rc;
 }

@@ -145,6 +145,35 @@ err_alloc:
 	return rc;
 }
 
+int segment_list_torn(const char *dir, void (*fn)(void *ctx, const char *name, uint64_t first_seq,
+						    uint64_t size), void *ctx)
+{
+	size_t slen = strlen(SEGMENT_TORN_SUFFIX);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char name[SEGMENT_NAME_MAX];
+		size_t n = strlen(de->d_name);
+		uint64_t seq;
+
+		if (n <= slen || n - slen >= sizeof(name) ||
+		    strcmp(de->d_name + n - slen, SEGMENT_TORN_SUFFIX))
+			continue;
+		memcpy(name, de->d_name, n - slen);
+		name[n - slen] = '\0';
+		if (!parse_name(name, &seq) || fstatat(dirfd(d), de->d_name, &st, 0))
+			continue;
+		fn(ctx, name, seq, (uint64_t)st.st_size);
+	}
+	closedir(d);
+	return 0;
+}
+
 int segment_hash(EVP_MD_CTX *ctx, const EVP_MD *md, const char *text, size_t len,
 		 uint8_t out[SEGMENT_HASH_LEN])
 {

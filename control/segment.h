@@ -21,6 +21,9 @@
 #define SEGMENT_LINE_MAX 4096       /* longer lines are malformed */
 #define SEGMENT_NAME_MAX 64
 #define SEGMENT_SUBDIR "flows"
+/* A segment a crash left with nothing but a torn first line is renamed to
+ * <name>.torn by the writer at restart: it holds no record, but verify reports it. */
+#define SEGMENT_TORN_SUFFIX ".torn"
 /* ,"hash":"<64 hex>"} */
 #define SEGMENT_HASH_TAIL (9 + SEGMENT_HEX_LEN + 2)
 /* ,"prev":"<64 hex>" */
@@ -55,6 +58,11 @@ void segment_name(uint64_t first_seq, int64_t now_ms, char *buf);
 /* The segments of dir (the flows/ directory) sorted by first seq: 0 and a malloc'd array
  * (possibly empty), or -errno. Files that are not segments are ignored. */
 int segment_list(const char *dir, struct segment_file **out, size_t *n);
+
+/* Calls fn for each <segment>.torn file in dir (name without the suffix, its size):
+ * 0 or -errno. */
+int segment_list_torn(const char *dir, void (*fn)(void *ctx, const char *name, uint64_t first_seq,
+						    uint64_t size), void *ctx);
 
 /* 0 and a reader, or -errno (-ENOENT when the file is gone). */
 int segment_reader_open(const char *path, struct segment_reader **out);

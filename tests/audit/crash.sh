@@ -35,14 +35,21 @@ echo "ok: killed the writer after it reported seq $synced fsynced"
 
 last=$(ls "$log/flows"/*.jsonl | tail -1)
 [ ! -e "$last.sig" ] || fail "the open segment has a seal after a crash"
-# A power cut tears the last line; kill -9 alone leaves whole lines in the page cache,
-# so tear the last unsynced record the way a partial write would.
-last_seq=$(tail -n 1 "$last" | sed 's/^{"seq":\([0-9]*\),.*/\1/')
-[ "$last_seq" -ge "$synced" ] || fail "records up to $synced were fsynced, the log ends at $last_seq"
-if [ "$last_seq" -gt "$synced" ]; then
-	truncate -s $(($(stat -c %s "$last") - 60)) "$last"
+# A power cut tears the last line; kill -9 alone usually leaves whole lines in the page
+# cache, so tear the last unsynced record the way a partial write would. The kill may
+# also have come mid-write (already torn) or just after a rotation (an empty segment).
+if [ ! -s "$last" ]; then
+	printf '{"seq":' >> "$last"
+elif [ "$(tail -c 1 "$last" | od -An -c | tr -d ' ')" != '\n' ]; then
+	echo "ok: the kill itself left a torn line"
 else
-	printf '{"seq":%d,"type":"flow","start":"2026-' $((last_seq + 1)) >> "$last"
+	last_seq=$(tail -n 1 "$last" | sed 's/^{"seq":\([0-9]*\),.*/\1/')
+	[ "$last_seq" -ge "$synced" ] || fail "records up to $synced were fsynced, the log ends at $last_seq"
+	if [ "$last_seq" -gt "$synced" ]; then
+		truncate -s $(($(stat -c %s "$last") - 60)) "$last"
+	else
+		printf '{"seq":%d,"type":"flow","start":"2026-' $((last_seq + 1)) >> "$last"
+	fi
 fi
 torn_size=$(stat -c %s "$last")
 
@@ -78,3 +85,16 @@ missing=$(awk -v n="$synced" '$1 <= n { seen[$1]++ } END { m = 0; for (i = 1; i 
 [ "$missing" -eq 0 ] || fail "$missing of the $synced fsynced records are missing or doubled"
 sort -n -c "$work/seqs" || fail "seqs out of order after restart"
 echo "ok: all $synced fsynced records present, $(wc -l < "$work/seqs") records in all"
+
+# a crash just after a rotation: the new segment holds nothing but a torn first line
+next=$(($(tail -n 1 "$work/seqs") + 1))
+newseg=$log/flows/$(printf 'flows-%012d-20300101T000000Z.jsonl' "$next")
+printf '{"seq":%d,"type":"fl' "$next" > "$newseg"
+"$writer" --dir "$log" --key "$key" --records 10 > /dev/null 2> "$work/restart2.err"
+grep -q "held only a torn line" "$work/restart2.err" || { cat "$work/restart2.err"; fail "the torn-only segment was not reported"; }
+[ -e "$newseg.torn" ] && [ ! -e "$newseg" ] || fail "the torn-only segment was not set aside"
+rc=0
+"$audit" verify --log-dir "$log" --pubkey "$pub" > "$work/v3" || rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c ': torn last line: ' "$work/v3")" -eq 2 ] &&
+	[ "$(grep -c '^PROBLEM' "$work/v3")" -eq 2 ] || { cat "$work/v3"; fail "want both torn lines reported, nothing else"; }
+echo "ok: a torn-only segment is set aside and reported: $(grep -m1 'set them aside' "$work/v3" | cut -c1-140)..."
