@@ -179,15 +179,31 @@ static const char *show(const char *s)
 unsigned expect_compare(const struct expect *e, const struct expect_verdict *got,
 			size_t n, FILE *out)
 {
+	/* Frame i of a zone's pcap is the zone's i-th verdict: index them by position. */
+	const struct expect_verdict **by_index[ZONE_COUNT] = { NULL };
+	size_t count[ZONE_COUNT] = { 0 };
 	unsigned bad = 0;
+
+	for (size_t j = 0; j < n; j++)
+		if (got[j].zone < ZONE_COUNT && got[j].index + 1 > count[got[j].zone])
+			count[got[j].zone] = got[j].index + 1;
+	for (unsigned z = 0; z < ZONE_COUNT; z++) {
+		by_index[z] = calloc(count[z] + 1, sizeof(*by_index[z]));
+		if (by_index[z] == NULL) {
+			fprintf(out, "%s: out of memory comparing verdicts\n", e->path);
+			bad = 1;
+			goto out;
+		}
+	}
+	for (size_t j = 0; j < n; j++)
+		if (got[j].zone < ZONE_COUNT)
+			by_index[got[j].zone][got[j].index] = &got[j];
 
 	for (size_t i = 0; i < e->n; i++) {
 		const struct expectation *x = &e->e[i];
-		const struct expect_verdict *g = NULL;
+		const struct expect_verdict *g = x->index < count[x->zone] ?
+			by_index[x->zone][x->index] : NULL;
 
-		for (size_t j = 0; j < n && g == NULL; j++)
-			if (got[j].zone == x->zone && got[j].index == x->index)
-				g = &got[j];
 		if (g == NULL) {
 			fprintf(out, "%s:%u: %s frame %llu: no such frame in the input\n", e->path,
 				x->line, zone_name((enum zone)x->zone),
@@ -209,5 +225,8 @@ unsigned expect_compare(const struct expect *e, const struct expect_verdict *got
 			bad++;
 		}
 	}
+out:
+	for (unsigned z = 0; z < ZONE_COUNT; z++)
+		free(by_index[z]);
 	return bad;
 }

@@ -133,6 +133,8 @@ struct bench {
 	struct tables *tables;
 	struct pipeline *pipe;
 	unsigned n_rules;
+	size_t tables_bytes;          /* rte_malloc heap the tables took */
+	size_t pipeline_bytes;        /* and the pipeline (connection table included) */
 	uint8_t (*frames)[FRAME_LEN]; /* the frames one round sends, in order */
 	unsigned n_frames;
 };
@@ -173,6 +175,15 @@ static uint64_t run(struct bench *b, uint64_t count, int64_t now)
 	return rte_rdtsc() - start;
 }
 
+static size_t heap_used(void)
+{
+	struct rte_malloc_socket_stats s;
+
+	if (rte_malloc_get_socket_stats(0, &s) != 0)
+		return 0;
+	return s.heap_allocsz_bytes;
+}
+
 static int setup(struct bench *b, unsigned n_rules, uint32_t capacity)
 {
 	struct rte_ether_addr macs[ZONE_COUNT] = { 0 };
@@ -180,6 +191,7 @@ static int setup(struct bench *b, unsigned n_rules, uint32_t capacity)
 	char dir[] = "/tmp/bunri-bench-XXXXXX";
 	struct diag *d = diag_new();
 	struct cpolicy *cp = NULL;
+	size_t heap;
 	int ret;
 
 	if (d == NULL || mkdtemp(dir) == NULL)
@@ -200,11 +212,14 @@ static int setup(struct bench *b, unsigned n_rules, uint32_t capacity)
 	diag_free(d);
 	if (ret != 0)
 		return ret;
+	heap = heap_used();
 	ret = tables_build(cp, macs, n_rules, b->names, 1, SOCKET_ID_ANY, &b->tables);
 	if (ret != 0) {
 		cpolicy_free(cp);
 		return ret;
 	}
+	b->tables_bytes = heap_used() - heap;
+	heap = heap_used();
 	pc.name = "bench";
 	pc.tables = &b->tables;
 	pc.pool = b->pool;
@@ -213,11 +228,20 @@ static int setup(struct bench *b, unsigned n_rules, uint32_t capacity)
 	pc.conn_capacity = capacity;
 	pc.socket = SOCKET_ID_ANY;
 	b->n_rules = n_rules;
-	return pipeline_create(&pc, &b->pipe);
+	ret = pipeline_create(&pc, &b->pipe);
+	b->pipeline_bytes = heap_used() - heap;
+	return ret;
 }
 
 static void teardown(struct bench *b)
 {
+	const struct counters *c = pipeline_counters(b->pipe);
+
+	/* The figures are for forwarded packets: say so if some took the drop path. */
+	for (unsigned r = 0; r < REASON_COUNT; r++)
+		if (c->drop[ZONE_LGWAN][r] != 0)
+			printf("  (%" PRIu64 " frames dropped as %s)\n", c->drop[ZONE_LGWAN][r],
+			       reason_name((enum reason)r));
 	pipeline_free(b->pipe);
 	tables_free(b->tables);
 	b->pipe = NULL;
@@ -241,15 +265,6 @@ static void frames_for(struct bench *b, unsigned conns, unsigned round)
 		frame_fill(b->frames[i], i % b->n_rules,
 			   (uint16_t)(1024 + (round * conns + i) / b->n_rules));
 	b->n_frames = conns;
-}
-
-static size_t heap_used(void)
-{
-	struct rte_malloc_socket_stats s;
-
-	if (rte_malloc_get_socket_stats(0, &s) != 0)
-		return 0;
-	return s.heap_allocsz_bytes;
 }
 
 int main(int argc, char **argv)
@@ -321,26 +336,27 @@ int main(int argc, char **argv)
 
 	/* 1M concurrent connections: opening them, then traffic over all of them. */
 	{
-		size_t before = heap_used(), after;
+		char what[64];
 		uint64_t cycles;
 
 		if (setup(&b, 1000, conns_1m) != 0)
 			return 1;
-		after = heap_used();
 		frames_for(&b, conns_1m, 0);
 		cycles = run(&b, conns_1m, T_NOW);
-		report("new connections until 1M are open", cycles, conns_1m);
-		printf("%-44s %10u connections\n", "open connections",
-		       conntrack_count(pipeline_conntrack(b.pipe)));
-		report("established, over 1M connections", run(&b, packets, T_NOW + 1), packets);
-		printf("%-44s %10.1f MiB (rte_malloc heap: pipeline and tables)\n",
-		       "memory, 1M-connection pipeline", (double)(after - before) / (1 << 20));
-		printf("%-44s %10.1f bytes per connection (entry %zu B)\n", "connection table",
-		       (double)conntrack_memory(pipeline_conntrack(b.pipe)) / conns_1m,
-		       sizeof(struct ct_entry));
+		snprintf(what, sizeof(what), "new connections until %u are open", conns_1m);
+		report(what, cycles, conns_1m);
+		snprintf(what, sizeof(what), "established, over %u connections",
+			 conntrack_count(pipeline_conntrack(b.pipe)));
+		report(what, run(&b, packets, T_NOW + 1), packets);
+		printf("%-44s %10.1f MiB for %u connections (%.0f B each; entry %zu B)\n",
+		       "memory: pipeline", (double)b.pipeline_bytes / (1 << 20), conns_1m,
+		       (double)b.pipeline_bytes / conns_1m, sizeof(struct ct_entry));
+		printf("%-44s %10.1f MiB (1,000 rules)\n", "memory: tables",
+		       (double)b.tables_bytes / (1 << 20));
 		cycles = rte_rdtsc();
 		pipeline_sweep(b.pipe, T_NOW + 1000, UINT32_MAX);
-		report("sweep of 1M live connections (per entry)", rte_rdtsc() - cycles, conns_1m);
+		report("sweep of the live connections (per entry)", rte_rdtsc() - cycles,
+		       conns_1m);
 		teardown(&b);
 	}
 	printf("records emitted: %" PRIu64 "\n", records);
