@@ -83,28 +83,29 @@ static int set_limit(int res, long long v)
 	return setrlimit(res, &r) == 0 ? 0 : -errno;
 }
 
-static int kept(const struct sandbox_job *job, int fd, int msg_fd)
+static int by_fd(const void *a, const void *b)
 {
-	size_t i;
-
-	if (fd == msg_fd)
-		return 1;
-	for (i = 0; i < sizeof(job->keep_fds) / sizeof(job->keep_fds[0]); i++)
-		if (job->keep_fds[i] == fd)
-			return 1;
-	return 0;
+	return *(const int *)a - *(const int *)b;
 }
 
+/* Closes every descriptor from 3 up except msg_fd and the job's keep_fds. */
 static void close_others(const struct sandbox_job *job, int msg_fd)
 {
-	long max = sysconf(_SC_OPEN_MAX);
-	int fd;
+	int keep[6], n = 0, i, from = 3;
+	size_t k;
 
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = 3; fd < max; fd++)
-		if (!kept(job, fd, msg_fd))
-			close(fd);
+	keep[n++] = msg_fd;
+	for (k = 0; k < sizeof(job->keep_fds) / sizeof(job->keep_fds[0]); k++)
+		if (job->keep_fds[k] >= 3)
+			keep[n++] = job->keep_fds[k];
+	qsort(keep, (size_t)n, sizeof(keep[0]), by_fd);
+	for (i = 0; i < n; i++) {
+		if (keep[i] > from)
+			close_range((unsigned)from, (unsigned)keep[i] - 1, 0);
+		if (keep[i] + 1 > from)
+			from = keep[i] + 1;
+	}
+	close_range((unsigned)from, ~0u, 0);
 }
 
 static __attribute__((noreturn)) void child(const struct sandbox_limits *lim, const struct sandbox_job *job, int msg_fd)

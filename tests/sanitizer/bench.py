@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Sanitizer benchmark: MB/s and files/s of bunri-sanitize on a generated corpus of
+realistic sizes, side by side with the rewrite floor on the same files in the same run
+(`qpdf IN OUT` for PDF, unzip + zip re-pack for OOXML), with peak memory per worker, and
+the daemon's throughput with its configured workers. Prints figures; asserts nothing.
+
+usage: bench.py BUNRI_SANITIZE BUNRI_SANITIZERD WORKDIR"""
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
+
+WORDS = ("住民 税 申請 書 庁舎 会議 資料 予算 the of municipal budget report section table "
+         "annual plan review").split()
+
+
+def text(rng, n):
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def big_pdf(rng, pages, image_kb):
+    """pages of text, a shared image XObject of random bytes, link annotations and a
+    script action on each tenth page."""
+    objs = ["<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>", None,
+            "<< /S /JavaScript /JS (app.alert\\(1\\)) >>",
+            hostile.FONT,
+            hostile.stream(rng.randbytes(image_kb * 1024),
+                           f"/Type /XObject /Subtype /Image /Width 256 /Height {image_kb * 4} "
+                           "/ColorSpace /DeviceGray /BitsPerComponent 8 ")]
+    kids = []
+    for p in range(pages):
+        lines = "".join(f"BT /F1 10 Tf 40 {800 - 12 * i} Td ({text(rng, 12).encode('ascii', 'replace').decode()}) Tj ET\n"
+                        for i in range(60))
+        content = hostile.stream(lines + "q 200 0 0 200 300 300 cm /Im1 Do Q")
+        objs.append(content)
+        cid = len(objs)
+        annots = ""
+        if p % 10 == 0:
+            objs.append("<< /Type /Annot /Subtype /Link /Rect [0 0 50 50] /A 3 0 R >>")
+            annots = f"/Annots [{len(objs)} 0 R]"
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {cid} 0 R "
+                    f"/Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >> {annots} >>")
+        kids.append(f"{len(objs)} 0 R")
+    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    return hostile.pdf(objs)
+
+
+def big_docx(rng, paragraphs, images):
+    import io
+    import zipfile
+    base = zipfile.ZipFile(io.BytesIO(hostile.docm()))
+    parts = {n: base.read(n) for n in base.namelist()}
+    body = "".join(f"<w:p><w:r><w:t>{text(rng, 40)}</w:t></w:r></w:p>" for _ in range(paragraphs))
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        "<w:body>".encode(), ("<w:body>" + body).encode())
+    for i in range(images):
+        parts[f"word/media/image{i}.png"] = hostile.png(64, 64) + rng.randbytes(200 * 1024)
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    return b.getvalue()
+
+
+def timed(cmd):
+    """Runs cmd under /usr/bin/time; returns (seconds, peak RSS in KB of the process
+    and the children it waited for)."""
+    t0 = time.monotonic()
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True)
+    dt = time.monotonic() - t0
+    try:
+        rss = int(r.stderr.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        rss = 0
+    return dt, rss, r.returncode
+
+
+def row(label, files, total_bytes, secs, rss):
+    print(f"  {label:<34} {files:4d} files {total_bytes / 1e6:8.1f} MB {secs:7.2f} s "
+          f"{total_bytes / 1e6 / secs:8.1f} MB/s {files / secs:7.1f} files/s  peak {rss / 1024:6.1f} MB")
+
+
+def main():
+    san, sand, work = sys.argv[1:4]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    rng = random.Random(2024)
+    pdfs, docxs = [], []
+    for i, (pages, img) in enumerate([(20, 64), (50, 128), (100, 256), (200, 512), (400, 256),
+                                      (30, 1024), (80, 64), (150, 128)]):
+        p = os.path.join(work, f"doc{i}.pdf")
+        open(p, "wb").write(big_pdf(rng, pages, img))
+        pdfs.append(p)
+    for i, (paras, imgs) in enumerate([(200, 1), (1000, 3), (3000, 5), (500, 8), (6000, 2), (100, 0)]):
+        p = os.path.join(work, f"doc{i}.docm")
+        open(p, "wb").write(big_docx(rng, paras, imgs))
+        docxs.append(p)
+
+    print("PDF")
+    for label, mk in (("bunri-sanitize (sandbox+report)", lambda f: [san, f, "-o", f + ".out", "--report", f + ".json"]),
+                      ("qpdf IN OUT (rewrite floor)", lambda f: ["qpdf", f, f + ".qpdf"])):
+        secs, rss, size = 0.0, 0, 0
+        for f in pdfs:
+            dt, r, rc = timed(mk(f))
+            secs += dt
+            rss = max(rss, r)
+            size += os.path.getsize(f)
+        row(label, len(pdfs), size, secs, rss)
+        if label.startswith("bunri"):
+            san_pdf = size / secs
+        else:
+            floor_pdf = size / secs
+    print(f"  ratio sanitize/qpdf: {san_pdf / floor_pdf:.2f}")
+
+    print("OOXML (docm with macros, OLE, DDE, external links, images)")
+    secs, rss, size = 0.0, 0, 0
+    for f in docxs:
+        dt, r, rc = timed([san, f, "-o", f + ".out", "--report", f + ".json"])
+        secs += dt
+        rss = max(rss, r)
+        size += os.path.getsize(f)
+    row("bunri-sanitize (sandbox+report)", len(docxs), size, secs, rss)
+    san_ox = size / secs
+    secs, rss = 0.0, 0
+    for f in docxs:
+        d = f + ".unz"
+        shutil.rmtree(d, ignore_errors=True)
+        dt1, r1, _ = timed(["unzip", "-q", "-o", f, "-d", d])
+        t0 = time.monotonic()
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "zip", "-q", "-r", "-X", os.path.abspath(f) + ".zip", "."],
+                           cwd=d, capture_output=True)
+        dt2 = time.monotonic() - t0
+        secs += dt1 + dt2
+        rss = max(rss, r1, int(r.stderr.decode().strip().splitlines()[-1] or 0))
+    row("unzip + zip re-pack (floor)", len(docxs), size, secs, rss)
+    print(f"  ratio sanitize/re-pack: {san_ox / (size / secs):.2f}")
+
+    print("bunri-sanitizerd, 2 workers, all files above")
+    d = os.path.join(work, "daemon")
+    dirs = {k: os.path.join(d, k) for k in ("inbox", "outbox", "work", "processed", "quarantine")}
+    for v in dirs.values():
+        os.makedirs(v)
+    cfg = os.path.join(d, "s.cfg")
+    with open(cfg, "w") as f:
+        f.write("daemon = {\n" + "".join(f'  {k} = "{v}";\n' for k, v in dirs.items()) +
+                f'  audit_log = "{d}/audit.jsonl";\n  workers = 2;\n  settle_ms = 0;\n}};\n')
+    size = 0
+    for f in pdfs + docxs:
+        shutil.copy(f, dirs["inbox"])
+        size += os.path.getsize(f)
+    t0 = time.monotonic()
+    p = subprocess.Popen([sand, "--config", cfg], stderr=subprocess.DEVNULL)
+    n = len(pdfs) + len(docxs)
+    while len([x for x in os.listdir(dirs["processed"]) + os.listdir(dirs["quarantine"])
+               if not x.endswith(".json")]) < n and time.monotonic() - t0 < 300:
+        time.sleep(0.02)
+    secs = time.monotonic() - t0
+    p.terminate()
+    p.wait()
+    row("daemon end to end", n, size, secs, 0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
