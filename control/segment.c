@@ -122,8 +122,10 @@ int segment_list(const char *dir, struct segment_file **out, size_t *n)
 			}
 			v = nv;
 		}
-		snprintf(sf.name, sizeof(sf.name), "%s", de->d_name);
-		snprintf(sig, sizeof(sig), "%s.sig", de->d_name);
+		/* parse_name() allowed only names of one fixed length, shorter than name */
+		memcpy(sf.name, de->d_name, strlen(de->d_name) + 1);
+		memcpy(sig, de->d_name, strlen(de->d_name));
+		memcpy(sig + strlen(de->d_name), ".sig", 5);
 		sf.has_seal = fstatat(dfd, sig, &st, 0) == 0;
 		v[count++] = sf;
 		errno = 0;
