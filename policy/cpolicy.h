@@ -15,6 +15,9 @@
 #define CP_PORTS_MAX 4         /* DPDK ports per zone */
 #define CP_PORT_NAME_MAX 64    /* PCI address or vdev name, with NUL */
 #define CP_FLOW_ID_MAX 64      /* flow id, with NUL */
+/* Rules one policy may compile to: the bound of the dataplane's rte_acl table, so a
+ * policy that passes `bunrictl check` always fits the dataplane. */
+#define CPOLICY_MAX_RULES 65536u
 
 enum flow_kind {
 	FLOW_SPECIFIC = 0,  /* 特定通信 */

@@ -5,7 +5,6 @@
 
 #include "cpolicy.h"
 
-#define CPOLICY_MAX_RULES (1u << 20)
 #define CPOLICY_MAX_TEXT 4096 /* bytes of a purpose or approval */
 
 struct cpolicy {
