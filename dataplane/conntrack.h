@@ -21,7 +21,7 @@ struct ct_key {
 	uint8_t proto;
 	uint8_t zone[2];
 	uint8_t pad;        /* always 0: the key is hashed as bytes */
-};
+} __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
 
 struct ct_entry {
 	struct ct_key key;

@@ -20,7 +20,8 @@ struct deny_key {
 	uint8_t zone;
 	uint8_t proto;
 	char reason[FLOWREC_REASON_MAX];
-};
+	uint8_t pad[4];     /* always 0: the key is hashed as bytes */
+} __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
 
 struct deny_entry {
 	struct deny_key key;

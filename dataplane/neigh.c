@@ -16,7 +16,7 @@ struct neigh_key {
 	uint32_t ip;
 	uint8_t zone;
 	uint8_t pad[3];
-};
+} __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
 
 struct neigh {
 	struct rte_hash *hash;
