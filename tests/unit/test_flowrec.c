@@ -99,6 +99,21 @@ static void bad_record_and_short_buffer(void)
 	CU_ASSERT_STRING_EQUAL(flowrec_end_name(FLOWREC_END_TABLE_FULL), "table-full");
 }
 
+static void utf8_passes_and_bad_bytes_are_replaced(void)
+{
+	struct flowrec r = { .type = FLOWREC_DENY, .from_zone = ZONE_LGWAN, .to_zone = ZONE_NONE };
+	char buf[1024];
+	json_t *j;
+
+	strcpy(r.reason, "無害\xff\x7f");
+	CU_ASSERT_FATAL(flowrec_format_json(&r, buf, sizeof(buf)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"reason\":\"無害\\ufffd\\u007f\""));
+	j = format_and_parse(&r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "reason")), "無害\xef\xbf\xbd\x7f");
+	json_decref(j);
+}
+
 static void times_before_1970(void)
 {
 	char buf[25];
@@ -113,6 +128,7 @@ int main(void)
 		{ "flow record", flow_record },
 		{ "deny record", deny_record },
 		{ "bad record, short buffer", bad_record_and_short_buffer },
+		{ "UTF-8 passes, bad bytes are replaced", utf8_passes_and_bad_bytes_are_replaced },
 		{ "times before 1970", times_before_1970 },
 		{ NULL, NULL },
 	};
