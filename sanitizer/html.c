@@ -162,6 +162,36 @@ static void clean_tree(struct san_ctx *ctx, xmlNodePtr n)
 	}
 }
 
+static void utf8_meta(xmlNodePtr n)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcasecmp((const char *)n->name, "meta") == 0 && xmlHasProp(n, (const xmlChar *)"charset"))
+			xmlSetProp(n, (const xmlChar *)"charset", (const xmlChar *)"UTF-8");
+		utf8_meta(n->children);
+	}
+}
+
+/* htmlSetMetaEncoding needs a <head> to put the charset in. */
+static void ensure_head(htmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), c, head;
+
+	if (!root || strcasecmp((const char *)root->name, "html") != 0)
+		return;
+	for (c = root->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && strcasecmp((const char *)c->name, "head") == 0)
+			return;
+	head = xmlNewDocNode(doc, NULL, (const xmlChar *)"head", NULL);
+	if (!head)
+		return;
+	if (root->children)
+		xmlAddPrevSibling(root->children, head);
+	else
+		xmlAddChild(root, head);
+}
+
 int html_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out)
 {
 	htmlDocPtr doc;
@@ -174,6 +204,11 @@ int html_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 	if (!doc)
 		return san_block(ctx, "html: cannot be parsed");
 	clean_tree(ctx, xmlDocGetRootElement(doc));
+	/* written as UTF-8 whatever it came in: libxml2 2.9 ignores <meta charset> when
+	 * saving and would turn every non-ASCII character into a numeric reference */
+	utf8_meta(xmlDocGetRootElement(doc));
+	ensure_head(doc);
+	htmlSetMetaEncoding(doc, (const xmlChar *)"UTF-8");
 	htmlDocDumpMemoryFormat(doc, &mem, &size, 0);
 	if (!mem) {
 		rc = -ENOMEM;

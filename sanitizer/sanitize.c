@@ -92,7 +92,7 @@ int sanitize_prepare(void)
 	 * while a descriptor is open; these stay open for the child's life */
 	static const char *const charsets[] = { "ISO-2022-JP", "SHIFT_JIS", "CP932", "EUC-JP",
 						"ISO-8859-1", "WINDOWS-1252", "UTF-16LE", "UTF-16BE" };
-	static iconv_t held[sizeof(charsets) / sizeof(charsets[0])];
+	static iconv_t held[2 * sizeof(charsets) / sizeof(charsets[0])];
 	size_t i;
 	int rc;
 
@@ -100,10 +100,12 @@ int sanitize_prepare(void)
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++) {
-		if (held[i] && held[i] != (iconv_t)-1)
+		/* both directions: parsers decode, writers (HTML) encode back */
+		if (held[2 * i] && held[2 * i] != (iconv_t)-1)
 			continue;
-		held[i] = iconv_open("UTF-8", charsets[i]);
-		if (held[i] == (iconv_t)-1)
+		held[2 * i] = iconv_open("UTF-8", charsets[i]);
+		held[2 * i + 1] = iconv_open(charsets[i], "UTF-8");
+		if (held[2 * i] == (iconv_t)-1 || held[2 * i + 1] == (iconv_t)-1)
 			LOG("iconv %s unavailable", charsets[i]);
 	}
 	rc = html_prepare();

@@ -410,6 +410,9 @@ def html_samples():
 <div style="width: expression(alert(6))">x</div><a href="https://ok.example/">ok</a>
 </body></html>""").encode(), "sanitized", ["html.script", "html.event_handler", "html.script_url",
                                            "html.element", "html.meta_refresh", "html.form_offsite"], "html"
+    yield "html_sjis", ('<html><head><meta charset="Shift_JIS"></head><body>'
+                        '<p onclick="x()">住民税のお知らせ</p></body></html>').encode("shift_jis"), \
+        "sanitized", ["html.event_handler"], "html"
     yield "html_clean", b"<html><body><p>plain <b>page</b> <a href='/x'>link</a></p></body></html>", \
         "clean", [], "html"
 
@@ -421,9 +424,12 @@ def check_html(name, inp, out, variant):
               b"expression("):
         if k in d:
             fail(name, f"{k!r} left in the output")
+    raw = open(out, "rb").read()
+    if name == "html_all" and "テキスト本文".encode() not in raw:
+        fail(name, "Japanese text lost")
+    if name == "html_sjis" and ("住民税のお知らせ".encode() not in raw or b"charset=utf-8" not in d):
+        fail(name, "Shift_JIS page not written as UTF-8 with its text")
     if name == "html_all":
-        if "テキスト本文".encode() not in open(out, "rb").read() and b"&#" not in d:
-            fail(name, "Japanese text lost")
         if b"/local" not in d or b"https://ok.example/" not in d:
             fail(name, "harmless form or link removed")
 
