@@ -1,8 +1,8 @@
 /* Micro-benchmark of the packet pipeline: bursts of 32 frames in memory, through the
  * same pipeline_rx() the daemon runs, on real mbufs. Prints ns and cycles per packet
  * for established connections, for new connections against 10, 1,000 and 10,000
- * rules, and with 1M concurrent connections (and the table's memory). Figures only:
- * nothing here is asserted.
+ * rules, and with 1M concurrent connections (and the table's memory), each the best
+ * of three rounds. Figures only: nothing here is asserted.
  *
  *   bench_pipeline [--packets N] [--conns N]
  */
@@ -28,6 +28,7 @@
 #include "policy.h"
 
 #define BURST 32
+#define ROUNDS 3
 #define FRAME_LEN 64
 #define T_NOW 1780272000000LL /* 2026-06-01 09:00 JST, ms */
 #define LG_PORT_MAC { 0x02, 0xb0, 0, 0, 0, 0x02 }
@@ -184,6 +185,20 @@ static size_t heap_used(void)
 	return s.heap_allocsz_bytes;
 }
 
+/* The machine is shared: the best of a few rounds is the pipeline's own cost. */
+static uint64_t best_of(struct bench *b, uint64_t count, int64_t now)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t c = run(b, count, now);
+
+		if (c < best)
+			best = c;
+	}
+	return best;
+}
+
 static int setup(struct bench *b, unsigned n_rules, uint32_t capacity)
 {
 	struct rte_ether_addr macs[ZONE_COUNT] = { 0 };
@@ -312,7 +327,7 @@ int main(int argc, char **argv)
 		return 1;
 	frames_for(&b, 1024, 0);
 	run(&b, 1024, T_NOW);
-	report("established (1,024 connections, 10 rules)", run(&b, packets, T_NOW + 1),
+	report("established (1,024 connections, 10 rules)", best_of(&b, packets, T_NOW + 1),
 	       packets);
 	teardown(&b);
 
@@ -323,12 +338,17 @@ int main(int argc, char **argv)
 
 		if (setup(&b, rule_counts[i], 65536) != 0)
 			return 1;
-		/* A first round warms the tables' memory; the second is measured. */
-		frames_for(&b, 30000, 0);
-		run(&b, 30000, T_NOW);
-		pipeline_shutdown(b.pipe, T_NOW);
-		frames_for(&b, 30000, 1);
-		cycles = run(&b, 30000, T_NOW);
+		/* A first round warms the tables' memory; the best of the next three counts. */
+		cycles = UINT64_MAX;
+		for (unsigned round = 0; round < 1 + ROUNDS; round++) {
+			uint64_t c;
+
+			frames_for(&b, 30000, round);
+			c = run(&b, 30000, T_NOW);
+			pipeline_shutdown(b.pipe, T_NOW);
+			if (round > 0 && c < cycles)
+				cycles = c;
+		}
 		snprintf(what, sizeof(what), "new connections, %u rules", rule_counts[i]);
 		report(what, cycles, 30000);
 		teardown(&b);
@@ -347,7 +367,7 @@ int main(int argc, char **argv)
 		report(what, cycles, conns_1m);
 		snprintf(what, sizeof(what), "established, over %u connections",
 			 conntrack_count(pipeline_conntrack(b.pipe)));
-		report(what, run(&b, packets, T_NOW + 1), packets);
+		report(what, best_of(&b, packets, T_NOW + 1), packets);
 		printf("%-44s %10.1f MiB for %u connections (%.0f B each; entry %zu B)\n",
 		       "memory: pipeline", (double)b.pipeline_bytes / (1 << 20), conns_1m,
 		       (double)b.pipeline_bytes / conns_1m, sizeof(struct ct_entry));
