@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check_cmd.h"
+#include "ctl_cmds.h"
 
 static void usage(FILE *out)
 {
@@ -15,6 +16,19 @@ static void usage(FILE *out)
 	      "        --at DATE     check as of that day (YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", JST)\n"
 	      "        --output FILE also write the compiled policy's binary form\n"
 	      "        exit 0: no errors; 1: errors; 2: a file cannot be read.\n"
+	      "  reload [--config FILE] [--json]\n"
+	      "        have bunri-controld re-read and install the policy; prints what changed,\n"
+	      "        or every error (the running policy then stays). exit 1: refused.\n"
+	      "  status [--config FILE] [--json]\n"
+	      "        running policy, ports and zone counters, drops by reason, connections\n"
+	      "  rules [--config FILE] [--json]\n"
+	      "        per approved flow: rules, packets, bytes, connections, last hit\n"
+	      "  flows [--zone ZONE] [--host IP] [--flow ID] [--config FILE] [--json]\n"
+	      "        live connections through the appliance\n"
+	      "  stats --prometheus | --json [--config FILE]\n"
+	      "        counters in Prometheus text format (node_exporter textfile collector)\n"
+	      "  --socket PATH  the dataplane's control socket instead of appliance.cfg's\n"
+	      "        (reload: the controller's socket is controld.sock beside it)\n"
 	      "  help  this text\n",
 	      out);
 }
@@ -27,6 +41,16 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "check") == 0)
 		return check_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reload") == 0)
+		return ctl_reload_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return ctl_status_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rules") == 0)
+		return ctl_rules_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "flows") == 0)
+		return ctl_flows_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "stats") == 0)
+		return ctl_stats_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

@@ -1,0 +1,542 @@
+/* bunri-controld: reads appliance.cfg and policy.cfg, checks and compiles them, and keeps
+ * bunri-dataplane running that policy: installs it at start and after every reconnect,
+ * re-reads it on `bunrictl reload` and SIGHUP (a policy that fails its checks is refused
+ * and the running one stays), recompiles unattended when a flow starts or expires, writes
+ * every change to the policy audit file, and writes the records the dataplane streams
+ * to the sealed flow log. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_cmd.h"
+#include "ctlproto.h"
+#include "dpconn.h"
+#include "flowlog.h"
+#include "polaudit.h"
+#include "policy.h"
+
+#define RECONNECT_MS 500
+#define TICK_MS 200
+#define CLIENTS_MAX 8
+
+struct options {
+	const char *config;
+	const char *policy;
+	const char *socket;      /* ours; default controld.sock beside the dataplane's */
+	const char *dp_socket;   /* default control.socket of appliance.cfg */
+	const char *audit;       /* default <logging.dir>/policy-audit.jsonl */
+};
+
+struct controld {
+	struct options o;
+	char socket_path[PATH_MAX];
+	char dp_path[PATH_MAX];
+	char audit_path[PATH_MAX];
+	struct appliance *a;
+	struct policy *p;
+	struct cpolicy *cp;          /* what the dataplane runs (or will, once connected) */
+	struct dpconn dp;
+	struct flowlog *log;
+	struct seal_key *key;
+	int listen_fd;
+	int clients[CLIENTS_MAX];
+	int64_t next_connect_ms;
+	uint64_t records;
+	bool stop;
+	uint8_t msg[CTLPROTO_MSG_MAX];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("bunri-controld: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void on_record(void *ctx, const struct flowrec *r)
+{
+	struct controld *c = ctx;
+	int ret = flowlog_append(c->log, r);
+
+	if (ret != 0 && ret != -EINVAL)
+		say("flow log: %s (the writer records the gap)", strerror(-ret));
+	c->records++;
+}
+
+static void on_gap(void *ctx, uint64_t dropped, int64_t from, int64_t to)
+{
+	struct controld *c = ctx;
+
+	say("the dataplane lost %llu records while no controller took them",
+	    (unsigned long long)dropped);
+	if (flowlog_gap(c->log, dropped, from, to) != 0)
+		say("flow log: cannot write the gap record");
+}
+
+static void log_line(void *ctx, const char *msg)
+{
+	(void)ctx;
+	say("flow log: %s", msg);
+}
+
+/* Loads, checks and compiles both files at now. 0 and the three objects, or -errno
+ * with every problem printed to report. */
+static int load(const struct controld *c, int64_t now_s, FILE *report,
+		struct appliance **a, struct policy **p, struct cpolicy **cp)
+{
+	struct diag *d = diag_new();
+	int ret;
+
+	*a = NULL;
+	*p = NULL;
+	*cp = NULL;
+	if (d == NULL)
+		return -ENOMEM;
+	ret = appliance_load(c->o.config, d, a);
+	if (ret == 0)
+		ret = policy_load(c->o.policy, *a, d, p);
+	if (ret == 0 && policy_check(*a, *p, now_s, d) > 0)
+		ret = -EINVAL;
+	if (ret == 0) {
+		*cp = policy_compile(*a, *p, now_s);
+		if (*cp == NULL)
+			ret = -errno;
+	}
+	if (ret != 0 || diag_count(d) > 0) {
+		diag_sort(d);
+		diag_print(d, report);
+		if (ret != 0)
+			fprintf(report, "%zu errors: the policy is refused\n", diag_errors(d));
+	}
+	if (ret != 0) {
+		policy_free(*p);
+		appliance_free(*a);
+		*a = NULL;
+		*p = NULL;
+	}
+	diag_free(d);
+	return ret;
+}
+
+/* Makes cp the running policy: installs it when the dataplane is there and audits the
+ * change. Takes cp either way. 0, or -errno when the dataplane refused it. */
+static int adopt(struct controld *c, struct cpolicy *cp, long uid, const char *trigger,
+		 FILE *report)
+{
+	struct polaudit_diff diff;
+	char err[512], hex[2 * CPOLICY_DIGEST_LEN + 1];
+	int ret;
+
+	if (c->dp.fd >= 0) {
+		ret = dpconn_install(&c->dp, cp, err, sizeof(err));
+		if (ret != 0 && c->dp.fd >= 0) {
+			/* The dataplane refused it: the running policy stays. */
+			fprintf(report, "bunri-dataplane refused the policy: %s\n", err);
+			goto err_refused;
+		}
+		if (ret != 0)
+			fprintf(report, "bunri-dataplane went away (%s); it gets this policy when "
+				"it reconnects\n", err);
+	} else {
+		fprintf(report, "bunri-dataplane is not connected; it gets this policy when it "
+			"starts\n");
+	}
+	ret = polaudit_diff(c->cp, cp, &diff);
+	if (ret != 0)
+		goto err_refused;
+	fprintf(report, "policy %s in force (%s): ", cpolicy_digest_hex(cp, hex), trigger);
+	polaudit_describe(&diff, report);
+	fputc('\n', report);
+	if (polaudit_append(c->audit_path, now_ms(), uid, trigger, c->cp, cp, &diff) != 0)
+		say("cannot append to the audit file %s", c->audit_path);
+	polaudit_diff_free(&diff);
+	cpolicy_free(c->cp);
+	c->cp = cp;
+	return 0;
+
+err_refused:
+	cpolicy_free(cp);
+	return ret;
+}
+
+/* Re-reads the files. Returns 0 or -errno; what happened goes to report. */
+static int reload(struct controld *c, long uid, const char *trigger, FILE *report)
+{
+	struct appliance *a;
+	struct policy *p;
+	struct cpolicy *cp;
+	int ret = load(c, now_ms() / 1000, report, &a, &p, &cp);
+
+	if (ret == 0)
+		ret = adopt(c, cp, uid, trigger, report);
+	if (ret != 0) {
+		fprintf(report, "the running policy stays in force\n");
+		policy_free(p);
+		appliance_free(a);
+		return ret;
+	}
+	policy_free(c->p);
+	appliance_free(c->a);
+	c->p = p;
+	c->a = a;
+	return 0;
+}
+
+/* A flow started or ended: the files in force (never unreviewed edits), compiled at
+ * the new instant. 0 or -errno. */
+static int expire(struct controld *c, int64_t now_s)
+{
+	struct cpolicy *cp = policy_compile(c->a, c->p, now_s);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *report;
+	int ret;
+
+	if (cp == NULL) {
+		say("cannot recompile the policy at a flow's start or end: %s", strerror(errno));
+		return -errno;
+	}
+	report = open_memstream(&text, &len);
+	if (report == NULL) {
+		cpolicy_free(cp);
+		return -ENOMEM;
+	}
+	ret = adopt(c, cp, -1, "expiry", report);
+	fclose(report);
+	say("a flow started or ended, recompiled unattended: %s", text != NULL ? text : "");
+	free(text);
+	return ret;
+}
+
+static void serve_client(struct controld *c, int idx)
+{
+	int fd = c->clients[idx];
+	struct ctlproto_msg m;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *report;
+	int n, ret;
+
+	n = ctlproto_recv(fd, c->msg, sizeof(c->msg), &m, MSG_DONTWAIT);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0 && n != -EBADMSG && n != -EPROTO && n != -EMSGSIZE) {
+		close(fd);
+		c->clients[idx] = -1;
+		return;
+	}
+	if (n < 0 || m.type != CTL_RELOAD) {
+		uint8_t p[128];
+		size_t pl = ctlproto_error_encode(EBADMSG, "bunri-controld understands only "
+						  "reload", p, sizeof(p));
+
+		(void)ctlproto_send(fd, CTL_ERROR, n < 0 ? 0 : m.seq, p, pl, MSG_DONTWAIT);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0)
+		cred.uid = (uid_t)-1;
+	report = open_memstream(&text, &len);
+	if (report == NULL)
+		return;
+	ret = reload(c, cred.uid == (uid_t)-1 ? -1 : (long)cred.uid, "reload", report);
+	fclose(report);
+	say("reload by uid %ld: %s", (long)cred.uid, ret == 0 ? "done" : "refused");
+	if (ret == 0) {
+		(void)ctlproto_send_reply(fd, m.seq, text, len);
+	} else {
+		uint8_t p[CTLPROTO_PAYLOAD_MAX];
+		size_t pl = ctlproto_error_encode(-ret, text, p, sizeof(p));
+
+		(void)ctlproto_send(fd, CTL_ERROR, m.seq, p, pl, 0);
+	}
+	free(text);
+}
+
+static void accept_client(struct controld *c)
+{
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
+		if (c->clients[i] < 0) {
+			c->clients[i] = fd;
+			return;
+		}
+	}
+	close(fd);
+}
+
+static void try_connect(struct controld *c, int64_t now)
+{
+	char err[512];
+	int ret;
+
+	if (c->dp.fd >= 0 || now < c->next_connect_ms)
+		return;
+	c->next_connect_ms = now + RECONNECT_MS;
+	if (dpconn_connect(&c->dp, c->dp_path) != 0)
+		return;
+	ret = dpconn_install(&c->dp, c->cp, err, sizeof(err));
+	if (ret != 0) {
+		say("bunri-dataplane connected but refused the policy: %s", err);
+		return;
+	}
+	say("bunri-dataplane connected at %s; policy installed", c->dp_path);
+}
+
+static void handle_signals(struct controld *c, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			int ret = reload(c, -1, "sighup", stderr);
+
+			say("SIGHUP: %s", ret == 0 ? "policy reloaded" : "reload refused");
+		} else {
+			c->stop = true;
+		}
+	}
+}
+
+static void run(struct controld *c, int sfd)
+{
+	int64_t last_tick = 0, retry_expiry = 0;
+
+	while (!c->stop) {
+		struct pollfd pfd[3 + CLIENTS_MAX];
+		int who[3 + CLIENTS_MAX];
+		unsigned n = 0;
+		int64_t now = now_ms(), next = cpolicy_next_change(c->cp);
+
+		try_connect(c, now);
+		if (next != 0 && now / 1000 >= next && now >= retry_expiry) {
+			if (expire(c, now / 1000) != 0)
+				retry_expiry = now + 10000;
+		}
+		if (now - last_tick >= TICK_MS) {
+			if (flowlog_tick(c->log, now) != 0)
+				say("flow log: tick failed");
+			last_tick = now;
+		}
+		pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		who[n++] = -1;
+		pfd[n] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+		who[n++] = -2;
+		if (c->dp.fd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = c->dp.fd, .events = POLLIN };
+			who[n++] = -3;
+		}
+		for (int i = 0; i < CLIENTS_MAX; i++) {
+			if (c->clients[i] >= 0) {
+				pfd[n] = (struct pollfd){ .fd = c->clients[i], .events = POLLIN };
+				who[n++] = i;
+			}
+		}
+		if (poll(pfd, n, TICK_MS) <= 0)
+			continue;
+		for (unsigned i = 0; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			if (who[i] == -1)
+				handle_signals(c, sfd);
+			else if (who[i] == -2)
+				accept_client(c);
+			else if (who[i] == -3 && dpconn_read(&c->dp) != 0)
+				say("bunri-dataplane went away; reconnecting");
+			else if (who[i] >= 0 && c->clients[who[i]] >= 0)
+				serve_client(c, who[i]);
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bunri-controld [--config FILE] [--policy FILE] [--socket PATH]\n"
+		"                      [--dataplane-socket PATH] [--audit FILE]\n"
+		"  --config FILE   appliance.cfg (default " BUNRI_DEFAULT_APPLIANCE ")\n"
+		"  --policy FILE   policy.cfg (default " BUNRI_DEFAULT_POLICY ")\n"
+		"  --socket PATH   where bunrictl reload connects (default controld.sock beside\n"
+		"                  the dataplane's control socket)\n"
+		"  --dataplane-socket PATH  (default control.socket of appliance.cfg)\n"
+		"  --audit FILE    policy-change audit file (default <logging.dir>/policy-audit.jsonl)\n"
+		"Reloads on SIGHUP and `bunrictl reload`; stops on SIGTERM.\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "dataplane-socket", required_argument, NULL, 'd' },
+		{ "audit", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	o->config = BUNRI_DEFAULT_APPLIANCE;
+	o->policy = BUNRI_DEFAULT_POLICY;
+	while ((ch = getopt_long(argc, argv, "c:p:s:d:a:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'p': o->policy = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 'd': o->dp_socket = optarg; break;
+		case 'a': o->audit = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The controller's socket lives beside the dataplane's. */
+static void controld_socket_path(const char *dp_socket, char *out, size_t len)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", dp_socket);
+	snprintf(out, len, "%s/controld.sock", dirname(tmp));
+}
+
+static int open_flowlog(struct controld *c)
+{
+	const struct appliance_logging *lg = appliance_logging(c->a);
+	struct flowlog_options fo = {
+		.dir = lg->dir,
+		.rotate_bytes = (uint64_t)lg->rotate_size_mb << 20,
+		.rotate_seconds = lg->rotate_seconds,
+		.retention_days = lg->retention_days,
+		.fsync_ms = lg->fsync_ms,
+		.log = log_line,
+	};
+	int ret = seal_key_load_private(lg->key, &c->key);
+
+	if (ret != 0) {
+		say("flow-log key %s: %s (create one with: bunri-audit keygen --out-dir %s)",
+		    lg->key, strerror(-ret), "DIR");
+		return ret;
+	}
+	ret = flowlog_open(&c->log, &fo, c->key, now_ms());
+	if (ret != 0)
+		say("flow log in %s/flows: %s", lg->dir, strerror(-ret));
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static struct controld c;
+	struct appliance *a;
+	struct policy *p;
+	struct cpolicy *cp;
+	sigset_t mask;
+	int sfd, status = 1;
+
+	if (parse_args(argc, argv, &c.o) != 0)
+		return 2;
+	for (int i = 0; i < CLIENTS_MAX; i++)
+		c.clients[i] = -1;
+	dpconn_init(&c.dp, (struct dpconn_sink){ on_record, on_gap, &c });
+	if (load(&c, now_ms() / 1000, stderr, &a, &p, &cp) != 0) {
+		say("not started: fix the files above and start again");
+		return 1;
+	}
+	c.a = a;
+	c.p = p;
+	snprintf(c.dp_path, sizeof(c.dp_path), "%s",
+		 c.o.dp_socket ? c.o.dp_socket : appliance_socket_path(a));
+	if (c.o.socket != NULL)
+		snprintf(c.socket_path, sizeof(c.socket_path), "%s", c.o.socket);
+	else
+		controld_socket_path(c.dp_path, c.socket_path, sizeof(c.socket_path));
+	if (c.o.audit != NULL)
+		snprintf(c.audit_path, sizeof(c.audit_path), "%s", c.o.audit);
+	else
+		snprintf(c.audit_path, sizeof(c.audit_path), "%s/policy-audit.jsonl",
+			 appliance_logging(a)->dir);
+	if (open_flowlog(&c) != 0)
+		goto out_policy;
+	if (adopt(&c, cp, (long)getuid(), "startup", stderr) != 0)
+		goto out_log;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		say("signalfd: %s", strerror(errno));
+		goto out_log;
+	}
+	c.listen_fd = ctlproto_listen(c.socket_path, "bunri");
+	if (c.listen_fd < 0) {
+		say("socket %s: %s", c.socket_path, strerror(-c.listen_fd));
+		goto out_sfd;
+	}
+	say("running; dataplane socket %s, reload socket %s, audit file %s", c.dp_path,
+	    c.socket_path, c.audit_path);
+	run(&c, sfd);
+	/* Records the dataplane sends while it shuts down still reach the log. */
+	if (c.dp.fd >= 0) {
+		struct pollfd pfd = { .fd = c.dp.fd, .events = POLLIN };
+
+		while (poll(&pfd, 1, 200) > 0 && dpconn_read(&c.dp) == 0)
+			;
+	}
+	say("stopping; %llu records written", (unsigned long long)c.records);
+	status = 0;
+	for (int i = 0; i < CLIENTS_MAX; i++) {
+		if (c.clients[i] >= 0)
+			close(c.clients[i]);
+	}
+	close(c.listen_fd);
+	unlink(c.socket_path);
+out_sfd:
+	close(sfd);
+out_log:
+	dpconn_close(&c.dp);
+	if (flowlog_close(c.log, now_ms()) != 0) {
+		say("flow log: the last segment could not be sealed");
+		status = 1;
+	}
+	seal_key_free(c.key);
+out_policy:
+	cpolicy_free(c.cp);
+	policy_free(c.p);
+	appliance_free(c.a);
+	return status;
+}

@@ -1,0 +1,374 @@
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_cmd.h"
+#include "ctl_client.h"
+#include "ctl_cmds.h"
+#include "ctlproto.h"
+#include "flowrec.h"
+#include "zone.h"
+
+struct common {
+	struct ctl_target t;
+	bool json;
+	bool prometheus;
+	struct ctlproto_flows_query q;
+};
+
+/* Parses the options every live command shares, plus the filters of `flows`. */
+static int parse(int argc, char **argv, struct common *c, bool flows)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'P' },
+		{ "zone", required_argument, NULL, 'z' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "flow", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct in_addr a;
+	int ch;
+
+	memset(c, 0, sizeof(*c));
+	c->t.config = BUNRI_DEFAULT_APPLIANCE;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:s:j", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': c->t.config = optarg; break;
+		case 's': c->t.socket = optarg; break;
+		case 'j': c->json = true; break;
+		case 'P': c->prometheus = true; break;
+		case 'z':
+			if (!flows || zone_from_name(optarg) == ZONE_NONE) {
+				fprintf(stderr, "bunrictl: --zone: mynumber, lgwan or internet\n");
+				return 2;
+			}
+			c->q.zone = (uint8_t)(zone_from_name(optarg) + 1);
+			break;
+		case 'H':
+			if (!flows || inet_pton(AF_INET, optarg, &a) != 1) {
+				fprintf(stderr, "bunrictl: --host: an IPv4 address, e.g. 10.10.0.10\n");
+				return 2;
+			}
+			c->q.host = ntohl(a.s_addr);
+			break;
+		case 'f':
+			if (!flows || strlen(optarg) >= sizeof(c->q.flow)) {
+				fprintf(stderr, "bunrictl: --flow: a flow id\n");
+				return 2;
+			}
+			snprintf(c->q.flow, sizeof(c->q.flow), "%s", optarg);
+			break;
+		default:
+			fprintf(stderr, "bunrictl %s: see bunrictl help\n", argv[0]);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "bunrictl %s: unexpected \"%s\"\n", argv[0], argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static json_int_t num(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "-";
+}
+
+static void print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2));
+
+	if (s != NULL)
+		puts(s);
+	free(s);
+}
+
+static void print_time(json_int_t ms)
+{
+	char buf[32];
+
+	if (ms <= 0)
+		fputs("-", stdout);
+	else
+		fputs(flowrec_format_time(ms, buf), stdout);
+}
+
+int ctl_reload_cmd(int argc, char **argv)
+{
+	struct common c;
+	char *text;
+	int ret = parse(argc, argv, &c, false);
+
+	if (ret != 0)
+		return ret;
+	if (ctl_target_resolve(&c.t, true) != 0)
+		return 2;
+	ret = ctl_request(&c.t, CTL_RELOAD, NULL, 0, &text);
+	if (ret == 2)
+		return 2;
+	if (c.json) {
+		json_t *j = json_pack("{s:b, s:s}", "ok", ret == 0, "message", text);
+
+		print_json(j);
+		json_decref(j);
+	} else {
+		fputs(text, ret == 0 ? stdout : stderr);
+		if (ret != 0)
+			fputs("bunrictl: reload refused\n", stderr);
+	}
+	free(text);
+	return ret;
+}
+
+static void print_status(const json_t *s)
+{
+	const json_t *pol = json_object_get(s, "policy"), *zones = json_object_get(s, "zones");
+	const json_t *z, *drops = json_object_get(s, "drops"), *conn, *rec, *v;
+	const char *key;
+	size_t i;
+
+	printf("appliance   %s (pid %lld, %lld workers%s)\n", str(s, "appliance"),
+	       (long long)num(s, "pid"), (long long)num(s, "workers"),
+	       json_is_true(json_object_get(s, "rss")) ? ", RSS" : "");
+	printf("policy      %s%s\n", str(pol, "digest"),
+	       json_is_true(json_object_get(pol, "deny_all")) ? " (deny-all: no policy installed)"
+								: "");
+	printf("            generation %lld, loaded ", (long long)num(pol, "generation"));
+	print_time(num(pol, "loaded_at_ms"));
+	printf(", %lld flows, %lld rules\n", (long long)num(pol, "flows"),
+	       (long long)num(pol, "rules"));
+	if (num(pol, "next_change") > 0) {
+		printf("            next change ");
+		print_time(num(pol, "next_change") * 1000);
+		putchar('\n');
+	}
+	printf("\n%-9s %-22s %-5s %12s %12s %12s %12s\n", "ZONE", "PORT", "LINK", "RX PKTS",
+	       "TX PKTS", "FORWARDED", "DROPPED");
+	json_array_foreach(zones, i, z) {
+		const json_t *ports = json_object_get(z, "ports"), *p;
+		size_t k;
+
+		json_array_foreach(ports, k, p) {
+			printf("%-9s %-22s %-5s %12lld %12lld %12lld %12lld\n",
+			       k == 0 ? str(z, "zone") : "", str(p, "name"), str(p, "link"),
+			       (long long)num(z, "rx_packets"), (long long)num(z, "tx_packets"),
+			       (long long)num(z, "forwarded"), (long long)num(z, "dropped"));
+		}
+	}
+	printf("\ndrops by reason:");
+	if (json_object_size(drops) == 0)
+		printf(" none");
+	json_object_foreach((json_t *)drops, key, v)
+		printf(" %s=%lld", key, (long long)json_integer_value(v));
+	conn = json_object_get(s, "connections");
+	rec = json_object_get(s, "records");
+	printf("\nconnections %lld live of %lld, %lld opened, %lld closed\n",
+	       (long long)num(conn, "live"), (long long)num(conn, "capacity"),
+	       (long long)num(conn, "opened"), (long long)num(conn, "closed"));
+	printf("records     %lld sent to the controller, %lld buffered, %lld lost; "
+	       "controller %s\n", (long long)num(rec, "sent"), (long long)num(rec, "buffered"),
+	       (long long)(num(rec, "lost_ring") + num(rec, "dropped_buffer")),
+	       json_is_true(json_object_get(rec, "controller")) ? "connected" : "NOT CONNECTED");
+	printf("control     %lld bad messages refused\n", (long long)num(s, "bad_messages"));
+}
+
+int ctl_status_cmd(int argc, char **argv)
+{
+	struct common c;
+	json_t *j;
+	int ret = parse(argc, argv, &c, false);
+
+	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
+		return ret;
+	ret = ctl_query(&c.t, CTL_STATUS, NULL, 0, &j);
+	if (ret != 0)
+		return ret;
+	if (c.json)
+		print_json(j);
+	else
+		print_status(j);
+	json_decref(j);
+	return 0;
+}
+
+int ctl_rules_cmd(int argc, char **argv)
+{
+	struct common c;
+	const json_t *f;
+	json_t *j;
+	size_t i;
+	int ret = parse(argc, argv, &c, false);
+
+	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
+		return ret;
+	ret = ctl_query(&c.t, CTL_RULES, NULL, 0, &j);
+	if (ret != 0)
+		return ret;
+	if (c.json) {
+		print_json(j);
+		json_decref(j);
+		return 0;
+	}
+	printf("%-16s %-18s %6s %12s %14s %8s  %s\n", "FLOW", "ZONES", "RULES", "PACKETS",
+	       "BYTES", "CONNS", "LAST HIT");
+	json_array_foreach(json_object_get(j, "flows"), i, f) {
+		char zones[32];
+
+		snprintf(zones, sizeof(zones), "%s>%s", str(f, "from"), str(f, "to"));
+		printf("%-16s %-18s %6lld %12lld %14lld %8lld  ", str(f, "id"), zones,
+		       (long long)num(f, "rules"), (long long)num(f, "packets"),
+		       (long long)num(f, "bytes"), (long long)num(f, "connections"));
+		if (json_is_null(json_object_get(f, "last_hit_ms")))
+			fputs("never", stdout);
+		else
+			print_time(num(f, "last_hit_ms"));
+		putchar('\n');
+	}
+	if (json_array_size(json_object_get(j, "flows")) == 0)
+		puts("(no flow in force: deny-all)");
+	json_decref(j);
+	return 0;
+}
+
+int ctl_flows_cmd(int argc, char **argv)
+{
+	uint8_t payload[256];
+	struct common c;
+	const json_t *e;
+	json_t *j;
+	size_t i;
+	int len, ret = parse(argc, argv, &c, true);
+
+	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
+		return ret;
+	c.q.limit = CTLPROTO_FLOWS_PAGE_MAX;
+	len = ctlproto_flows_encode(&c.q, payload, sizeof(payload));
+	if (len < 0)
+		return 2;
+	ret = ctl_query(&c.t, CTL_FLOWS, payload, (size_t)len, &j);
+	if (ret != 0)
+		return ret;
+	if (c.json) {
+		print_json(j);
+		json_decref(j);
+		return 0;
+	}
+	printf("%-12s %-5s %-30s %-30s %-12s %9s %9s\n", "FLOW", "PROTO", "FROM", "TO",
+	       "STATE", "PKTS OUT", "PKTS IN");
+	json_array_foreach(json_object_get(j, "connections"), i, e) {
+		char from[64], to[64];
+
+		snprintf(from, sizeof(from), "%s:%s:%lld", str(e, "from_zone"), str(e, "src"),
+			 (long long)num(e, "sport"));
+		snprintf(to, sizeof(to), "%s:%s:%lld", str(e, "to_zone"), str(e, "dst"),
+			 (long long)num(e, "dport"));
+		printf("%-12s %-5s %-30s %-30s %-12s %9lld %9lld\n", str(e, "flow"),
+		       str(e, "proto"), from, to, str(e, "state"),
+		       (long long)num(e, "packets_out"), (long long)num(e, "packets_in"));
+	}
+	printf("%lld connections%s\n", (long long)num(j, "total"),
+	       (size_t)num(j, "total") > json_array_size(json_object_get(j, "connections")) ?
+	       " (first shown)" : "");
+	json_decref(j);
+	return 0;
+}
+
+/* Prometheus text exposition format, for node_exporter's textfile collector. */
+static void print_prometheus(const json_t *s, const json_t *r)
+{
+	const json_t *z, *f, *v, *conn = json_object_get(s, "connections");
+	const char *key;
+	size_t i;
+
+	puts("# HELP bunri_zone_packets_total Frames by zone and direction.\n"
+	     "# TYPE bunri_zone_packets_total counter");
+	json_array_foreach(json_object_get(s, "zones"), i, z) {
+		printf("bunri_zone_packets_total{zone=\"%s\",dir=\"rx\"} %lld\n", str(z, "zone"),
+		       (long long)num(z, "rx_packets"));
+		printf("bunri_zone_packets_total{zone=\"%s\",dir=\"tx\"} %lld\n", str(z, "zone"),
+		       (long long)num(z, "tx_packets"));
+	}
+	puts("# HELP bunri_zone_bytes_total Bytes by zone and direction.\n"
+	     "# TYPE bunri_zone_bytes_total counter");
+	json_array_foreach(json_object_get(s, "zones"), i, z) {
+		printf("bunri_zone_bytes_total{zone=\"%s\",dir=\"rx\"} %lld\n", str(z, "zone"),
+		       (long long)num(z, "rx_bytes"));
+		printf("bunri_zone_bytes_total{zone=\"%s\",dir=\"tx\"} %lld\n", str(z, "zone"),
+		       (long long)num(z, "tx_bytes"));
+	}
+	puts("# HELP bunri_drops_total Dropped frames by ingress zone and reason.\n"
+	     "# TYPE bunri_drops_total counter");
+	json_array_foreach(json_object_get(s, "zones"), i, z) {
+		json_object_foreach(json_object_get(z, "drops"), key, v)
+			printf("bunri_drops_total{zone=\"%s\",reason=\"%s\"} %lld\n",
+			       str(z, "zone"), key, (long long)json_integer_value(v));
+	}
+	puts("# HELP bunri_connections Live connections.\n# TYPE bunri_connections gauge");
+	printf("bunri_connections %lld\n", (long long)num(conn, "live"));
+	puts("# HELP bunri_policy_generation Policy installs since start.\n"
+	     "# TYPE bunri_policy_generation gauge");
+	printf("bunri_policy_generation %lld\n",
+	       (long long)num(json_object_get(s, "policy"), "generation"));
+	puts("# HELP bunri_flow_packets_total Packets per approved flow.\n"
+	     "# TYPE bunri_flow_packets_total counter");
+	json_array_foreach(json_object_get(r, "flows"), i, f)
+		printf("bunri_flow_packets_total{flow=\"%s\"} %lld\n", str(f, "id"),
+		       (long long)num(f, "packets"));
+	puts("# HELP bunri_flow_bytes_total Bytes per approved flow.\n"
+	     "# TYPE bunri_flow_bytes_total counter");
+	json_array_foreach(json_object_get(r, "flows"), i, f)
+		printf("bunri_flow_bytes_total{flow=\"%s\"} %lld\n", str(f, "id"),
+		       (long long)num(f, "bytes"));
+	puts("# HELP bunri_flow_connections_total Connections per approved flow.\n"
+	     "# TYPE bunri_flow_connections_total counter");
+	json_array_foreach(json_object_get(r, "flows"), i, f)
+		printf("bunri_flow_connections_total{flow=\"%s\"} %lld\n", str(f, "id"),
+		       (long long)num(f, "connections"));
+}
+
+int ctl_stats_cmd(int argc, char **argv)
+{
+	struct common c;
+	json_t *s, *r, *both;
+	int ret = parse(argc, argv, &c, false);
+
+	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
+		return ret;
+	if (!c.prometheus && !c.json) {
+		fprintf(stderr, "bunrictl stats: give --prometheus or --json\n");
+		return 2;
+	}
+	ret = ctl_query(&c.t, CTL_STATUS, NULL, 0, &s);
+	if (ret != 0)
+		return ret;
+	ret = ctl_query(&c.t, CTL_RULES, NULL, 0, &r);
+	if (ret != 0) {
+		json_decref(s);
+		return ret;
+	}
+	if (c.prometheus) {
+		print_prometheus(s, r);
+	} else {
+		both = json_pack("{s:O, s:O}", "status", s, "rules", r);
+		print_json(both);
+		json_decref(both);
+	}
+	json_decref(s);
+	json_decref(r);
+	return 0;
+}

@@ -1,0 +1,339 @@
+#include <errno.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctlproto.h"
+#include "zone.h"
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (unsigned i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+int ctlproto_encode(uint8_t *buf, size_t cap, uint16_t type, uint32_t seq,
+		    const void *payload, size_t len)
+{
+	if (type == 0 || type >= CTL_TYPE_MAX)
+		return -EINVAL;
+	if (len > CTLPROTO_PAYLOAD_MAX || CTLPROTO_HDR_LEN + len > cap)
+		return -EMSGSIZE;
+	put32(buf, CTLPROTO_MAGIC);
+	put16(buf + 4, CTLPROTO_VERSION);
+	put16(buf + 6, type);
+	put32(buf + 8, seq);
+	put32(buf + 12, (uint32_t)len);
+	if (len > 0)
+		memcpy(buf + CTLPROTO_HDR_LEN, payload, len);
+	return (int)(CTLPROTO_HDR_LEN + len);
+}
+
+int ctlproto_decode(const uint8_t *buf, size_t len, struct ctlproto_msg *m)
+{
+	uint16_t type;
+
+	if (len < CTLPROTO_HDR_LEN || len > CTLPROTO_MSG_MAX || get32(buf) != CTLPROTO_MAGIC)
+		return -EBADMSG;
+	if (get16(buf + 4) != CTLPROTO_VERSION)
+		return -EPROTO;
+	type = get16(buf + 6);
+	if (type == 0 || type >= CTL_TYPE_MAX || get32(buf + 12) != len - CTLPROTO_HDR_LEN)
+		return -EBADMSG;
+	m->type = type;
+	m->seq = get32(buf + 8);
+	m->payload = buf + CTLPROTO_HDR_LEN;
+	m->len = (uint32_t)(len - CTLPROTO_HDR_LEN);
+	return 0;
+}
+
+/* Record layout: type, end, from, to, proto, flags (1 each), sport, dport (2), src, dst
+ * (4), mac (6), start, end, packets out/in, bytes out/in, count (8 each), flow (64),
+ * reason (24). */
+void ctlproto_record_encode(const struct flowrec *r, uint8_t *out)
+{
+	uint8_t *p = out;
+
+	memset(out, 0, CTLPROTO_RECORD_LEN);
+	p[0] = (uint8_t)r->type;
+	p[1] = (uint8_t)r->end_reason;
+	p[2] = r->from_zone;
+	p[3] = r->to_zone;
+	p[4] = r->proto;
+	p[5] = r->tcp_flags;
+	put16(p + 6, r->sport);
+	put16(p + 8, r->dport);
+	put32(p + 10, r->src);
+	put32(p + 14, r->dst);
+	memcpy(p + 18, r->src_mac, 6);
+	put64(p + 24, (uint64_t)r->start_ms);
+	put64(p + 32, (uint64_t)r->end_ms);
+	put64(p + 40, r->packets_out);
+	put64(p + 48, r->packets_in);
+	put64(p + 56, r->bytes_out);
+	put64(p + 64, r->bytes_in);
+	put64(p + 72, r->count);
+	memcpy(p + 80, r->flow, strnlen(r->flow, CP_FLOW_ID_MAX - 1));
+	memcpy(p + 144, r->reason, strnlen(r->reason, FLOWREC_REASON_MAX - 1));
+}
+
+_Static_assert(80 + CP_FLOW_ID_MAX + FLOWREC_REASON_MAX == CTLPROTO_RECORD_LEN,
+	       "record layout");
+
+static int zone_ok(uint8_t z)
+{
+	return z < ZONE_COUNT || z == ZONE_NONE;
+}
+
+int ctlproto_record_decode(const uint8_t *p, struct flowrec *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (p[0] > FLOWREC_DENY || p[1] >= FLOWREC_END_COUNT || !zone_ok(p[2]) ||
+	    !zone_ok(p[3]))
+		return -EBADMSG;
+	if (memchr(p + 80, 0, CP_FLOW_ID_MAX) == NULL ||
+	    memchr(p + 144, 0, FLOWREC_REASON_MAX) == NULL)
+		return -EBADMSG;
+	r->type = (enum flowrec_type)p[0];
+	r->end_reason = (enum flowrec_end)p[1];
+	r->from_zone = p[2];
+	r->to_zone = p[3];
+	r->proto = p[4];
+	r->tcp_flags = p[5];
+	r->sport = get16(p + 6);
+	r->dport = get16(p + 8);
+	r->src = get32(p + 10);
+	r->dst = get32(p + 14);
+	memcpy(r->src_mac, p + 18, 6);
+	r->start_ms = (int64_t)get64(p + 24);
+	r->end_ms = (int64_t)get64(p + 32);
+	r->packets_out = get64(p + 40);
+	r->packets_in = get64(p + 48);
+	r->bytes_out = get64(p + 56);
+	r->bytes_in = get64(p + 64);
+	r->count = get64(p + 72);
+	memcpy(r->flow, p + 80, CP_FLOW_ID_MAX);
+	memcpy(r->reason, p + 144, FLOWREC_REASON_MAX);
+	return 0;
+}
+
+#define FLOWS_LEN (1 + 4 + 4 + 4 + CP_FLOW_ID_MAX)
+
+int ctlproto_flows_encode(const struct ctlproto_flows_query *q, uint8_t *out, size_t cap)
+{
+	if (cap < FLOWS_LEN)
+		return -EMSGSIZE;
+	memset(out, 0, FLOWS_LEN);
+	out[0] = q->zone;
+	put32(out + 1, q->host);
+	put32(out + 5, q->offset);
+	put32(out + 9, q->limit);
+	memcpy(out + 13, q->flow, strnlen(q->flow, CP_FLOW_ID_MAX - 1));
+	return FLOWS_LEN;
+}
+
+int ctlproto_flows_decode(const uint8_t *in, size_t len, struct ctlproto_flows_query *q)
+{
+	if (len != FLOWS_LEN || in[0] > ZONE_COUNT ||
+	    memchr(in + 13, 0, CP_FLOW_ID_MAX) == NULL)
+		return -EBADMSG;
+	q->zone = in[0];
+	q->host = get32(in + 1);
+	q->offset = get32(in + 5);
+	q->limit = get32(in + 9);
+	if (q->limit == 0 || q->limit > CTLPROTO_FLOWS_PAGE_MAX)
+		return -EBADMSG;
+	memcpy(q->flow, in + 13, CP_FLOW_ID_MAX);
+	return 0;
+}
+
+int ctlproto_chunk_decode(const uint8_t *in, size_t len, uint32_t *total, uint32_t *offset,
+			  const uint8_t **data, uint32_t *data_len)
+{
+	uint32_t t, o, n;
+
+	if (len < 8)
+		return -EBADMSG;
+	t = get32(in);
+	o = get32(in + 4);
+	n = (uint32_t)(len - 8);
+	/* An empty chunk makes no progress; one past the total is a lie. */
+	if (t == 0 || t > CTLPROTO_POLICY_MAX || n == 0 || o > t || n > t - o)
+		return -EBADMSG;
+	*total = t;
+	*offset = o;
+	*data = in + 8;
+	*data_len = n;
+	return 0;
+}
+
+int ctlproto_gap_decode(const uint8_t *in, size_t len, uint64_t *dropped, int64_t *from_ms,
+			int64_t *to_ms)
+{
+	if (len != 24)
+		return -EBADMSG;
+	*dropped = get64(in);
+	*from_ms = (int64_t)get64(in + 8);
+	*to_ms = (int64_t)get64(in + 16);
+	return 0;
+}
+
+size_t ctlproto_error_encode(int code, const char *text, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(text);
+
+	if (cap < 4)
+		return 0;
+	if (n > cap - 4)
+		n = cap - 4;
+	put32(out, (uint32_t)code);
+	memcpy(out + 4, text, n);
+	return 4 + n;
+}
+
+int ctlproto_error_decode(const uint8_t *in, size_t len, int *code, const char **text,
+			  size_t *text_len)
+{
+	if (len < 4)
+		return -EBADMSG;
+	*code = (int)get32(in);
+	*text = (const char *)in + 4;
+	*text_len = len - 4;
+	return 0;
+}
+
+int ctlproto_send(int fd, uint16_t type, uint32_t seq, const void *payload, size_t len,
+		  int flags)
+{
+	static _Thread_local uint8_t buf[CTLPROTO_MSG_MAX];
+	int n = ctlproto_encode(buf, sizeof(buf), type, seq, payload, len);
+
+	if (n < 0)
+		return n;
+	if (send(fd, buf, (size_t)n, flags | MSG_NOSIGNAL) != n)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int ctlproto_recv(int fd, uint8_t *buf, size_t cap, struct ctlproto_msg *m, int flags)
+{
+	ssize_t n = recv(fd, buf, cap, flags | MSG_TRUNC);
+	int ret;
+
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	if ((size_t)n > cap)
+		return -EMSGSIZE;
+	ret = ctlproto_decode(buf, (size_t)n, m);
+	return ret < 0 ? ret : (int)n;
+}
+
+static int fill_addr(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+int ctlproto_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, ret = fill_addr(&sa, path);
+
+	if (ret != 0)
+		return ret;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int ctlproto_listen(const char *path, const char *group)
+{
+	struct sockaddr_un sa;
+	struct group *g;
+	int fd, ret = fill_addr(&sa, path);
+
+	if (ret != 0)
+		return ret;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (unlink(path) != 0 && errno != ENOENT)
+		goto err_fd;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto err_fd;
+	if (chmod(path, 0660) != 0)
+		goto err_bound;
+	g = group != NULL ? getgrnam(group) : NULL;
+	if (g != NULL && chown(path, (uid_t)-1, g->gr_gid) != 0)
+		goto err_bound;
+	if (listen(fd, 16) != 0)
+		goto err_bound;
+	return fd;
+
+err_bound:
+	ret = -errno;
+	unlink(path);
+	close(fd);
+	return ret;
+err_fd:
+	ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int ctlproto_send_reply(int fd, uint32_t seq, const char *text, size_t len)
+{
+	int ret;
+
+	while (len > CTLPROTO_PAYLOAD_MAX) {
+		ret = ctlproto_send(fd, CTL_PART, seq, text, CTLPROTO_PAYLOAD_MAX, 0);
+		if (ret != 0)
+			return ret;
+		text += CTLPROTO_PAYLOAD_MAX;
+		len -= CTLPROTO_PAYLOAD_MAX;
+	}
+	return ctlproto_send(fd, CTL_OK, seq, text, len, 0);
+}

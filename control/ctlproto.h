@@ -1,0 +1,98 @@
+/* The control protocol between bunri-dataplane, bunri-controld and bunrictl: versioned
+ * messages over unix SOCK_SEQPACKET sockets (one message per datagram, never larger
+ * than CTLPROTO_MSG_MAX). Every message is a 16-byte little-endian header and a
+ * payload whose length the header states exactly; decoders check every length. */
+#ifndef BUNRI_CTLPROTO_H
+#define BUNRI_CTLPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowrec.h"
+
+#define CTLPROTO_MAGIC 0x49524e42u /* "BNRI" */
+#define CTLPROTO_VERSION 1
+#define CTLPROTO_HDR_LEN 16
+#define CTLPROTO_MSG_MAX 65536
+#define CTLPROTO_PAYLOAD_MAX (CTLPROTO_MSG_MAX - CTLPROTO_HDR_LEN)
+#define CTLPROTO_RECORD_LEN 168
+#define CTLPROTO_RECORDS_MAX ((CTLPROTO_PAYLOAD_MAX - 4) / CTLPROTO_RECORD_LEN)
+#define CTLPROTO_CHUNK_MAX (CTLPROTO_PAYLOAD_MAX - 8)
+#define CTLPROTO_POLICY_MAX (64u << 20) /* a compiled policy larger than this is refused */
+#define CTLPROTO_FLOWS_PAGE_MAX 10000
+#define CTLPROTO_REPLY_MAX (64u << 20) /* a reply in CTL_PART pieces, assembled */
+
+enum ctlproto_type {
+	CTL_ERROR = 1,     /* reply: i32 errno, then UTF-8 text */
+	CTL_OK,            /* reply: UTF-8 text (JSON for queries), may be empty */
+	CTL_POLICY_CHUNK,  /* -> dataplane: u32 total, u32 offset, bytes of a serialized cpolicy */
+	CTL_STATUS,        /* -> dataplane: empty; reply JSON */
+	CTL_RULES,         /* -> dataplane: empty; reply JSON */
+	CTL_FLOWS,         /* -> dataplane: struct ctlproto_flows_query; reply JSON */
+	CTL_SUBSCRIBE,     /* -> dataplane: empty; this connection now receives records */
+	CTL_RECORDS,       /* dataplane ->: u32 n, n encoded records */
+	CTL_GAP,           /* dataplane ->: u64 dropped, i64 from_ms, i64 to_ms */
+	CTL_RELOAD,        /* -> controld: empty; reply text of what changed, or the errors */
+	CTL_PART,          /* reply: a piece of a long reply; more pieces, then CTL_OK, follow */
+	CTL_TYPE_MAX,
+};
+
+struct ctlproto_msg {
+	uint16_t type;
+	uint32_t seq;
+	const uint8_t *payload; /* points into the buffer given to the decoder */
+	uint32_t len;
+};
+
+/* A page of live connections, filtered; a zero field does not filter. */
+struct ctlproto_flows_query {
+	uint8_t zone;          /* 0: any; else enum zone + 1 (either end in that zone) */
+	uint32_t host;         /* either end has this address (host byte order) */
+	uint32_t offset;
+	uint32_t limit;        /* 1..CTLPROTO_FLOWS_PAGE_MAX */
+	char flow[CP_FLOW_ID_MAX];
+};
+
+/* Writes one message into buf: its length, or -EMSGSIZE when it does not fit in cap or
+ * the payload exceeds CTLPROTO_PAYLOAD_MAX, -EINVAL for an unknown type. */
+int ctlproto_encode(uint8_t *buf, size_t cap, uint16_t type, uint32_t seq,
+		    const void *payload, size_t len);
+/* Parses a received message: 0; -EBADMSG (short, bad magic, length mismatch, unknown
+ * type); -EPROTO (another version). */
+int ctlproto_decode(const uint8_t *buf, size_t len, struct ctlproto_msg *m);
+
+/* Fixed-size records (CTLPROTO_RECORD_LEN bytes). decode: 0 or -EBADMSG for a type,
+ * end reason or zone out of range, or a string without its NUL. */
+void ctlproto_record_encode(const struct flowrec *r, uint8_t *out);
+int ctlproto_record_decode(const uint8_t *in, struct flowrec *r);
+
+/* Payload codecs: encode returns the payload length (or -EMSGSIZE); decode returns 0
+ * or -EBADMSG. */
+int ctlproto_flows_encode(const struct ctlproto_flows_query *q, uint8_t *out, size_t cap);
+int ctlproto_flows_decode(const uint8_t *in, size_t len, struct ctlproto_flows_query *q);
+int ctlproto_chunk_decode(const uint8_t *in, size_t len, uint32_t *total, uint32_t *offset,
+			  const uint8_t **data, uint32_t *data_len);
+int ctlproto_gap_decode(const uint8_t *in, size_t len, uint64_t *dropped, int64_t *from_ms,
+			int64_t *to_ms);
+/* An error payload (i32 code + text), truncated to fit. Returns its length. */
+size_t ctlproto_error_encode(int code, const char *text, uint8_t *out, size_t cap);
+/* 0 and the code and the text (not NUL-terminated: text_len), or -EBADMSG. */
+int ctlproto_error_decode(const uint8_t *in, size_t len, int *code, const char **text,
+			  size_t *text_len);
+
+/* Socket helpers. send: 0 or -errno (never SIGPIPE; -EAGAIN on a full non-blocking
+ * socket). recv: the message length and m, 0 at end of stream, -EMSGSIZE for a message
+ * longer than cap (it is discarded), -EBADMSG/-EPROTO as decode, -errno. */
+int ctlproto_send(int fd, uint16_t type, uint32_t seq, const void *payload, size_t len,
+		  int flags);
+int ctlproto_recv(int fd, uint8_t *buf, size_t cap, struct ctlproto_msg *m, int flags);
+/* Sends text as a reply with seq: CTL_PART pieces, then CTL_OK with the rest. 0 or
+ * -errno. */
+int ctlproto_send_reply(int fd, uint32_t seq, const char *text, size_t len);
+/* A connected SOCK_SEQPACKET socket to path: fd or -errno. */
+int ctlproto_connect(const char *path);
+/* A listening socket at path (a stale socket file is replaced), mode 0660 and, when
+ * group is not NULL and exists, owned by that group: fd or -errno. */
+int ctlproto_listen(const char *path, const char *group);
+
+#endif

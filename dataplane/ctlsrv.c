@@ -1,0 +1,425 @@
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "ctlsrv.h"
+#include "flowbuf.h"
+#include "query.h"
+
+#define CTLSRV_LOG(level, ...) RTE_LOG(level, USER1, "ctlsrv: " __VA_ARGS__)
+
+#define CLIENTS_MAX 16
+#define DEQUEUE_BURST 256
+#define SNAP_CAP 65536
+#define CLIENT_TIMEOUT_S 2
+
+struct client {
+	int fd;
+	uint8_t *policy;       /* chunks of a policy being received */
+	uint32_t policy_total;
+	uint32_t policy_have;
+};
+
+struct ctlsrv {
+	struct daemon *d;
+	char *path;
+	int listen_fd;
+	struct client clients[CLIENTS_MAX];
+	int subscriber;        /* fd of the controller receiving records, -1: none */
+	struct flowbuf *buf;
+	uint8_t batch[CTLPROTO_PAYLOAD_MAX];
+	uint32_t batch_n;      /* records in batch not yet sent */
+	uint64_t lost_reported;
+	uint64_t sent;
+	uint64_t dropped_buffer;
+	uint64_t bad_messages;
+	int64_t last_tick;
+	struct ct_entry *snap[RTE_MAX_LCORE];
+	uint8_t msg[CTLPROTO_MSG_MAX];
+};
+
+int ctlsrv_create(struct daemon *d, const char *path, size_t buffer_records,
+		  struct ctlsrv **out)
+{
+	struct ctlsrv *s = calloc(1, sizeof(*s));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (s == NULL)
+		return -ENOMEM;
+	s->d = d;
+	s->subscriber = -1;
+	for (unsigned i = 0; i < CLIENTS_MAX; i++)
+		s->clients[i].fd = -1;
+	s->path = strdup(path);
+	if (s->path == NULL)
+		goto err;
+	ret = flowbuf_create(&s->buf, buffer_records ? buffer_records : 65536);
+	if (ret != 0)
+		goto err;
+	for (unsigned w = 0; w < d->n_workers; w++) {
+		s->snap[w] = malloc(sizeof(struct ct_entry) * SNAP_CAP);
+		if (s->snap[w] == NULL) {
+			ret = -ENOMEM;
+			goto err;
+		}
+	}
+	s->listen_fd = ctlproto_listen(path, "bunri");
+	if (s->listen_fd < 0) {
+		ret = s->listen_fd;
+		CTLSRV_LOG(ERR, "control socket %s: %s\n", path, strerror(-ret));
+		goto err;
+	}
+	*out = s;
+	return 0;
+
+err:
+	for (unsigned w = 0; w < d->n_workers; w++)
+		free(s->snap[w]);
+	flowbuf_free(s->buf);
+	free(s->path);
+	free(s);
+	return ret;
+}
+
+static void client_close(struct ctlsrv *s, struct client *c)
+{
+	if (c->fd == s->subscriber) {
+		s->subscriber = -1;
+		CTLSRV_LOG(NOTICE, "controller disconnected; buffering records\n");
+	}
+	close(c->fd);
+	c->fd = -1;
+	free(c->policy);
+	c->policy = NULL;
+	c->policy_total = c->policy_have = 0;
+}
+
+void ctlsrv_free(struct ctlsrv *s)
+{
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
+		if (s->clients[i].fd >= 0)
+			client_close(s, &s->clients[i]);
+	}
+	close(s->listen_fd);
+	unlink(s->path);
+	for (unsigned w = 0; w < s->d->n_workers; w++)
+		free(s->snap[w]);
+	flowbuf_free(s->buf);
+	free(s->path);
+	free(s);
+}
+
+static void reply_error(struct ctlsrv *s, struct client *c, uint32_t seq, int code,
+			const char *text)
+{
+	uint8_t p[1024];
+	size_t n = ctlproto_error_encode(code, text, p, sizeof(p));
+
+	(void)s;
+	if (ctlproto_send(c->fd, CTL_ERROR, seq, p, n, 0) != 0)
+		CTLSRV_LOG(WARNING, "error reply not delivered\n");
+}
+
+static void reply_json(struct ctlsrv *s, struct client *c, uint32_t seq, json_t *j)
+{
+	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (text == NULL) {
+		reply_error(s, c, seq, ENOMEM, "out of memory");
+	} else if (ctlproto_send_reply(c->fd, seq, text, strlen(text)) != 0) {
+		CTLSRV_LOG(WARNING, "reply not delivered\n");
+	}
+	free(text);
+	json_decref(j);
+}
+
+static void handle_chunk(struct ctlsrv *s, struct client *c, const struct ctlproto_msg *m)
+{
+	const uint8_t *data;
+	uint32_t total, offset, len;
+	struct cpolicy *cp;
+	char err[512];
+	int ret;
+
+	if (ctlproto_chunk_decode(m->payload, m->len, &total, &offset, &data, &len) != 0) {
+		s->bad_messages++;
+		reply_error(s, c, m->seq, EBADMSG, "malformed policy chunk");
+		return;
+	}
+	if (offset == 0) {
+		free(c->policy);
+		c->policy = malloc(total);
+		c->policy_total = total;
+		c->policy_have = 0;
+		if (c->policy == NULL) {
+			reply_error(s, c, m->seq, ENOMEM, "out of memory for the policy");
+			return;
+		}
+	}
+	if (c->policy == NULL || total != c->policy_total || offset != c->policy_have) {
+		s->bad_messages++;
+		reply_error(s, c, m->seq, EBADMSG, "policy chunk out of order");
+		goto reset;
+	}
+	memcpy(c->policy + offset, data, len);
+	c->policy_have += len;
+	if (c->policy_have < c->policy_total) {
+		if (ctlproto_send(c->fd, CTL_OK, m->seq, NULL, 0, 0) != 0)
+			CTLSRV_LOG(WARNING, "chunk reply not delivered\n");
+		return;
+	}
+	ret = cpolicy_deserialize(c->policy, c->policy_total, &cp);
+	if (ret != 0) {
+		s->bad_messages++;
+		s->d->refused++;
+		snprintf(err, sizeof(err), "the compiled policy does not decode: %s",
+			 strerror(-ret));
+		reply_error(s, c, m->seq, -ret, err);
+		goto reset;
+	}
+	ret = install_policy(s->d, cp, err, sizeof(err));
+	if (ret != 0) {
+		cpolicy_free(cp);
+		reply_error(s, c, m->seq, -ret, err);
+		goto reset;
+	}
+	CTLSRV_LOG(NOTICE, "policy generation %lu installed\n",
+		   (unsigned long)s->d->generation);
+	reply_json(s, c, m->seq, json_pack("{s:I}", "generation",
+					    (json_int_t)s->d->generation));
+reset:
+	free(c->policy);
+	c->policy = NULL;
+	c->policy_total = c->policy_have = 0;
+}
+
+static void records_state(const struct ctlsrv *s, struct query_records *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (unsigned w = 0; w < s->d->n_workers; w++)
+		r->lost_ring += s->d->workers[w].records_lost;
+	r->buffered = flowbuf_count(s->buf) + s->batch_n;
+	r->dropped_buffer = s->dropped_buffer;
+	r->sent = s->sent;
+	r->subscriber = s->subscriber >= 0;
+	r->bad_messages = s->bad_messages;
+}
+
+static void handle(struct ctlsrv *s, struct client *c, const struct ctlproto_msg *m)
+{
+	struct ctlproto_flows_query q;
+	struct query_records rec;
+
+	switch (m->type) {
+	case CTL_POLICY_CHUNK:
+		handle_chunk(s, c, m);
+		return;
+	case CTL_STATUS:
+		records_state(s, &rec);
+		reply_json(s, c, m->seq, query_status(s->d, &rec));
+		return;
+	case CTL_RULES:
+		reply_json(s, c, m->seq, query_rules(s->d));
+		return;
+	case CTL_FLOWS:
+		if (ctlproto_flows_decode(m->payload, m->len, &q) != 0)
+			break;
+		reply_json(s, c, m->seq, query_flows(s->d, &q, s->snap, SNAP_CAP));
+		return;
+	case CTL_SUBSCRIBE:
+		if (s->subscriber >= 0 && s->subscriber != c->fd)
+			CTLSRV_LOG(NOTICE, "a new controller takes over the record stream\n");
+		s->subscriber = c->fd;
+		if (ctlproto_send(c->fd, CTL_OK, m->seq, NULL, 0, 0) != 0)
+			CTLSRV_LOG(WARNING, "subscribe reply not delivered\n");
+		return;
+	default:
+		break;
+	}
+	s->bad_messages++;
+	reply_error(s, c, m->seq, EBADMSG, "message not understood by bunri-dataplane");
+}
+
+static void client_read(struct ctlsrv *s, struct client *c)
+{
+	struct ctlproto_msg m;
+	int n = ctlproto_recv(c->fd, s->msg, sizeof(s->msg), &m, MSG_DONTWAIT);
+
+	if (n == -EAGAIN || n == -EINTR)
+		return;
+	if (n == 0 || n == -ECONNRESET) {
+		client_close(s, c);
+		return;
+	}
+	if (n < 0) {
+		s->bad_messages++;
+		reply_error(s, c, 0, -n, n == -EMSGSIZE ? "message too long" :
+			    n == -EPROTO ? "unsupported protocol version" : "malformed message");
+		if (n != -EMSGSIZE && n != -EBADMSG && n != -EPROTO)
+			client_close(s, c);
+		return;
+	}
+	handle(s, c, &m);
+}
+
+static void accept_client(struct ctlsrv *s)
+{
+	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_S };
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* A client that stops reading must not hold the control thread for long. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
+		if (s->clients[i].fd < 0) {
+			s->clients[i].fd = fd;
+			return;
+		}
+	}
+	(void)ctlproto_send(fd, CTL_ERROR, 0, "\x10\0\0\0too many clients", 20, MSG_DONTWAIT);
+	close(fd);
+}
+
+static void take_from_rings(struct ctlsrv *s)
+{
+	struct flowrec recs[DEQUEUE_BURST];
+
+	for (unsigned w = 0; w < s->d->n_workers; w++) {
+		unsigned n;
+
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(s->d->workers[w].records, recs,
+							   sizeof(recs[0]), DEQUEUE_BURST, NULL);
+			for (unsigned i = 0; i < n; i++) {
+				if (flowbuf_push(s->buf, &recs[i]) != 0)
+					s->dropped_buffer++;
+			}
+		} while (n == DEQUEUE_BURST);
+	}
+}
+
+static int batch_add(void *ctx, const struct flowrec *r)
+{
+	struct ctlsrv *s = ctx;
+
+	if (s->batch_n >= CTLPROTO_RECORDS_MAX)
+		return -ENOSPC;
+	ctlproto_record_encode(r, s->batch + 4 + (size_t)s->batch_n * CTLPROTO_RECORD_LEN);
+	s->batch_n++;
+	return 0;
+}
+
+static int send_gap(struct ctlsrv *s, uint64_t dropped, int64_t from, int64_t to)
+{
+	uint8_t p[24];
+
+	for (unsigned i = 0; i < 8; i++) {
+		p[i] = (uint8_t)(dropped >> (8 * i));
+		p[8 + i] = (uint8_t)((uint64_t)from >> (8 * i));
+		p[16 + i] = (uint8_t)((uint64_t)to >> (8 * i));
+	}
+	return ctlproto_send(s->subscriber, CTL_GAP, 0, p, sizeof(p), MSG_DONTWAIT);
+}
+
+/* Sends batches to the controller until it stops taking them; what it does not take
+ * stays in the batch or the buffer. */
+static void push_records(struct ctlsrv *s)
+{
+	struct flowbuf_drops drops;
+	uint64_t lost = 0;
+	int ret;
+
+	if (s->subscriber < 0)
+		return;
+	for (unsigned w = 0; w < s->d->n_workers; w++)
+		lost += s->d->workers[w].records_lost;
+	if (lost > s->lost_reported) {
+		int64_t now = daemon_now_ms();
+
+		if (send_gap(s, lost - s->lost_reported, now, now) != 0)
+			return;
+		s->lost_reported = lost;
+	}
+	for (;;) {
+		if (s->batch_n == 0) {
+			drops = flowbuf_take_drops(s->buf);
+			if (drops.count > 0 &&
+			    send_gap(s, drops.count, drops.first_ms, drops.last_ms) != 0)
+				return; /* the drop count is lost with the controller; logged */
+			(void)flowbuf_drain(s->buf, batch_add, s);
+			if (s->batch_n == 0)
+				return;
+		}
+		s->batch[0] = (uint8_t)s->batch_n;
+		s->batch[1] = (uint8_t)(s->batch_n >> 8);
+		s->batch[2] = s->batch[3] = 0;
+		ret = ctlproto_send(s->subscriber, CTL_RECORDS, 0, s->batch,
+				    4 + (size_t)s->batch_n * CTLPROTO_RECORD_LEN, MSG_DONTWAIT);
+		if (ret != 0)
+			return;
+		s->sent += s->batch_n;
+		s->batch_n = 0;
+	}
+}
+
+void ctlsrv_poll(struct ctlsrv *s, int timeout_ms)
+{
+	struct pollfd pfd[CLIENTS_MAX + 1];
+	struct client *who[CLIENTS_MAX + 1];
+	unsigned n = 0;
+	int64_t now;
+
+	pfd[n].fd = s->listen_fd;
+	pfd[n].events = POLLIN;
+	who[n++] = NULL;
+	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
+		if (s->clients[i].fd < 0)
+			continue;
+		pfd[n].fd = s->clients[i].fd;
+		pfd[n].events = POLLIN;
+		who[n++] = &s->clients[i];
+	}
+	if (poll(pfd, n, timeout_ms) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			if (who[i] == NULL)
+				accept_client(s);
+			else if (who[i]->fd >= 0)
+				client_read(s, who[i]);
+		}
+	}
+	take_from_rings(s);
+	push_records(s);
+	now = daemon_now_ms();
+	if (now - s->last_tick >= 1000) {
+		install_tick(s->d, now);
+		s->last_tick = now;
+	}
+}
+
+size_t ctlsrv_flush(struct ctlsrv *s, int timeout_ms)
+{
+	for (int t = 0; t < timeout_ms; t += 10) {
+		take_from_rings(s);
+		push_records(s);
+		if (s->subscriber < 0 || (flowbuf_count(s->buf) == 0 && s->batch_n == 0))
+			break;
+		ctlsrv_poll(s, 10);
+	}
+	take_from_rings(s);
+	return flowbuf_count(s->buf) + s->batch_n;
+}

@@ -1,0 +1,188 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "ports.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+/* The well-known key made of one repeated 16-bit pattern: the Toeplitz hash of (a, b)
+ * then equals that of (b, a), so both directions of a connection hash alike. */
+static uint8_t symmetric_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+static int find_ports(struct ports *p, const struct cpolicy *cp, char *err, size_t errlen)
+{
+	memset(p->port, 0, sizeof(p->port));
+	p->n = 0;
+	for (unsigned z = 0; z < ZONE_COUNT; z++) {
+		const struct cp_zone *cz = cpolicy_zone(cp, (enum zone)z);
+
+		p->tx_port[z] = UINT16_MAX;
+		if (!cz->enabled)
+			continue;
+		for (unsigned i = 0; i < cz->n_ports; i++) {
+			struct ports_port *pp = &p->port[p->n];
+
+			if (rte_eth_dev_get_port_by_name(cz->ports[i], &pp->id) != 0) {
+				snprintf(err, errlen, "zone %s: port \"%s\" does not exist (bind the "
+					 "NIC to DPDK with dpdk-devbind.py, or give the vdev with "
+					 "--vdev)", zone_name((enum zone)z), cz->ports[i]);
+				return -ENODEV;
+			}
+			for (unsigned j = 0; j < p->n; j++) {
+				if (p->port[j].id == pp->id) {
+					snprintf(err, errlen, "port \"%s\" is named twice",
+						 cz->ports[i]);
+					return -EINVAL;
+				}
+			}
+			pp->zone = (uint8_t)z;
+			snprintf(pp->name, sizeof(pp->name), "%s", cz->ports[i]);
+			if (p->tx_port[z] == UINT16_MAX)
+				p->tx_port[z] = pp->id;
+			p->n++;
+		}
+	}
+	if (p->n == 0) {
+		snprintf(err, errlen, "appliance.cfg configures no port");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int setup_port(struct ports *p, const struct ports_port *pp,
+		      const struct cp_zone *cz, char *err, size_t errlen)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	int ret;
+
+	ret = rte_eth_dev_info_get(pp->id, &info);
+	if (ret != 0)
+		goto fail;
+	if (info.max_rx_queues < p->n_queues || info.max_tx_queues < p->n_queues) {
+		snprintf(err, errlen, "port \"%s\" has %u RX and %u TX queues; %u workers need "
+			 "one each (run fewer workers)", pp->name, info.max_rx_queues,
+			 info.max_tx_queues, p->n_queues);
+		return -EINVAL;
+	}
+	memset(&conf, 0, sizeof(conf));
+	if (p->n_queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = symmetric_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_key);
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+		p->rss = true;
+	} else if (p->n_queues > 1) {
+		snprintf(err, errlen, "port \"%s\" cannot spread connections over %u workers "
+			 "(no RSS): run one worker", pp->name, p->n_queues);
+		return -EINVAL;
+	}
+	ret = rte_eth_dev_configure(pp->id, p->n_queues, p->n_queues, &conf);
+	if (ret != 0)
+		goto fail;
+	for (uint16_t q = 0; q < p->n_queues; q++) {
+		uint16_t nrx = RX_DESC, ntx = TX_DESC;
+
+		ret = rte_eth_dev_adjust_nb_rx_tx_desc(pp->id, &nrx, &ntx);
+		if (ret != 0)
+			goto fail;
+		ret = rte_eth_rx_queue_setup(pp->id, q, nrx, rte_eth_dev_socket_id(pp->id),
+					     NULL, p->pool);
+		if (ret != 0)
+			goto fail;
+		ret = rte_eth_tx_queue_setup(pp->id, q, ntx, rte_eth_dev_socket_id(pp->id),
+					     NULL);
+		if (ret != 0)
+			goto fail;
+	}
+	if (cz->has_mac) {
+		struct rte_ether_addr mac;
+
+		memcpy(mac.addr_bytes, cz->mac, sizeof(mac.addr_bytes));
+		/* Not every device can change its MAC; promiscuous mode covers those. */
+		(void)rte_eth_dev_default_mac_addr_set(pp->id, &mac);
+	}
+	ret = rte_eth_dev_start(pp->id);
+	if (ret != 0)
+		goto fail;
+	ret = rte_eth_promiscuous_enable(pp->id);
+	if (ret != 0 && ret != -ENOTSUP)
+		goto fail;
+	return 0;
+
+fail:
+	snprintf(err, errlen, "port \"%s\" (zone %s) failed to start: %s", pp->name,
+		 zone_name((enum zone)pp->zone), rte_strerror(-ret));
+	return ret;
+}
+
+int ports_open(struct ports *p, const struct cpolicy *cp, unsigned n_workers,
+	       unsigned n_mbufs, char *err, size_t errlen)
+{
+	unsigned started = 0;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	ret = find_ports(p, cp, err, errlen);
+	if (ret != 0)
+		return ret;
+	p->n_queues = (uint16_t)n_workers;
+	p->pool = rte_pktmbuf_pool_create("bunri_mbufs", n_mbufs, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (p->pool == NULL) {
+		snprintf(err, errlen, "mbuf pool of %u: %s", n_mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (; started < p->n; started++) {
+		const struct ports_port *pp = &p->port[started];
+
+		ret = setup_port(p, pp, cpolicy_zone(cp, (enum zone)pp->zone), err, errlen);
+		if (ret != 0)
+			goto err_ports;
+	}
+	for (unsigned z = 0; z < ZONE_COUNT; z++) {
+		if (p->tx_port[z] != UINT16_MAX &&
+		    rte_eth_macaddr_get(p->tx_port[z], &p->zone_mac[z]) != 0)
+			memset(&p->zone_mac[z], 0, sizeof(p->zone_mac[z]));
+	}
+	return 0;
+
+err_ports:
+	for (unsigned i = 0; i <= started && i < p->n; i++) {
+		(void)rte_eth_dev_stop(p->port[i].id);
+		(void)rte_eth_dev_close(p->port[i].id);
+	}
+	rte_mempool_free(p->pool);
+	p->pool = NULL;
+	return ret;
+}
+
+void ports_stop(struct ports *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		(void)rte_eth_dev_stop(p->port[i].id);
+}
+
+void ports_close(struct ports *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		(void)rte_eth_dev_stop(p->port[i].id);
+		(void)rte_eth_dev_close(p->port[i].id);
+	}
+	rte_mempool_free(p->pool);
+	p->pool = NULL;
+	p->n = 0;
+}

@@ -1,0 +1,46 @@
+/* The DPDK ports of bunri-dataplane: each zone's ports found by name (PCI address or
+ * vdev name), configured with one RX and one TX queue per worker (symmetric RSS where
+ * the device offers it, so both directions of a connection reach one worker), started
+ * in promiscuous mode, and stopped at shutdown. */
+#ifndef BUNRI_PORTS_H
+#define BUNRI_PORTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "cpolicy.h"
+
+#define PORTS_MAX (ZONE_COUNT * CP_PORTS_MAX)
+
+struct rte_mempool;
+
+struct ports_port {
+	uint16_t id;
+	uint8_t zone;
+	char name[CP_PORT_NAME_MAX];
+};
+
+struct ports {
+	unsigned n;
+	struct ports_port port[PORTS_MAX];
+	/* A zone's frames leave through its first port; UINT16_MAX: zone not configured. */
+	uint16_t tx_port[ZONE_COUNT];
+	struct rte_ether_addr zone_mac[ZONE_COUNT];
+	uint16_t n_queues;
+	bool rss;
+	struct rte_mempool *pool;
+};
+
+/* Finds, configures and starts the ports the zones of cp name, with n_workers queue
+ * pairs each and a pool of n_mbufs. 0, or -errno with a sentence in err (a port that
+ * does not exist, has too few queues, or fails to start). */
+int ports_open(struct ports *p, const struct cpolicy *cp, unsigned n_workers,
+	       unsigned n_mbufs, char *err, size_t errlen);
+/* Stops and closes every port, then frees the pool. */
+void ports_close(struct ports *p);
+/* Stops the ports (no more RX or TX) without closing them. */
+void ports_stop(struct ports *p);
+
+#endif

@@ -1,0 +1,29 @@
+/* Answers to the control socket's queries, as JSON objects: status (policy, ports,
+ * zone and drop counters, connections, records), rules (per flow counters) and a page
+ * of live connections. Runs on the control thread; reads worker counters that only
+ * their worker writes (64-bit loads: a figure may be one burst old, never torn). */
+#ifndef BUNRI_QUERY_H
+#define BUNRI_QUERY_H
+
+#include <jansson.h>
+
+#include "ctlproto.h"
+#include "daemon.h"
+
+struct query_records {
+	uint64_t lost_ring;     /* workers' rings were full */
+	size_t buffered;        /* waiting for the controller */
+	uint64_t dropped_buffer;
+	uint64_t sent;
+	bool subscriber;
+	uint64_t bad_messages;
+};
+
+/* New references, NULL when out of memory. */
+json_t *query_status(struct daemon *d, const struct query_records *rec);
+json_t *query_rules(struct daemon *d);
+/* snap: one buffer of cap entries per worker. */
+json_t *query_flows(struct daemon *d, const struct ctlproto_flows_query *q,
+		    struct ct_entry **snap, uint32_t cap);
+
+#endif

@@ -1,0 +1,234 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "worker.h"
+
+#define WORKER_LOG(level, ...) RTE_LOG(level, USER1, "worker: " __VA_ARGS__)
+
+#define IDLE_POLLS 512      /* empty polls in a row before a nap */
+#define IDLE_NAP_US 50
+#define TX_RETRIES 16
+
+_Static_assert(sizeof(struct flowrec) % 4 == 0, "ring elements are multiples of 4 bytes");
+
+/* Runs on the worker: a full ring loses the record, and says so in a counter. */
+static void record_emit(void *ctx, const struct flowrec *r)
+{
+	struct worker *w = ctx;
+	struct flowrec copy = *r; /* the ring's API takes a non-const object */
+
+	if (rte_ring_sp_enqueue_elem(w->records, &copy, sizeof(copy)) != 0)
+		w->records_lost++;
+}
+
+int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct ports *ports,
+		struct tables *const *slot, const struct flowname *names,
+		struct rte_rcu_qsbr *qs, const volatile bool *stop, uint32_t conn_capacity,
+		uint32_t ring_size)
+{
+	struct pipeline_conf pc = { 0 };
+	struct timespec ts;
+	char ring_name[RTE_RING_NAMESIZE];
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	w->index = index;
+	w->lcore = lcore;
+	w->ports = ports;
+	w->qs = qs;
+	w->stop = stop;
+	snprintf(w->name, sizeof(w->name), "w%u", index);
+	snprintf(ring_name, sizeof(ring_name), "bunri_rec%u", index);
+	w->records = rte_ring_create_elem(ring_name, sizeof(struct flowrec), ring_size,
+					  (int)rte_lcore_to_socket_id(lcore),
+					  RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->records == NULL) {
+		ret = -rte_errno;
+		goto err_ring;
+	}
+	pc.name = w->name;
+	pc.worker = index;
+	pc.tables = slot;
+	pc.pool = ports->pool;
+	pc.sink.emit = record_emit;
+	pc.sink.ctx = w;
+	pc.names = names;
+	pc.conn_capacity = conn_capacity;
+	pc.socket = (int)rte_lcore_to_socket_id(lcore);
+	ret = pipeline_create(&pc, &w->pipe);
+	if (ret != 0)
+		goto err_pipe;
+	/* Registered before launch, so no install can miss this worker. */
+	ret = rte_rcu_qsbr_thread_register(qs, index);
+	if (ret != 0)
+		goto err_rcu;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->clock_base_tsc = rte_rdtsc();
+	w->clock_base_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	w->tsc_hz = rte_get_tsc_hz();
+	return 0;
+
+err_rcu:
+	pipeline_free(w->pipe);
+	w->pipe = NULL;
+err_pipe:
+	rte_ring_free(w->records);
+	w->records = NULL;
+err_ring:
+	WORKER_LOG(ERR, "worker %u: %s\n", index, rte_strerror(-ret));
+	return ret;
+}
+
+void worker_fini(struct worker *w)
+{
+	if (w->pipe != NULL)
+		(void)rte_rcu_qsbr_thread_unregister(w->qs, w->index);
+	pipeline_free(w->pipe);
+	w->pipe = NULL;
+	rte_ring_free(w->records);
+	w->records = NULL;
+}
+
+int64_t worker_now(const struct worker *w)
+{
+	uint64_t d = rte_rdtsc() - w->clock_base_tsc;
+
+	return w->clock_base_ms + (int64_t)(d / w->tsc_hz * 1000 +
+					    d % w->tsc_hz * 1000 / w->tsc_hz);
+}
+
+/* Sends what the pipeline queued; what the port refuses after a few tries is freed
+ * and counted. */
+static void flush_tx(struct worker *w, uint16_t queue)
+{
+	for (unsigned z = 0; z < ZONE_COUNT; z++) {
+		struct pipeline_tx *tx = pipeline_tx(w->pipe, (uint8_t)z);
+		uint16_t sent = 0, port = w->ports->tx_port[z];
+
+		if (tx->n == 0)
+			continue;
+		if (port != UINT16_MAX) {
+			for (unsigned t = 0; t < TX_RETRIES && sent < tx->n; t++)
+				sent += rte_eth_tx_burst(port, queue, tx->pkts + sent,
+							 tx->n - sent);
+		}
+		if (sent < tx->n) {
+			w->tx_dropped += tx->n - sent;
+			rte_pktmbuf_free_bulk(tx->pkts + sent, tx->n - sent);
+		}
+		tx->n = 0;
+	}
+}
+
+/* Answers the control side's request for the live connections: the table is this
+ * worker's, so only this worker reads it. */
+static void snapshot(struct worker *w)
+{
+	struct conntrack *ct = pipeline_conntrack(w->pipe);
+	const struct rte_hash *h;
+	char name[64];
+	const void *key;
+	void *data;
+	uint32_t next = 0, n = 0;
+
+	/* The table's rte_hash is found by the name pipeline_create gave it. */
+	snprintf(name, sizeof(name), "%s_ct", w->name);
+	h = rte_hash_find_existing(name);
+	while (h != NULL && n < w->snap_cap && rte_hash_iterate(h, &key, &data, &next) >= 0) {
+		struct ct_entry *e = conntrack_lookup(ct, key);
+
+		if (e != NULL && e->in_use && !e->revoked)
+			w->snap[n++] = *e;
+	}
+	w->snap_n = n;
+	__atomic_store_n(&w->snap_state, 2, __ATOMIC_RELEASE);
+}
+
+int worker_snapshot(struct worker *w, struct ct_entry *buf, uint32_t cap,
+		    unsigned timeout_ms)
+{
+	struct timespec nap = { 0, 1000000 };
+
+	if (__atomic_load_n(&w->snap_state, __ATOMIC_ACQUIRE) == 0) {
+		w->snap = buf;
+		w->snap_cap = cap;
+		__atomic_store_n(&w->snap_state, 1, __ATOMIC_RELEASE);
+	}
+	for (unsigned i = 0; i < timeout_ms; i++) {
+		if (__atomic_load_n(&w->snap_state, __ATOMIC_ACQUIRE) == 2) {
+			__atomic_store_n(&w->snap_state, 0, __ATOMIC_RELEASE);
+			return (int)w->snap_n;
+		}
+		nanosleep(&nap, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct ports *ps = w->ports;
+	struct rte_mbuf *pkts[PIPELINE_BURST_MAX];
+	uint16_t queue = (uint16_t)w->index;
+	int64_t now = worker_now(w), last_sweep = now;
+	unsigned idle = 0;
+
+	rte_rcu_qsbr_thread_online(w->qs, w->index);
+	while (!*w->stop) {
+		unsigned got = 0;
+
+		/* Between two bursts this worker holds no table pointer. */
+		rte_rcu_qsbr_quiescent(w->qs, w->index);
+		now = worker_now(w);
+		for (unsigned i = 0; i < ps->n; i++) {
+			uint16_t n = rte_eth_rx_burst(ps->port[i].id, queue, pkts,
+						      PIPELINE_BURST_MAX);
+
+			if (n == 0)
+				continue;
+			got += n;
+			pipeline_rx(w->pipe, ps->port[i].zone, pkts, n, now, NULL);
+			flush_tx(w, queue);
+		}
+		if (now - last_sweep >= WORKER_SWEEP_MS) {
+			pipeline_sweep(w->pipe, now, WORKER_SWEEP_BUDGET);
+			flush_tx(w, queue);
+			last_sweep = now;
+		}
+		if (unlikely(__atomic_load_n(&w->snap_state, __ATOMIC_ACQUIRE) == 1))
+			snapshot(w);
+		w->loops++;
+		if (got > 0) {
+			idle = 0;
+		} else if (w->idle_sleep && ++idle >= IDLE_POLLS) {
+			rte_rcu_qsbr_thread_offline(w->qs, w->index);
+			rte_delay_us_sleep(IDLE_NAP_US);
+			rte_rcu_qsbr_thread_online(w->qs, w->index);
+		}
+	}
+	now = worker_now(w);
+	pipeline_shutdown(w->pipe, now);
+	/* The ports are stopped: what shutdown queued is freed, not sent. */
+	for (unsigned z = 0; z < ZONE_COUNT; z++) {
+		struct pipeline_tx *tx = pipeline_tx(w->pipe, (uint8_t)z);
+
+		rte_pktmbuf_free_bulk(tx->pkts, tx->n);
+		tx->n = 0;
+	}
+	rte_rcu_qsbr_thread_offline(w->qs, w->index);
+	return 0;
+}
