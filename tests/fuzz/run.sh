@@ -18,6 +18,29 @@ cp "$src"/deploy/examples/policy.cfg "$src"/tests/cli/policies/*.cfg "$work/poli
   --policy "$src/deploy/examples/policy.cfg" --at 2026-11-22 \
   --output "$work/cpolicy/example.bin" >/dev/null
 
+# fuzz_pipeline: each pcap case as one frame sequence, [ctl][len lo][len hi][frame]...,
+# ctl = zone (0 mynumber, 1 lgwan, 2 internet) | 0x80 (address the zone's port MAC).
+mkdir -p "$work/pipeline"
+python3 - "$src/tests/pcap" "$work/pipeline" <<'PY'
+import glob, os, struct, sys
+zones = {"mynumber": 0, "lgwan": 1, "internet": 2}
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "*", "*.pcap"))):
+    zone = zones.get(os.path.basename(path)[:-5])
+    if zone is None:
+        continue
+    data = open(path, "rb").read()
+    endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    out, off = bytearray(), 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(frame) < 65536:
+            out += bytes([0x80 | zone]) + struct.pack("<H", len(frame)) + frame
+    case = os.path.basename(os.path.dirname(path))
+    open(os.path.join(sys.argv[2], case + "-" + os.path.basename(path)), "wb").write(out)
+PY
+
 status=0
 for exe in "$build"/tests/fuzz/fuzz_*; do
   [ -f "$exe" ] && [ -x "$exe" ] || continue
