@@ -18,6 +18,14 @@ extern const char *const TEST_APPLIANCE;
  * the i-th flow given to test_policy_text() is on line 11 + i. */
 #define TEST_FIRST_FLOW_LINE 11
 
+/* One flow on one line, valid until 2027-03-31, with extra keys appended. */
+#define TEST_FLOW(id, from, to, svc, extra)                                               \
+	"{ id = \"" id "\"; purpose = \"" id " の目的\"; from = \"" from "\"; to = \"" to   \
+	"\"; services = [" svc "]; approved_by = \"決裁\"; valid_until = \"2027-03-31\"; "   \
+	extra " }"
+/* The line of the i-th flow given to test_policy_text(). */
+#define TEST_LINE(i) (TEST_FIRST_FLOW_LINE + (i))
+
 /* Writes text to a new temporary file; returns its malloc'd path (removed at exit). */
 char *cfgfile_write(const char *text);
 

@@ -9,10 +9,6 @@
 #include "cfgfile.h"
 #include "runner.h"
 
-#define FLOW(id, from, to, svc, extra)                                                   \
-	"{ id = \"" id "\"; purpose = \"" id " の目的\"; from = \"" from "\"; to = \"" to   \
-	"\"; services = [" svc "]; approved_by = \"決裁\"; valid_until = \"2027-03-31\"; "   \
-	extra " }"
 
 static struct cpolicy *compile(const char *const *flows)
 {
@@ -30,9 +26,9 @@ static struct cpolicy *compile(const char *const *flows)
 }
 
 static const char *const SAMPLE[] = {
-	FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\", \"icmp/echo\"", ""),
-	FLOW("LG", "lgwan:pcs", "internet:vb", "\"rdp\"", "log = false;"),
-	FLOW("SN", "internet:san", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
+	TEST_FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\", \"icmp/echo\"", ""),
+	TEST_FLOW("LG", "lgwan:pcs", "internet:vb", "\"rdp\"", "log = false;"),
+	TEST_FLOW("SN", "internet:san", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
 	NULL
 };
 
@@ -134,7 +130,7 @@ static void deny_all_without_policy(void)
 
 static void compile_refuses_a_bad_policy(void)
 {
-	const char *flows[] = { FLOW("X", "mynumber:atena", "internet:vb", "\"https\"", ""), NULL };
+	const char *flows[] = { TEST_FLOW("X", "mynumber:atena", "internet:vb", "\"https\"", ""), NULL };
 	char *ap = cfgfile_write(TEST_APPLIANCE), *text = test_policy_text(flows);
 	char *pp = cfgfile_write(text);
 	struct diag *d = diag_new();
@@ -249,7 +245,7 @@ static void too_many_rules_is_an_error(void)
 		len += (size_t)snprintf(text + len, cap - len, "%s\"172.16.%d.%d\"", i ? "," : "",
 					 100 + i / 250, 1 + i % 250);
 	snprintf(text + len, cap - len,
-		 "]; };\n};\nflows = (\n" FLOW("BIG", "lgwan:many", "internet:far", "\"tcp/443\"", "")
+		 "]; };\n};\nflows = (\n" TEST_FLOW("BIG", "lgwan:many", "internet:far", "\"tcp/443\"", "")
 		 ");\n");
 	struct diag *d = test_build(TEST_APPLIANCE, text, test_now(), &ret, NULL);
 

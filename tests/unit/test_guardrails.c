@@ -5,11 +5,6 @@
 #include "cfgfile.h"
 #include "runner.h"
 
-#define FLOW(id, from, to, svc, extra)                                                   \
-	"{ id = \"" id "\"; purpose = \"p\"; from = \"" from "\"; to = \"" to               \
-	"\"; services = [" svc "]; approved_by = \"a\"; valid_until = \"2027-03-31\"; " extra \
-	" }"
-#define L(i) (TEST_FIRST_FLOW_LINE + (i))
 
 /* Builds the standard policy with these flows; returns diagnostics, *errors set. */
 static struct diag *run(const char *const *flows, size_t *errors)
@@ -26,31 +21,31 @@ static struct diag *run(const char *const *flows, size_t *errors)
 
 static void rail1_mynumber_to_internet(void)
 {
-	const char *flows[] = { FLOW("A", "mynumber:atena", "internet:vb", "\"https\"", ""),
+	const char *flows[] = { TEST_FLOW("A", "mynumber:atena", "internet:vb", "\"https\"", ""),
 				NULL };
 	size_t e;
 	struct diag *d = run(flows, &e);
 
 	CU_ASSERT_EQUAL(e, 1);
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", L(0), "A", 1));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", TEST_LINE(0), "A", 1));
 	diag_free(d);
 }
 
 static void rail1_internet_to_mynumber(void)
 {
-	const char *flows[] = { FLOW("B", "internet:vb", "mynumber:atena", "\"https\"", ""),
+	const char *flows[] = { TEST_FLOW("B", "internet:vb", "mynumber:atena", "\"https\"", ""),
 				NULL };
 	size_t e;
 	struct diag *d = run(flows, &e);
 
 	CU_ASSERT_EQUAL(e, 1);
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", L(0), "B", 1));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", TEST_LINE(0), "B", 1));
 	diag_free(d);
 }
 
 static void rail1_legal_mynumber_to_lgwan(void)
 {
-	const char *flows[] = { FLOW("A", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+	const char *flows[] = { TEST_FLOW("A", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
 				NULL };
 	size_t e;
 	struct diag *d = run(flows, &e);
@@ -62,29 +57,29 @@ static void rail1_legal_mynumber_to_lgwan(void)
 static void rail2_sanitized_not_from_sanitizer(void)
 {
 	const char *flows[] = {
-		FLOW("S1", "internet:vb", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
-		FLOW("S2", "lgwan:fs", "internet:san", "\"smb\"", "kind = \"sanitized\";"),
-		FLOW("S3", "mynumber:atena", "lgwan:chukan", "\"smb\"", "kind = \"sanitized\";"),
-		FLOW("S4", "lgwan:pcs", "internet:vb", "\"rdp\"", "kind = \"screen\";"),
+		TEST_FLOW("S1", "internet:vb", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
+		TEST_FLOW("S2", "lgwan:fs", "internet:san", "\"smb\"", "kind = \"sanitized\";"),
+		TEST_FLOW("S3", "mynumber:atena", "lgwan:chukan", "\"smb\"", "kind = \"sanitized\";"),
+		TEST_FLOW("S4", "lgwan:pcs", "internet:vb", "\"rdp\"", "kind = \"screen\";"),
 		NULL
 	};
 	size_t e;
 	struct diag *d = run(flows, &e);
 
 	CU_ASSERT_EQUAL(e, 4);
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", L(0), "S1", 2));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", L(1), "S2", 2));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", L(2), "S3", 2));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", L(3), "S4", 2));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", TEST_LINE(0), "S1", 2));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", TEST_LINE(1), "S2", 2));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", TEST_LINE(2), "S3", 2));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-2", TEST_LINE(3), "S4", 2));
 	diag_free(d);
 }
 
 static void rail2_legal_sanitized_delivery(void)
 {
 	const char *flows[] = {
-		FLOW("S1", "internet:san", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
-		FLOW("S2", "internet:172.16.30.10", "lgwan:fs", "\"tcp/22\"", "kind = \"sanitized\";"),
-		FLOW("S3", "lgwan:pcs", "internet:vb", "\"rdp\"", "kind = \"specific\";"),
+		TEST_FLOW("S1", "internet:san", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
+		TEST_FLOW("S2", "internet:172.16.30.10", "lgwan:fs", "\"tcp/22\"", "kind = \"sanitized\";"),
+		TEST_FLOW("S3", "lgwan:pcs", "internet:vb", "\"rdp\"", "kind = \"specific\";"),
 		NULL
 	};
 	size_t e;
@@ -118,22 +113,22 @@ static void rail2_sanitized_without_sanitizer_host(void)
 static void rail3_unrestricted(void)
 {
 	const char *flows[] = {
-		FLOW("U1", "lgwan:pcs", "internet:any", "\"rdp\"", ""),
-		FLOW("U2", "lgwan:0.0.0.0/0", "internet:vb", "\"rdp\"", ""),
-		FLOW("U3", "lgwan:pcs", "internet:vb", "\"tcp/any\"", ""),
-		FLOW("U4", "lgwan:pcs", "internet:vb", "\"tcp/1-65535\"", ""),
-		FLOW("U5", "mynumber:10.10.0.0/16", "lgwan:chukan", "\"https\"", ""),
-		FLOW("U6", "mynumber:atena", "lgwan:10.20.0.0/23", "\"https\"", ""),
-		FLOW("U7", "lgwan:pcs", "internet:vb", "\"udp\"", ""),
+		TEST_FLOW("U1", "lgwan:pcs", "internet:any", "\"rdp\"", ""),
+		TEST_FLOW("U2", "lgwan:0.0.0.0/0", "internet:vb", "\"rdp\"", ""),
+		TEST_FLOW("U3", "lgwan:pcs", "internet:vb", "\"tcp/any\"", ""),
+		TEST_FLOW("U4", "lgwan:pcs", "internet:vb", "\"tcp/1-65535\"", ""),
+		TEST_FLOW("U5", "mynumber:10.10.0.0/16", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("U6", "mynumber:atena", "lgwan:10.20.0.0/23", "\"https\"", ""),
+		TEST_FLOW("U7", "lgwan:pcs", "internet:vb", "\"udp\"", ""),
 		NULL
 	};
 	size_t e;
 	struct diag *d = run(flows, &e);
 
 	for (int i = 0; i < 7; i++)
-		CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-3", L(i), NULL, 3));
+		CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-3", TEST_LINE(i), NULL, 3));
 	/* U2's lgwan:0.0.0.0/0 also holds the lgwan peers of U5 and U6: rail 4, twice. */
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(1), "U2", 4));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", TEST_LINE(1), "U2", 4));
 	CU_ASSERT_EQUAL(e, 9);
 	diag_free(d);
 }
@@ -141,9 +136,9 @@ static void rail3_unrestricted(void)
 static void rail3_legal_narrow(void)
 {
 	const char *flows[] = {
-		FLOW("N1", "mynumber:10.10.3.0/24", "lgwan:chukan", "\"https\"", ""),
-		FLOW("N2", "lgwan:pcs", "internet:vb", "\"tcp/3389-3390\"", ""),
-		FLOW("N3", "lgwan:10.20.128.0/17", "internet:vb", "\"tcp/3389\"", ""),
+		TEST_FLOW("N1", "mynumber:10.10.3.0/24", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("N2", "lgwan:pcs", "internet:vb", "\"tcp/3389-3390\"", ""),
+		TEST_FLOW("N3", "lgwan:10.20.128.0/17", "internet:vb", "\"tcp/3389\"", ""),
 		NULL
 	};
 	size_t e;
@@ -156,21 +151,21 @@ static void rail3_legal_narrow(void)
 static void rail4_peer_reaches_internet(void)
 {
 	const char *flows[] = {
-		FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
 		/* by name */
-		FLOW("P1", "lgwan:chukan", "internet:vb", "\"rdp\"", ""),
+		TEST_FLOW("P1", "lgwan:chukan", "internet:vb", "\"rdp\"", ""),
 		/* by address: a prefix that holds the peer */
-		FLOW("P2", "lgwan:10.20.5.0/28", "internet:vb", "\"rdp\"", ""),
+		TEST_FLOW("P2", "lgwan:10.20.5.0/28", "internet:vb", "\"rdp\"", ""),
 		/* reached from internet */
-		FLOW("P3", "internet:san", "lgwan:10.20.5.10", "\"smb\"", "kind = \"sanitized\";"),
+		TEST_FLOW("P3", "internet:san", "lgwan:10.20.5.10", "\"smb\"", "kind = \"sanitized\";"),
 		NULL
 	};
 	size_t e;
 	struct diag *d = run(flows, &e);
 
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(1), "P1", 4));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(2), "P2", 4));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(3), "P3", 4));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", TEST_LINE(1), "P1", 4));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", TEST_LINE(2), "P2", 4));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", TEST_LINE(3), "P3", 4));
 	CU_ASSERT_EQUAL(e, 3);
 	diag_free(d);
 }
@@ -178,10 +173,10 @@ static void rail4_peer_reaches_internet(void)
 static void rail4_legal_separate_hosts(void)
 {
 	const char *flows[] = {
-		FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
-		FLOW("P1", "lgwan:pcs", "internet:vb", "\"rdp\"", ""),
-		FLOW("P2", "lgwan:10.20.5.16/28", "internet:vb", "\"rdp\"", ""),
-		FLOW("P3", "internet:san", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
+		TEST_FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("P1", "lgwan:pcs", "internet:vb", "\"rdp\"", ""),
+		TEST_FLOW("P2", "lgwan:10.20.5.16/28", "internet:vb", "\"rdp\"", ""),
+		TEST_FLOW("P3", "internet:san", "lgwan:fs", "\"smb\"", "kind = \"sanitized\";"),
 		NULL
 	};
 	size_t e;
@@ -197,7 +192,7 @@ static void rail5_expired_is_a_warning(void)
 		"{ id = \"OLD\"; purpose = \"p\"; from = \"lgwan:pcs\"; to = \"internet:vb\"; "
 		"services = [\"rdp\"]; approved_by = \"a\"; valid_from = \"2025-04-01\"; "
 		"valid_until = \"2026-03-31\"; }",
-		FLOW("NEW", "lgwan:pcs", "internet:vb", "\"rdp\"", ""),
+		TEST_FLOW("NEW", "lgwan:pcs", "internet:vb", "\"rdp\"", ""),
 		NULL
 	};
 	char *text = test_policy_text(flows);
@@ -208,7 +203,7 @@ static void rail5_expired_is_a_warning(void)
 
 	CU_ASSERT_EQUAL(ret, 0);
 	CU_ASSERT_EQUAL(diag_errors(d), 0);
-	CU_ASSERT(diag_has(d, DIAG_WARNING, "expired", L(0), "OLD", 5));
+	CU_ASSERT(diag_has(d, DIAG_WARNING, "expired", TEST_LINE(0), "OLD", 5));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cp);
 	CU_ASSERT_EQUAL(cpolicy_flows(cp, &cf), 1);
 	CU_ASSERT_STRING_EQUAL(cf[0].id, "NEW");
@@ -221,17 +216,17 @@ static void rail5_expired_is_a_warning(void)
 static void rails_are_reported_together(void)
 {
 	const char *flows[] = {
-		FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
-		FLOW("R1", "mynumber:atena", "internet:vb", "\"https\"", ""),
-		FLOW("R2", "lgwan:chukan", "internet:any", "\"tcp/any\"", ""),
+		TEST_FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("R1", "mynumber:atena", "internet:vb", "\"https\"", ""),
+		TEST_FLOW("R2", "lgwan:chukan", "internet:any", "\"tcp/any\"", ""),
 		NULL
 	};
 	size_t e;
 	struct diag *d = run(flows, &e);
 
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", L(1), "R1", 1));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-3", L(2), "R2", 3));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", L(2), "R2", 4));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-1", TEST_LINE(1), "R1", 1));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-3", TEST_LINE(2), "R2", 3));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "rail-4", TEST_LINE(2), "R2", 4));
 	CU_ASSERT(e >= 4);
 	diag_free(d);
 }

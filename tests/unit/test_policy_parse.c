@@ -6,11 +6,6 @@
 #include "cfgfile.h"
 #include "runner.h"
 
-#define FLOW(id, from, to, svc, extra)                                                   \
-	"{ id = \"" id "\"; purpose = \"p\"; from = \"" from "\"; to = \"" to               \
-	"\"; services = [" svc "]; approved_by = \"a\"; valid_until = \"2027-03-31\"; " extra \
-	" }"
-#define L(i) (TEST_FIRST_FLOW_LINE + (i))
 
 static struct diag *run(const char *const *flows, int *ret)
 {
@@ -40,20 +35,20 @@ static void shipped_example_is_clean(void)
 static void names_that_do_not_exist(void)
 {
 	const char *flows[] = {
-		FLOW("A", "city:atena", "lgwan:chukan", "\"https\"", ""),
-		FLOW("B", "mynumber:nobody", "lgwan:chukan", "\"https\"", ""),
-		FLOW("C", "mynumber:atena", "lgwan:chukan", "\"gopher\"", ""),
-		FLOW("D", "mynumber atena", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("A", "city:atena", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("B", "mynumber:nobody", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("C", "mynumber:atena", "lgwan:chukan", "\"gopher\"", ""),
+		TEST_FLOW("D", "mynumber atena", "lgwan:chukan", "\"https\"", ""),
 		NULL
 	};
 	int ret;
 	struct diag *d = run(flows, &ret);
 
 	CU_ASSERT_EQUAL(ret, -EINVAL);
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "unknown-zone", L(0), "A", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "unknown-host", L(1), "B", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "unknown-service", L(2), "C", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-endpoint", L(3), "D", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "unknown-zone", TEST_LINE(0), "A", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "unknown-host", TEST_LINE(1), "B", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "unknown-service", TEST_LINE(2), "C", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-endpoint", TEST_LINE(3), "D", 0));
 	CU_ASSERT_EQUAL(diag_errors(d), 4);
 	diag_free(d);
 }
@@ -61,11 +56,11 @@ static void names_that_do_not_exist(void)
 static void bad_literals(void)
 {
 	const char *flows[] = {
-		FLOW("A", "mynumber:10.10.3.1/24", "lgwan:chukan", "\"https\"", ""),
-		FLOW("B", "mynumber:10.10.300.1", "lgwan:chukan", "\"https\"", ""),
-		FLOW("C", "mynumber:atena", "lgwan:chukan", "\"tcp/0\"", ""),
-		FLOW("D", "mynumber:atena", "lgwan:chukan", "\"tcp/70000\"", ""),
-		FLOW("E", "mynumber:atena", "lgwan:chukan", "\"udp/5010-5000\"", ""),
+		TEST_FLOW("A", "mynumber:10.10.3.1/24", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("B", "mynumber:10.10.300.1", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("C", "mynumber:atena", "lgwan:chukan", "\"tcp/0\"", ""),
+		TEST_FLOW("D", "mynumber:atena", "lgwan:chukan", "\"tcp/70000\"", ""),
+		TEST_FLOW("E", "mynumber:atena", "lgwan:chukan", "\"udp/5010-5000\"", ""),
 		"{ id = \"F\"; purpose = \"p\"; from = \"mynumber:atena\"; to = \"lgwan:chukan\"; "
 		"services = [\"https\"]; approved_by = \"a\"; valid_until = \"2027-02-30\"; }",
 		"{ id = \"G\"; purpose = \"p\"; from = \"mynumber:atena\"; to = \"lgwan:chukan\"; "
@@ -76,13 +71,13 @@ static void bad_literals(void)
 	int ret;
 	struct diag *d = run(flows, &ret);
 
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-cidr", L(0), "A", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-cidr", L(1), "B", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-service", L(2), "C", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-service", L(3), "D", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-service", L(4), "E", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-date", L(5), "F", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-date", L(6), "G", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-cidr", TEST_LINE(0), "A", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-cidr", TEST_LINE(1), "B", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-service", TEST_LINE(2), "C", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-service", TEST_LINE(3), "D", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-service", TEST_LINE(4), "E", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-date", TEST_LINE(5), "F", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-date", TEST_LINE(6), "G", 0));
 	CU_ASSERT_EQUAL(diag_errors(d), 7);
 	diag_free(d);
 }
@@ -98,23 +93,23 @@ static void missing_and_duplicate(void)
 		"services = [\"https\"]; valid_until = \"2027-03-31\"; }",
 		"{ id = \"D\"; purpose = \"p\"; from = \"mynumber:atena\"; to = \"lgwan:chukan\"; "
 		"services = [\"https\"]; approved_by = \"a\"; }",
-		FLOW("B", "mynumber:mnops", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("B", "mynumber:mnops", "lgwan:chukan", "\"https\"", ""),
 		"{ id = \"F\"; purpose = \"\"; from = \"mynumber:atena\"; to = \"lgwan:chukan\"; "
 		"approved_by = \"a\"; valid_until = \"2027-03-31\"; servces = [\"https\"]; }",
-		FLOW("bad id!", "mynumber:mnops", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("bad id!", "mynumber:mnops", "lgwan:chukan", "\"https\"", ""),
 		NULL
 	};
 	int ret;
 	struct diag *d = run(flows, &ret);
 
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", L(0), "#1", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", L(1), "B", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", L(2), "C", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", L(3), "D", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "duplicate-id", L(4), "B", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", L(5), "F", 0));      /* empty purpose */
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "unknown-key", L(5), "F", 0));  /* servces */
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-id", L(6), NULL, 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", TEST_LINE(0), "#1", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", TEST_LINE(1), "B", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", TEST_LINE(2), "C", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", TEST_LINE(3), "D", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "duplicate-id", TEST_LINE(4), "B", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "missing", TEST_LINE(5), "F", 0));      /* empty purpose */
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "unknown-key", TEST_LINE(5), "F", 0));  /* servces */
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-id", TEST_LINE(6), NULL, 0));
 	diag_free(d);
 }
 
@@ -135,19 +130,19 @@ static void duplicate_host_is_a_syntax_error(void)
 static void same_zone_and_outside_zone(void)
 {
 	const char *flows[] = {
-		FLOW("A", "lgwan:pcs", "lgwan:chukan", "\"https\"", ""),
-		FLOW("B", "lgwan:10.10.3.0/24", "internet:vb", "\"https\"", ""),
-		FLOW("C", "mynumber:atena", "lgwan:10.21.0.5", "\"https\"", ""),
-		FLOW("D", "mynumber:atena", "lgwan:10.20.0.1", "\"https\"", ""),
+		TEST_FLOW("A", "lgwan:pcs", "lgwan:chukan", "\"https\"", ""),
+		TEST_FLOW("B", "lgwan:10.10.3.0/24", "internet:vb", "\"https\"", ""),
+		TEST_FLOW("C", "mynumber:atena", "lgwan:10.21.0.5", "\"https\"", ""),
+		TEST_FLOW("D", "mynumber:atena", "lgwan:10.20.0.1", "\"https\"", ""),
 		NULL
 	};
 	int ret;
 	struct diag *d = run(flows, &ret);
 
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "same-zone", L(0), "A", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "outside-zone", L(1), "B", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "outside-zone", L(2), "C", 0));
-	CU_ASSERT(diag_has(d, DIAG_ERROR, "appliance-address", L(3), "D", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "same-zone", TEST_LINE(0), "A", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "outside-zone", TEST_LINE(1), "B", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "outside-zone", TEST_LINE(2), "C", 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "appliance-address", TEST_LINE(3), "D", 0));
 	CU_ASSERT_EQUAL(diag_errors(d), 4);
 	diag_free(d);
 }
@@ -155,11 +150,11 @@ static void same_zone_and_outside_zone(void)
 static void warnings(void)
 {
 	const char *flows[] = {
-		FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\", \"tcp/8443\"", ""),
-		FLOW("SH", "mynumber:atena", "lgwan:chukan", "\"tcp/443\"", ""),
+		TEST_FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\", \"tcp/8443\"", ""),
+		TEST_FLOW("SH", "mynumber:atena", "lgwan:chukan", "\"tcp/443\"", ""),
 		"{ id = \"EXP\"; purpose = \"p\"; from = \"lgwan:pcs\"; to = \"internet:vb\"; "
 		"services = [\"rdp\"]; approved_by = \"a\"; valid_until = \"2026-12-10\"; }",
-		FLOW("NM", "mynumber:10.10.9.0/28", "lgwan:chukan", "\"tcp/22\"", ""),
+		TEST_FLOW("NM", "mynumber:10.10.9.0/28", "lgwan:chukan", "\"tcp/22\"", ""),
 		NULL
 	};
 	int ret;
@@ -167,9 +162,9 @@ static void warnings(void)
 
 	CU_ASSERT_EQUAL(ret, 0);
 	CU_ASSERT_EQUAL(diag_errors(d), 0);
-	CU_ASSERT(diag_has(d, DIAG_WARNING, "shadowed", L(1), "SH", 0));
-	CU_ASSERT(diag_has(d, DIAG_WARNING, "expiring", L(2), "EXP", 0));
-	CU_ASSERT(diag_has(d, DIAG_WARNING, "no-mac", L(3), "NM", 0));
+	CU_ASSERT(diag_has(d, DIAG_WARNING, "shadowed", TEST_LINE(1), "SH", 0));
+	CU_ASSERT(diag_has(d, DIAG_WARNING, "expiring", TEST_LINE(2), "EXP", 0));
+	CU_ASSERT(diag_has(d, DIAG_WARNING, "no-mac", TEST_LINE(3), "NM", 0));
 	CU_ASSERT(diag_has(d, DIAG_WARNING, "unused", 6, NULL, 0)); /* hosts fs, san */
 	CU_ASSERT(diag_has(d, DIAG_WARNING, "unused", 9, NULL, 0)); /* service smb */
 	diag_free(d);
@@ -191,7 +186,7 @@ static void not_yet_valid(void)
 	struct diag *d = test_build(TEST_APPLIANCE, text, test_now(), &ret, &cp);
 
 	CU_ASSERT_EQUAL(ret, 0);
-	CU_ASSERT(diag_has(d, DIAG_WARNING, "not-yet", L(0), "LATER", 0));
+	CU_ASSERT(diag_has(d, DIAG_WARNING, "not-yet", TEST_LINE(0), "LATER", 0));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cp);
 	CU_ASSERT_EQUAL(cpolicy_flows(cp, &f), 0);
 	/* 2027-01-04 00:00 JST */
