@@ -635,9 +635,33 @@ def run(binary, workdir, name, data, verdict, whats, variant):
     print(f"ok   {name}: {verdict} {sorted(got)}")
 
 
+def cli_errors(binary, workdir):
+    """Exit 1 for bad arguments, an unreadable input and a bad config, with a message."""
+    ok = os.path.join(workdir, "ok.txt")
+    with open(ok, "w") as f:
+        f.write("fine\n")
+    bad = os.path.join(workdir, "bad.cfg")
+    with open(bad, "w") as f:
+        f.write('pdf = { uri = "sometimes"; };\nmail = { attachments = "sanitize"; bogus = 1; };\n')
+    cases = [("no -o", [ok], None), ("two inputs", [ok, ok, "-o", ok + ".o"], None),
+             ("missing input", [os.path.join(workdir, "nope"), "-o", ok + ".o"], "nope"),
+             ("bad config", [ok, "-o", ok + ".o", "--config", bad], "bad.cfg:1: uri must be"),
+             ("bad config, second error", [ok, "-o", ok + ".o", "--config", bad], "bad.cfg:2: unknown setting \"bogus\"")]
+    for label, args, msg in cases:
+        r = subprocess.run([binary] + args, capture_output=True)
+        err = r.stderr.decode(errors="replace")
+        if r.returncode != 1:
+            fail("cli " + label, f"exit {r.returncode}, wanted 1")
+        elif msg and msg not in err:
+            fail("cli " + label, f"message {msg!r} not in {err!r}")
+        else:
+            print(f"ok   cli {label}: exit 1")
+
+
 def main():
     binary, workdir = sys.argv[1], sys.argv[2]
     os.makedirs(workdir, exist_ok=True)
+    cli_errors(binary, workdir)
     samples = list(pdf_samples())
     samples.append(("pdf_objstm_js", objstm_pdf(workdir), "sanitized", ["pdf.javascript"], "pdf"))
     samples += [("macro.docm", docm(), "sanitized",
