@@ -112,7 +112,7 @@ static int eal_start(const char *prog)
 {
 	char prefix[64];
 	char *args[] = {
-		(char *)prog, "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
+		(char *)prog, "--no-huge", "-m", "512", "--no-pci", "--no-telemetry", "--no-shconf",
 		"--file-prefix", prefix, "--log-level", "lib.*:error", "--log-level",
 		"user1:error", "-l", "0", NULL,
 	};
@@ -126,6 +126,16 @@ static int eal_start(const char *prog)
 		return -1;
 	}
 	return 0;
+}
+
+static void eal_stop(void)
+{
+	char rundir[PATH_MAX];
+
+	/* EAL leaves its runtime directory behind, empty with --no-shconf. */
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	rmdir(rundir);
 }
 
 struct replay {
@@ -392,7 +402,7 @@ out_tables:
 out_names:
 	flowname_free(r.names);
 out_eal:
-	rte_eal_cleanup();
+	eal_stop();
 out_expect:
 	expect_free(ex);
 out_inputs:

@@ -7,6 +7,7 @@
  *   bench_pipeline [--packets N] [--conns N]
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -289,7 +290,7 @@ int main(int argc, char **argv)
 	unsigned conns_1m = 1000000;
 	struct bench b = { 0 };
 	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "3072", "--no-pci", "--no-telemetry",
+	char *eal[] = { argv[0], "--no-huge", "-m", "3072", "--no-pci", "--no-telemetry", "--no-shconf",
 			"--file-prefix", prefix, "--log-level", "lib.*:error", "-l", "0", NULL };
 	int c;
 
@@ -383,6 +384,13 @@ int main(int argc, char **argv)
 	free(b.frames);
 	flowname_free(b.names);
 	rte_mempool_free(b.pool);
-	rte_eal_cleanup();
+	{
+		/* EAL leaves its (empty, --no-shconf) runtime directory behind. */
+		char rundir[PATH_MAX];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	return 0;
 }

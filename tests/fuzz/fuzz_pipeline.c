@@ -38,7 +38,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *src = getenv("BUNRI_SRCDIR");
 	struct rte_ether_addr macs[ZONE_COUNT] = { 0 };
 	char prefix[64], cfg[4096], pol[4096];
-	char *eal[] = { (*argv)[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
+	char *eal[] = { (*argv)[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry", "--no-shconf",
 			"--file-prefix", prefix, "--log-level", "*:error", "-l", "0", NULL };
 	struct diag *d = diag_new();
 	struct cpolicy *cp = NULL;

@@ -1,6 +1,7 @@
 /* Connection tracking on a real rte_hash: the bidirectional key, records oriented on
  * the initiator, the sweep (timeouts, FIN, budget, revocation) and a full table. */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -281,13 +282,13 @@ int main(int argc, char **argv)
 		{ NULL, NULL },
 	};
 	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry", "--no-shconf",
 			"--file-prefix", prefix, "--log-level", "lib.*:error", NULL };
 	int ret;
 
 	(void)argc;
 	snprintf(prefix, sizeof(prefix), "test_conntrack_%ld", (long)getpid());
-	if (rte_eal_init(10, eal) < 0) {
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
 		fprintf(stderr, "test_conntrack: DPDK EAL did not start\n");
 		return 2;
 	}
@@ -296,6 +297,13 @@ int main(int argc, char **argv)
 		return 2;
 	ret = test_run("conntrack", cases);
 	flowname_free(names);
-	rte_eal_cleanup();
+	{
+		/* EAL leaves its (empty, --no-shconf) runtime directory behind. */
+		char rundir[PATH_MAX];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	return ret;
 }

@@ -4,6 +4,7 @@
  * connections, deny aggregation per interval, and static neighbours winning over ARP.
  * Runs against tests/pcap/common/{appliance,policy}.cfg. */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,13 +446,13 @@ int main(int argc, char **argv)
 		{ NULL, NULL },
 	};
 	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
+	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-telemetry", "--no-shconf",
 			"--file-prefix", prefix, "--log-level", "*:error", NULL };
 	int ret;
 
 	(void)argc;
 	snprintf(prefix, sizeof(prefix), "test_pipeline_%ld", (long)getpid());
-	if (rte_eal_init(10, eal) < 0) {
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
 		fprintf(stderr, "test_pipeline: DPDK EAL did not start\n");
 		return 2;
 	}
@@ -463,6 +464,13 @@ int main(int argc, char **argv)
 	ret = test_run("pipeline", cases);
 	flowname_free(names);
 	rte_mempool_free(pool);
-	rte_eal_cleanup();
+	{
+		/* EAL leaves its (empty, --no-shconf) runtime directory behind. */
+		char rundir[PATH_MAX];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
 	return ret;
 }
