@@ -1,11 +1,13 @@
 /* bunri-sanitizerd [--config FILE] [--once] [--verbose]
  * Watches the inbox with N worker processes; see worker.h for the commit protocol. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,7 +52,8 @@ int main(int argc, char **argv)
 	struct san_config cfg;
 	struct sigaction sa;
 	pid_t pids[MAX_WORKERS] = { 0 };
-	int c, once = 0, i, rc;
+	char lockpath[SAN_PATH_MAX + 32];
+	int c, once = 0, i, rc, lock;
 
 	while ((c = getopt_long(argc, argv, "c:1vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -71,6 +74,14 @@ int main(int argc, char **argv)
 	rc = worker_setup(&cfg);
 	if (rc < 0) {
 		fprintf(stderr, "bunri-sanitizerd: cannot create folders: %s\n", strerror(-rc));
+		return 1;
+	}
+	/* one daemon per work folder: a second one's recovery would take the first's files */
+	snprintf(lockpath, sizeof(lockpath), "%s/.daemon.lock", cfg.work);
+	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "bunri-sanitizerd: %s: %s\n", lockpath,
+			errno == EWOULDBLOCK ? "another bunri-sanitizerd uses this work folder" : strerror(errno));
 		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));
