@@ -354,6 +354,13 @@ int main(int argc, char **argv)
 		goto out_eal;
 	if (install_policy(&r, r.start_s, r.start_s * 1000) != 0)
 		goto out_names;
+	for (unsigned i = 0; i < r.o.n_in; i++) {
+		if (!r.tables->zone[r.o.in_zone[i]].enabled) {
+			fprintf(stderr, "bunri-replay: --in %s: %s has no zone %s\n",
+				r.o.in_path[i], r.o.config, zone_name((enum zone)r.o.in_zone[i]));
+			goto out_tables;
+		}
+	}
 	if (!r.o.quiet)
 		print_macs(&r);
 	r.pool = rte_pktmbuf_pool_create("replay_pool", POOL_SIZE, 256, 0,

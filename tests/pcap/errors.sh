@@ -56,6 +56,19 @@ expect_run bad-policy 2 "does not pass bunrictl check" --config "$cfg" --policy 
 expect_run missing-policy 2 "does not pass bunrictl check" --config "$cfg" \
 	--policy "$work/none.cfg" --in mynumber="$good" --out "$work/o"
 
+# An appliance without an internet zone: frames for it have no port to arrive on.
+sed -e '/^  internet = {/,/^  };/d' -e '/^sanitizer/d' "$cfg" > "$work/two-zones.cfg"
+cat > "$work/two-zones-policy.cfg" <<'POLICY'
+hosts = { a = { address = "10.10.2.10"; mac = "52:54:00:10:02:0a"; };
+          b = { address = "10.20.5.10"; mac = "52:54:00:20:05:0a"; }; };
+services = { https = "tcp/443"; };
+flows = ( { id = "MN-LG-001"; purpose = "test"; from = "mynumber:a"; to = "lgwan:b";
+            services = ["https"]; approved_by = "test"; valid_from = "2026-04-01";
+            valid_until = "2027-03-31"; } );
+POLICY
+expect_run zone-not-configured 2 "two-zones.cfg has no zone internet" --config "$work/two-zones.cfg" \
+	--policy "$work/two-zones-policy.cfg" --in internet="$src/spoofed/internet.pcap" --out "$work/o"
+
 printf '{"zone":"mynumber","index":0,"verdict":"drop","reason":"no-rule"}\n{"zone":"mynumber","index":99,"verdict":"drop"}\n' \
 	> "$work/wrong.jsonl"
 expect_run mismatch 1 "mynumber frame 0: got forward to=lgwan flow=MN-LG-001 reason=new, expected drop" \
