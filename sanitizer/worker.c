@@ -486,6 +486,23 @@ out:
 	return rc;
 }
 
+/* 1 if some process still has path open for writing: a read lease is refused then.
+ * Where leases are not available (not the owner, some network filesystems) only the
+ * settle time applies. */
+static int open_for_writing(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), busy = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0)
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+	else
+		busy = errno == EAGAIN;
+	close(fd);
+	return busy;
+}
+
 /* One pass over the inbox. Returns files handled; *waiting counts files still settling. */
 static int scan(const struct san_config *cfg, const char *wdir, int *waiting, volatile int *stop)
 {
@@ -511,7 +528,7 @@ static int scan(const struct san_config *cfg, const char *wdir, int *waiting, vo
 		/* a file still being written keeps moving its mtime */
 		age_ms = (long long)(now.tv_sec - st.st_mtim.tv_sec) * 1000 +
 			 (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
-		if (age_ms < cfg->settle_ms) {
+		if (age_ms < cfg->settle_ms || open_for_writing(p)) {
 			(*waiting)++;
 			continue;
 		}

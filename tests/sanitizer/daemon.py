@@ -147,17 +147,19 @@ def crash_test(binary, work):
 
 
 def slow_writer_test(binary, work):
-    cfg, d = config(work, 700, workers=1)
+    """The writer pauses longer than settle_ms with the file open: the open write
+    descriptor (lease check) keeps the daemon off it."""
+    cfg, d = config(work, 150, workers=1)
     p = subprocess.Popen([binary, "--config", cfg], start_new_session=True, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.3)
         content = b"".join(f"line {i},=1+{i}\n".encode() for i in range(2000))
         path = os.path.join(d["inbox"], "slow.csv")
         with open(path, "wb") as f:
-            for i in range(10):  # 1 s of writing, 100 ms pauses, below settle_ms
-                f.write(content[i * len(content) // 10:(i + 1) * len(content) // 10])
+            for i in range(6):  # 1.8 s of writing, 300 ms pauses, twice settle_ms
+                f.write(content[i * len(content) // 6:(i + 1) * len(content) // 6])
                 f.flush()
-                time.sleep(0.1)
+                time.sleep(0.3)
         deadline = time.time() + 20
         while time.time() < deadline and not audit(work):
             time.sleep(0.1)
