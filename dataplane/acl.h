@@ -30,7 +30,7 @@ struct acl_key {
 #define ACL_CATEGORIES 4 /* what rte_acl_classify() fills per packet */
 #define ACL_CAT_EXACT 0   /* MAC bindings enforced */
 #define ACL_CAT_ANY_MAC 1 /* MAC bindings ignored */
-#define ACL_MAX_RULES 65536
+#define ACL_MAX_RULES CPOLICY_MAX_RULES /* policy_check() refuses more */
 
 /* Builds a context over rules[0..n) (lower index wins). A match reports rule index + 1,
  * 0 means no match. 0 and *out (NULL when n == 0: nothing matches), -EINVAL for a bad
