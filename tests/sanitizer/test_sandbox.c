@@ -161,6 +161,7 @@ static void spin_hits_cpu_limit(void)
 	struct sandbox_result r;
 
 	l.cpu_seconds = 1;
+	l.timeout_seconds = 30; /* one CPU second can take several on a loaded machine */
 	CU_ASSERT_EQUAL_FATAL(run(w_spin, NULL, &l, &r), 0);
 	CU_ASSERT_EQUAL(r.status, SANDBOX_CPU);
 	sandbox_result_free(&r);
