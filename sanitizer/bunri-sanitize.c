@@ -91,7 +91,8 @@ int main(int argc, char **argv)
 	}
 	rc = job_run(&cfg, in_fd, in, out_fd, &verdict, &report);
 	if (rc < 0) {
-		fprintf(stderr, "bunri-sanitize: %s: %s\n", in, strerror(-rc));
+		fprintf(stderr, "bunri-sanitize: %s: %s\n", in,
+			rc == -EINVAL ? "not a regular file" : strerror(-rc));
 		goto err_tmp;
 	}
 	if (verdict != JOB_BLOCKED) {

@@ -188,12 +188,18 @@ int job_run(const struct san_config *cfg, int in_fd, const char *name, int out_f
 	struct timespec t0;
 	long long size = 0, out_size = 0;
 	static int prepared;
+	struct stat st;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* loaded once here and inherited by every child, which then needs no open() */
 	if (!prepared && sanitize_prepare() == 0)
 		prepared = 1;
+	/* a FIFO or device would never end */
+	if (fstat(in_fd, &st) != 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
 	rc = job_sha256_fd(in_fd, sha_in, &size);
 	if (rc < 0)
 		return rc;

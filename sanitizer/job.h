@@ -13,7 +13,7 @@ enum job_verdict { JOB_CLEAN, JOB_SANITIZED, JOB_BLOCKED };
  * name is the file's name as received (its extension is checked against the content).
  * On return *report holds the report (caller decrefs) and *verdict the decision; out_fd
  * holds the output only when the verdict is not JOB_BLOCKED. Returns 0, or -errno when
- * the input cannot be read (no report then). */
+ * the input cannot be read or is not a regular file (no report then). */
 int job_run(const struct san_config *cfg, int in_fd, const char *name, int out_fd,
 	    enum job_verdict *verdict, json_t **report);
 

@@ -645,6 +645,7 @@ def cli_errors(binary, workdir):
         f.write('pdf = { uri = "sometimes"; };\nmail = { attachments = "sanitize"; bogus = 1; };\n')
     cases = [("no -o", [ok], None), ("two inputs", [ok, ok, "-o", ok + ".o"], None),
              ("missing input", [os.path.join(workdir, "nope"), "-o", ok + ".o"], "nope"),
+             ("not a regular file", ["/dev/zero", "-o", ok + ".o"], "not a regular file"),
              ("bad config", [ok, "-o", ok + ".o", "--config", bad], "bad.cfg:1: uri must be"),
              ("bad config, second error", [ok, "-o", ok + ".o", "--config", bad], "bad.cfg:2: unknown setting \"bogus\"")]
     for label, args, msg in cases:
