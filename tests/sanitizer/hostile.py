@@ -314,6 +314,99 @@ def check_ooxml(name, inp, out, variant):
                 fail(name, f"{n}: relationship to missing part {p}")
 
 
+# ---------------------------------------------------------------- OLE2
+def cfb(tree):
+    """A compound file written by libgsf's own writer (through ctypes). tree maps names
+    to bytes (streams) or to dicts (storages)."""
+    import ctypes
+    gsf = ctypes.CDLL("libgsf-1.so.114")
+    gobj = ctypes.CDLL("libgobject-2.0.so.0")
+    vp = ctypes.c_void_p
+    gsf.gsf_output_memory_new.restype = vp
+    gsf.gsf_outfile_msole_new.restype = vp
+    gsf.gsf_outfile_msole_new.argtypes = [vp]
+    gsf.gsf_outfile_new_child.restype = vp
+    gsf.gsf_outfile_new_child.argtypes = [vp, ctypes.c_char_p, ctypes.c_int]
+    gsf.gsf_output_write.argtypes = [vp, ctypes.c_size_t, ctypes.c_char_p]
+    gsf.gsf_output_close.argtypes = [vp]
+    gsf.gsf_output_size.argtypes = [vp]
+    gsf.gsf_output_size.restype = ctypes.c_int64
+    gsf.gsf_output_memory_get_bytes.argtypes = [vp]
+    gsf.gsf_output_memory_get_bytes.restype = ctypes.POINTER(ctypes.c_ubyte)
+    gobj.g_object_unref.argtypes = [vp]
+    gsf.gsf_init()
+
+    def fill(outfile, t):
+        for name, v in t.items():
+            child = gsf.gsf_outfile_new_child(outfile, name.encode(), isinstance(v, dict))
+            if isinstance(v, dict):
+                fill(child, v)
+            elif v:
+                assert gsf.gsf_output_write(child, len(v), v)
+            gsf.gsf_output_close(child)
+            gobj.g_object_unref(child)
+    mem = gsf.gsf_output_memory_new()
+    ole = gsf.gsf_outfile_msole_new(mem)
+    fill(ole, tree)
+    gsf.gsf_output_close(ole)
+    gobj.g_object_unref(ole)
+    gsf.gsf_output_close(mem)
+    n = gsf.gsf_output_size(mem)
+    data = bytes(gsf.gsf_output_memory_get_bytes(mem)[:n])
+    gobj.g_object_unref(mem)
+    return data
+
+
+def fib(encrypted=False):
+    """The start of a Word FIB: wIdent 0xA5EC, nFib, ..., flags with fEncrypted (0x0100)."""
+    return struct.pack("<HHHHHH", 0xA5EC, 0x00C1, 0, 0x0409, 0, 0x0100 if encrypted else 0) + b"\0" * 500
+
+
+def biff(*records):
+    return b"".join(struct.pack("<HH", t, len(d)) + d for t, d in records)
+
+
+def boundsheet(dt):
+    return (0x0085, struct.pack("<IBB", 0, 0, dt) + b"\x02\x00S1")
+
+
+BOF = (0x0809, struct.pack("<HHHH", 0x0600, 0x0005, 0, 0))
+EOF_REC = (0x000A, b"")
+
+
+def ole2_samples():
+    yield "macro.doc", cfb({"WordDocument": fib(), "1Table": b"\0" * 64,
+                           "Macros": {"VBA": {"dir": b"\x01" * 32, "ThisDocument": b"Sub AutoOpen()"}},
+                           "ObjectPool": {"_1234": {"\x01Ole10Native": b"MZ package"}}}), \
+        "sanitized", ["ole2.vba", "ole2.object_pool"], "ole2"
+    yield "macro.xls", cfb({"Workbook": biff(BOF, boundsheet(0), EOF_REC),
+                           "_VBA_PROJECT_CUR": {"VBA": {"dir": b"\x01" * 32}},
+                           "MBD0001": {"\x01Ole10Native": b"MZ"}}), \
+        "sanitized", ["ole2.vba", "ole2.embedded_object"], "ole2"
+    yield "encrypted.doc", cfb({"WordDocument": fib(encrypted=True), "1Table": b"\0" * 64}), \
+        "blocked", [], None
+    yield "filepass.xls", cfb({"Workbook": biff(BOF, (0x002F, b"\x01\x00" + b"\0" * 52), EOF_REC)}), \
+        "blocked", [], None
+    yield "xlm.xls", cfb({"Workbook": biff(BOF, boundsheet(0), boundsheet(1), EOF_REC)}), \
+        "blocked", [], None
+    ppt_vba = struct.pack("<HHI", 0x000F, 0x03E8, 16) + struct.pack("<HHI", 0x000F, 0x03FF, 8) + \
+        struct.pack("<HHI", 0x0002, 0x0400, 0)
+    yield "vba.ppt", cfb({"PowerPoint Document": ppt_vba + b"\0" * 600,
+                         "Current User": b"\0" * 64}), "blocked", [], None
+
+
+def check_ole2(name, inp, out, variant):
+    d = open(out, "rb").read()
+    if not d.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        fail(name, "output is not a compound file")
+    for k in ("Macros", "_VBA_PROJECT", "ObjectPool", "Ole10Native", "MBD0"):
+        if k.encode("utf-16-le") in d:
+            fail(name, f"storage {k} left in the output")
+    for k in ("WordDocument", "Workbook"):
+        if k.encode("utf-16-le") in inp and k.encode("utf-16-le") not in d:
+            fail(name, f"stream {k} lost")
+
+
 # ---------------------------------------------------------------- RTF, HTML, CSV
 def rtf_samples():
     yield "rtf_object", (rb"{\rtf1\ansi{\fonttbl{\f0 Arial;}}Hello "
@@ -627,7 +720,7 @@ def other_samples():
     yield "notes.lnk", b"L\0\0\0\x01\x14\x02\0" + b"\0" * 70, "blocked", [], None
 
 
-CHECKS = {"pdf": check_pdf, "pdf:uri_remove": check_pdf, "ooxml": check_ooxml, "rtf": check_rtf,
+CHECKS = {"ole2": check_ole2, "pdf": check_pdf, "pdf:uri_remove": check_pdf, "ooxml": check_ooxml, "rtf": check_rtf,
           "html": check_html, "csv": check_csv, "image": check_image, "zip": check_zip,
           "mail": check_mail, "mail:remove": check_mail}
 
@@ -711,7 +804,7 @@ def main():
                   "ooxml.dde", "ooxml.macro_enabled_type", "ooxml.alt_chunk"], "ooxml"),
                 ("macro.xlsm", xlsm(), "sanitized",
                  ["ooxml.macrosheet", "ooxml.external_link", "ooxml.macro_enabled_type"], "ooxml")]
-    for gen in (rtf_samples, html_samples, csv_samples, image_samples, archive_samples,
+    for gen in (ole2_samples, rtf_samples, html_samples, csv_samples, image_samples, archive_samples,
                 mail_samples, other_samples):
         samples += list(gen())
     for s in samples:
