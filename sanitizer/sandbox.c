@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@
 
 /* Exit codes the child uses before work() runs. */
 #define CHILD_SETUP_FAILED 120
+
+#define NOBODY 65534
 
 /* What parsing and writing into already-open descriptors need. Everything else kills
  * the child, except open and readlink (refused, so a library probing for files fails
@@ -39,7 +42,7 @@ static const int allowed[] = {
 	SCMP_SYS(fcntl), SCMP_SYS(ftruncate), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(rseq), SCMP_SYS(set_robust_list),
-	SCMP_SYS(prlimit64), SCMP_SYS(getrusage), SCMP_SYS(sysinfo),
+	SCMP_SYS(getrusage), SCMP_SYS(sysinfo),
 };
 
 static int lock_down(void)
@@ -56,6 +59,10 @@ static int lock_down(void)
 		if (rc < 0)
 			goto err_rule;
 	}
+	/* limits may be read, never raised */
+	rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A2(SCMP_CMP_EQ, 0));
+	if (rc < 0)
+		goto err_rule;
 	rc = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
 	if (rc < 0)
 		goto err_rule;
@@ -128,6 +135,10 @@ static __attribute__((noreturn)) void child(const struct sandbox_limits *lim, co
 #endif
 	if (job->prepare && job->prepare(job->arg) < 0)
 		_exit(CHILD_SETUP_FAILED + 3);
+	/* a root parent's child gives up root: the descriptors it needs are already open */
+	if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
+			       setresuid(NOBODY, NOBODY, NOBODY) != 0))
+		_exit(CHILD_SETUP_FAILED + 5);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || lock_down() < 0)
 		_exit(CHILD_SETUP_FAILED + 4);
 	rc = job->work(job->arg, msg_fd);
@@ -192,7 +203,7 @@ static void classify(int status, int timed_out, struct sandbox_result *res)
 	} else if (WIFEXITED(status)) {
 		res->code = WEXITSTATUS(status);
 		res->status = res->code == 0 ? SANDBOX_DONE : SANDBOX_EXIT;
-		if (res->code >= CHILD_SETUP_FAILED && res->code <= CHILD_SETUP_FAILED + 4)
+		if (res->code >= CHILD_SETUP_FAILED && res->code <= CHILD_SETUP_FAILED + 5)
 			snprintf(res->reason, sizeof(res->reason), "sandbox: setup step %d failed",
 				 res->code - CHILD_SETUP_FAILED);
 		else

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -99,6 +100,21 @@ static int w_fork(void *a, int fd)
 	return fork() >= 0 ? 0 : 6;
 }
 
+static int w_ids(void *a, int fd)
+{
+	(void)a;
+	return say(fd, getuid() == 0 || geteuid() == 0 ? "root" : "not root");
+}
+
+static int w_raise(void *a, int fd)
+{
+	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+
+	(void)a;
+	(void)fd;
+	return setrlimit(RLIMIT_AS, &r) == 0 ? 0 : 8;
+}
+
 static char interfaces[256];
 
 /* Before the filter: which interfaces does the child's namespace have? */
@@ -179,6 +195,19 @@ static void forbidden_calls_kill(void)
 	sandbox_result_free(&r);
 }
 
+static void no_root_no_raise(void)
+{
+	struct sandbox_result r;
+
+	CU_ASSERT_EQUAL_FATAL(run(w_ids, NULL, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, SANDBOX_DONE);
+	CU_ASSERT_STRING_EQUAL(r.msg, "not root");
+	sandbox_result_free(&r);
+	CU_ASSERT_EQUAL_FATAL(run(w_raise, NULL, NULL, &r), 0);
+	CU_ASSERT_NOT_EQUAL(r.status, SANDBOX_DONE);
+	sandbox_result_free(&r);
+}
+
 static void open_refused(void)
 {
 	struct sandbox_result r;
@@ -234,6 +263,7 @@ int main(void)
 		{ "a spin hits the CPU limit", spin_hits_cpu_limit },
 		{ "socket() and fork() kill the child", forbidden_calls_kill },
 		{ "open() is refused", open_refused },
+		{ "not root, limits cannot be raised", no_root_no_raise },
 		{ "the address space is capped", memory_capped },
 		{ "the output size is capped", output_size_capped },
 		{ "only loopback in the namespace", no_network },
