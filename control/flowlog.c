@@ -33,6 +33,7 @@ struct flowlog {
 
 	uint64_t seq;                   /* last record in the chain */
 	uint8_t hash[SEGMENT_HASH_LEN]; /* its hash */
+	char hash_hex[SEGMENT_HEX_LEN + 1]; /* and in hex, the next record's prev */
 	int64_t now_ms;                 /* latest time seen (tick or record end) */
 
 	int lock_fd;                    /* flock on <dir>/.lock: one writer per log */
@@ -117,6 +118,10 @@ static int flush_out(struct flowlog *fl)
 			lseek(fl->fd, (off_t)fl->seg_written, SEEK_SET);
 		return rc;
 	}
+	/* start writeback now, so the fsync each second and at rotation has little left to
+	 * wait for; only a hint, its failure changes nothing */
+	sync_file_range(fl->fd, (off64_t)fl->seg_written, (off64_t)fl->out_len,
+			SYNC_FILE_RANGE_WRITE);
 	fl->seg_written += fl->out_len;
 	fl->st.bytes += fl->out_len;
 	fl->out_len = 0;
@@ -165,8 +170,23 @@ static int close_segment(struct flowlog *fl)
 
 /* Appends one line made of `{"seq":N,` + body (a JSON object's inside, after its `{`
  * and without its `}`) + prev + hash to the output buffer and the chain. */
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int i = 0;
+
+	do {
+		tmp[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		*p++ = tmp[--i];
+	return p;
+}
+
 static int append_line(struct flowlog *fl, const char *body, size_t body_len, int64_t end_ms)
 {
+	uint8_t hash[SEGMENT_HASH_LEN];
 	char *p;
 	size_t n;
 	int rc;
@@ -184,18 +204,22 @@ static int append_line(struct flowlog *fl, const char *body, size_t body_len, in
 			return rc;
 	}
 	p = fl->out + fl->out_len;
-	n = (size_t)sprintf(p, "{\"seq\":%" PRIu64 ",", fl->seq + 1);
+	memcpy(p, "{\"seq\":", 7);
+	n = (size_t)(put_u64(p + 7, fl->seq + 1) - p);
+	p[n++] = ',';
 	memcpy(p + n, body, body_len);
 	n += body_len;
 	memcpy(p + n, ",\"prev\":\"", 9);
-	segment_hex(fl->hash, SEGMENT_HASH_LEN, p + n + 9);
+	memcpy(p + n + 9, fl->hash_hex, SEGMENT_HEX_LEN);
 	n += SEGMENT_PREV_TAIL;
 	p[n - 1] = '"';
-	rc = segment_hash(fl->ctx, fl->md, p, n, fl->hash);
+	rc = segment_hash(fl->ctx, fl->md, p, n, hash);
 	if (rc)
 		return rc;
+	memcpy(fl->hash, hash, SEGMENT_HASH_LEN);
+	segment_hex(fl->hash, SEGMENT_HASH_LEN, fl->hash_hex);
 	memcpy(p + n, ",\"hash\":\"", 9);
-	segment_hex(fl->hash, SEGMENT_HASH_LEN, p + n + 9);
+	memcpy(p + n + 9, fl->hash_hex, SEGMENT_HEX_LEN);
 	n += SEGMENT_HASH_TAIL;
 	p[n - 2] = '"';
 	p[n - 1] = '}';
@@ -498,6 +522,7 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 	rc = recover(fl, &reason, &torn);
 	if (rc)
 		goto err_lock;
+	segment_hex(fl->hash, SEGMENT_HASH_LEN, fl->hash_hex);
 	fl->st.synced_seq = fl->written_seq = fl->out_last_seq = fl->seq;
 	if (fl->seq)
 		snprintf(extra, sizeof(extra), ",\"after_seq\":%" PRIu64 ",\"torn_bytes\":%" PRIu64,

@@ -142,23 +142,28 @@ static int do_write(void *arg)
 	char key[4200];
 	struct seal_key *k;
 	struct flowlog *fl;
-	int64_t t = 1775000000000;
+	double t0 = now_s();
+	int64_t t = 1775000000000, now = t;
 	int rc;
 
 	snprintf(key, sizeof(key), "%s/%s", j->keydir, SEAL_KEY_FILE);
 	if (seal_key_load_private(key, &k) || flowlog_open(&fl, &o, k, t))
 		return 1;
+	/* time runs as on the appliance: records end "now", fsync once a wall second */
 	for (uint64_t i = 0; i < j->records; i++) {
 		struct flowrec *r = &j->pool[i % POOL];
-		r->start_ms = t + (int64_t)i - 1500;
-		r->end_ms = t + (int64_t)i;
+		r->start_ms = now - 1500;
+		r->end_ms = now;
 		if (flowlog_append(fl, r))
 			return 1;
-		/* the controller ticks from its event loop; here every 8192 records */
-		if ((i & 8191) == 0 && flowlog_tick(fl, t + (int64_t)i))
-			return 1;
+		/* the controller ticks from its event loop; here every 4096 records */
+		if ((i & 4095) == 0) {
+			now = t + (int64_t)((now_s() - t0) * 1000);
+			if (flowlog_tick(fl, now))
+				return 1;
+		}
 	}
-	rc = flowlog_close(fl, t + (int64_t)j->records);
+	rc = flowlog_close(fl, now);
 	seal_key_free(k);
 	return rc;
 }
