@@ -154,9 +154,14 @@ static void crash(void)
 	struct sandbox_result r;
 
 	CU_ASSERT_EQUAL_FATAL(run(w_segv, NULL, NULL, &r), 0);
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan catches the signal itself and exits with 1 */
+	CU_ASSERT_NOT_EQUAL(r.status, SANDBOX_DONE);
+#else
 	CU_ASSERT_EQUAL(r.status, SANDBOX_CRASHED);
 	CU_ASSERT_EQUAL(r.code, SIGSEGV);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "crashed"));
+#endif
 	sandbox_result_free(&r);
 }
 
@@ -224,7 +229,9 @@ static void memory_capped(void)
 
 	CU_ASSERT_EQUAL_FATAL(run(w_memory, NULL, NULL, &r), 0);
 	CU_ASSERT_EQUAL(r.status, SANDBOX_DONE);
+#if !defined(__SANITIZE_ADDRESS__) /* the sandbox leaves RLIMIT_AS off under ASan */
 	CU_ASSERT_STRING_EQUAL(r.msg, "nomem");
+#endif
 	sandbox_result_free(&r);
 }
 
