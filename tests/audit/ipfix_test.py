@@ -50,11 +50,20 @@ def collect(work, name, send):
     cap = subprocess.Popen(["nfcapd", "-b", "127.0.0.1", "-p", str(port), "-w", out,
                             "-t", "3600"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        time.sleep(1.0)
-        if cap.poll() is not None:
-            raise RuntimeError("nfcapd exited: " + cap.stderr.read().decode())
+        # nfcapd is ready once its port is taken
+        for _ in range(200):
+            if cap.poll() is not None:
+                raise RuntimeError("nfcapd exited: " + cap.stderr.read().decode())
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                break
+            finally:
+                probe.close()
+            time.sleep(0.05)
         send(port)
-        time.sleep(0.5)
+        time.sleep(1.5)
     finally:
         cap.send_signal(signal.SIGTERM)
         cap.wait(timeout=20)
