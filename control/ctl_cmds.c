@@ -146,7 +146,7 @@ static void print_status(const json_t *s)
 	       (long long)num(s, "pid"), (long long)num(s, "workers"),
 	       json_is_true(json_object_get(s, "rss")) ? ", RSS" : "");
 	printf("policy      %s%s\n", str(pol, "digest"),
-	       json_is_true(json_object_get(pol, "deny_all")) ? " (deny-all: no policy installed)"
+	       json_is_true(json_object_get(pol, "deny_all")) ? " (deny-all: no flow in force)"
 								: "");
 	printf("            generation %lld, loaded ", (long long)num(pol, "generation"));
 	print_time(num(pol, "loaded_at_ms"));

@@ -87,10 +87,9 @@ static json_t *policy_json(const struct daemon *d, const struct tables *t)
 	const struct cp_flow *flows;
 	char hex[2 * CPOLICY_DIGEST_LEN + 1];
 	json_t *o = json_object();
-	bool deny_all = true;
+	/* No rule: the start-up policy, or one whose every flow has expired. */
+	bool deny_all = t->n_rules == 0;
 
-	for (unsigned i = 0; i < CPOLICY_DIGEST_LEN; i++)
-		deny_all &= cpolicy_digest(t->cp)[i] == 0;
 	json_object_set_new(o, "digest", json_string(cpolicy_digest_hex(t->cp, hex)));
 	json_object_set_new(o, "deny_all", json_boolean(deny_all));
 	json_object_set_new(o, "generation", json_integer((json_int_t)t->generation));

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Hostile control messages (ctlsock.py) against the running daemons; the packet path
+# keeps forwarding and the running policy stays.
+E2E_TAG=c
+. "$(dirname "$0")/common.sh"
+
+e2e_lab
+lab_http_server || fail "the HTTP server in lgwan listens"
+if /usr/bin/python3 "$BUNRI_SRCDIR/tests/e2e/ctlsock.py" "$LAB_DIR/run/control.sock" \
+    "$LAB_DIR/run/controld.sock"; then
+  pass "every hostile message got an error reply"
+else
+  fail "hostile messages"
+fi
+expect_ok "the dataplane still forwards: curl mynumber -> lgwan" \
+  lab_in m curl -sS -m 5 -o /dev/null http://10.20.0.10:443/
+expect_ok "bunri-dataplane is still running" kill -0 "$LAB_DP_PID"
+expect_ok "bunri-controld is still running" kill -0 "$LAB_CD_PID"
+# A client that gives up on permission: a socket path nobody listens on.
+out=$("$BUILD/control/bunrictl" status --socket "$LAB_DIR/run/nothing.sock" 2>&1)
+expect_eq "bunrictl says when the dataplane is not running" "$?" 2
+case "$out" in *"bunri-dataplane is not running"*) pass "... in words";; *) fail "message: $out";; esac
