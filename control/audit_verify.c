@@ -42,6 +42,8 @@ struct verifier {
 	bool start_explained;               /* by a retention record */
 	bool skipped;                       /* a segment was left out by --from/--to */
 	bool had_before;                    /* records came before this segment */
+	bool last_bad;                      /* the last record failed its own hash */
+	unsigned malformed;                 /* lines that were no record since the last one */
 	uint64_t seg_first_seq, seg_last_seq, seg_records;
 	uint8_t seg_first_prev[SEGMENT_HASH_LEN], seg_last_hash[SEGMENT_HASH_LEN];
 };
@@ -191,13 +193,17 @@ static void check_record(struct verifier *v, const struct segment_line *l)
 		}
 		return;
 	}
+	/* one problem is reported once: a record already named as edited is not named again
+	 * for its broken link, and a malformed line is not also counted as deleted */
 	if (v->have && l->seq == v->last_seq + 1) {
-		if (memcmp(l->prev, v->last_hash, SEGMENT_HASH_LEN))
+		if (!v->last_bad && memcmp(l->prev, v->last_hash, SEGMENT_HASH_LEN))
 			report(v, v->last_seq, AUDIT_EDITED,
 			       "the record is not the one seq %" PRIu64 " chains to", l->seq);
-	} else if (v->have) {
-		add_pending(v, v->last_seq + 1, l->seq - 1);
+	} else if (v->have && l->seq - v->last_seq - 1 > v->malformed) {
+		add_pending(v, v->last_seq + 1 + v->malformed, l->seq - 1);
 	}
+	v->last_bad = !l->hash_ok;
+	v->malformed = 0;
 	/* a reordered record may fill the hole before this one later: check that link
 	 * when it comes (take_pending above), and this record's successor now */
 	r = find_recent(v, l->seq + 1);
@@ -291,6 +297,7 @@ static int read_segment(struct verifier *v, const char *path, bool is_last,
 		if (!l.well_formed) {
 			report(v, v->last_seq + 1, AUDIT_EDITED,
 			       "the line at offset %" PRIu64 " is not a record", l.offset);
+			v->malformed++;
 			continue;
 		}
 		if (boundary && v->have && l.seq > v->last_seq + 1) {
