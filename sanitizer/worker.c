@@ -206,6 +206,46 @@ out:
 	return rc;
 }
 
+/* Renames the temporary output to the intent's output name without replacing another
+ * file's output (a.docm and a.docx both become a.docx): a taken name becomes
+ * a~2.docx, recorded in the intent before the rename so recovery repeats the same step. */
+static int commit(const struct san_config *cfg, const char *wdir, const char *name, json_t *intent,
+		  const char *tmp)
+{
+	const char *outname = json_string_value(json_object_get(intent, "output"));
+	char fin[PATH_MAX], alt[NAME_MAX + 16], ip[PATH_MAX], base[NAME_MAX + 1];
+	const char *dot;
+	char *text;
+	int n, rc;
+
+	snprintf(base, sizeof(base), "%s", outname);
+	dot = strrchr(base, '.');
+	for (n = 2; n < 100000; n++) {
+		if (path(fin, cfg->outbox, "", outname, "") < 0)
+			return -ENAMETOOLONG;
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, fin, RENAME_NOREPLACE) == 0)
+			return sync_dir(cfg->outbox);
+		if (errno != EEXIST)
+			return -errno;
+		if (dot && dot != base)
+			snprintf(alt, sizeof(alt), "%.*s~%d%s", (int)(dot - base), base, n, dot);
+		else
+			snprintf(alt, sizeof(alt), "%s~%d", base, n);
+		json_object_set_new(intent, "output", json_string(alt));
+		outname = json_string_value(json_object_get(intent, "output"));
+		text = json_dumps(intent, JSON_COMPACT);
+		if (!text)
+			return -ENOMEM;
+		rc = path(ip, wdir, "", name, INTENT_SUFFIX);
+		if (rc == 0)
+			rc = write_atomic(ip, text);
+		free(text);
+		if (rc < 0)
+			return rc;
+	}
+	return -EEXIST;
+}
+
 /* After the decision is durable: commit the output if it is still a temporary file,
  * write the audit line and the report, move the original. Safe to repeat. */
 static int finish(const struct san_config *cfg, const char *wdir, const char *name, json_t *intent)
@@ -219,17 +259,15 @@ static int finish(const struct san_config *cfg, const char *wdir, const char *na
 	int rc;
 
 	if (!blocked && outname) {
-		if (path(tmp, cfg->outbox, ".", name, TMP_SUFFIX) < 0 ||
-		    path(fin, cfg->outbox, "", outname, "") < 0)
+		if (path(tmp, cfg->outbox, ".", name, TMP_SUFFIX) < 0)
 			return -ENAMETOOLONG;
 		/* the temporary file is gone once the commit rename happened; the reader
 		 * may have taken the output since, and it must not come back */
 		if (exists(tmp)) {
-			if (rename(tmp, fin) != 0)
-				return -errno;
-			rc = sync_dir(cfg->outbox);
+			rc = commit(cfg, wdir, name, intent, tmp);
 			if (rc < 0)
 				return rc;
+			outname = json_string_value(json_object_get(intent, "output"));
 		}
 	}
 	rc = audit_append(cfg, intent);

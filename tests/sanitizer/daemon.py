@@ -179,11 +179,32 @@ def slow_writer_test(binary, work):
         print("slow writer test: taken only when complete")
 
 
+def collision_test(binary, work):
+    """a.docm and a.docx both come out as a.docx: neither output may replace the other."""
+    cfg, d = config(work, 0, workers=2)
+    doc = hostile.docm()
+    put(d["inbox"], "a.docm", doc)
+    put(d["inbox"], "a.docx", doc + b"")  # same bytes, another name
+    put(d["inbox"], "a.docx.part", doc)   # still being uploaded: never taken
+    r = subprocess.run([binary, "--config", cfg, "--once"], capture_output=True, timeout=120)
+    if r.returncode != 0:
+        fail("collision: --once failed")
+    outs = sorted(os.listdir(d["outbox"]))
+    outputs = sorted(a["output"] for a in audit(work))
+    if outs != ["a.docx", "a~2.docx"] or outputs != outs:
+        fail(f"collision: outbox {outs}, audit outputs {outputs}")
+    elif os.listdir(d["inbox"]) != ["a.docx.part"]:
+        fail(f"collision: inbox holds {os.listdir(d['inbox'])}")
+    else:
+        print("collision test: a.docx and a~2.docx, the .part file left alone")
+
+
 def main():
     binary, work = sys.argv[1], sys.argv[2]
     shutil.rmtree(work, ignore_errors=True)
     crash_test(binary, os.path.join(work, "crash"))
     slow_writer_test(binary, os.path.join(work, "slow"))
+    collision_test(binary, os.path.join(work, "collision"))
     print(f"{len(FAILS)} failures")
     return 1 if FAILS else 0
 
