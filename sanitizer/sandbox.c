@@ -47,6 +47,8 @@ static const int allowed[] = {
 
 static int lock_down(void)
 {
+	/* prlimit64's third argument, the new limit, must be NULL */
+	const struct scmp_arg_cmp new_limit_null = { 2, SCMP_CMP_EQ, 0, 0 };
 	scmp_filter_ctx sc;
 	size_t i;
 	int rc;
@@ -60,7 +62,7 @@ static int lock_down(void)
 			goto err_rule;
 	}
 	/* limits may be read, never raised */
-	rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A2(SCMP_CMP_EQ, 0));
+	rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, new_limit_null);
 	if (rc < 0)
 		goto err_rule;
 	rc = seccomp_rule_add(sc, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
