@@ -18,6 +18,7 @@
 #include "ipfix.h"
 
 #define JST_OFFSET_MS (9 * 3600 * 1000LL)
+#define EXPORT_UDP_RATE 4000   /* IPFIX messages per second to a collector */
 
 static const char *const csv_columns[] = {
 	"seq", "type", "start", "end", "from_zone", "to_zone", "src", "sport", "dst", "dport",
@@ -284,6 +285,9 @@ int audit_export(const struct audit_export_options *o, struct audit_export_resul
 				  : ipfix_open_fd(&x.ipfix, o->out_fd, o->ipfix_domain);
 		if (rc)
 			goto err_list;
+		/* a bulk export must not overrun the collector: about 50,000 records/s */
+		if (o->collector)
+			ipfix_set_rate(x.ipfix, EXPORT_UDP_RATE);
 	} else {
 		fd = dup(o->out_fd);
 		x.out = fd >= 0 ? fdopen(fd, "w") : NULL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipfix.h"
@@ -28,6 +29,8 @@ struct ipfix_exporter {
 	size_t len;                   /* bytes in msg */
 	size_t set_start;             /* offset of the open data set, 0 when none */
 	unsigned since_template;
+	uint64_t gap_ns;              /* UDP pacing: time between messages, 0 = none */
+	struct timespec next_send;
 	bool template_sent;
 	struct ipfix_stats st;
 };
@@ -150,6 +153,25 @@ static void add_template(struct ipfix_exporter *x)
 	x->since_template = 0;
 }
 
+void ipfix_set_rate(struct ipfix_exporter *x, unsigned messages_per_second)
+{
+	x->gap_ns = messages_per_second ? 1000000000ull / messages_per_second : 0;
+	clock_gettime(CLOCK_MONOTONIC, &x->next_send);
+}
+
+static void pace(struct ipfix_exporter *x)
+{
+	uint64_t ns;
+
+	if (!x->udp || !x->gap_ns)
+		return;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &x->next_send, NULL) == EINTR)
+		;
+	ns = (uint64_t)x->next_send.tv_nsec + x->gap_ns;
+	x->next_send.tv_sec += (time_t)(ns / 1000000000u);
+	x->next_send.tv_nsec = (long)(ns % 1000000000u);
+}
+
 int ipfix_flush(struct ipfix_exporter *x, int64_t now_ms)
 {
 	uint8_t *p = x->msg;
@@ -165,6 +187,7 @@ int ipfix_flush(struct ipfix_exporter *x, int64_t now_ms)
 	/* RFC 7011 3.1: data records sent before this message */
 	p = put32(p, x->seq - x->in_msg);
 	put32(p, x->domain);
+	pace(x);
 	for (size_t off = 0; off < x->len;) {
 		n = x->udp ? send(x->fd, x->msg, x->len, 0) : write(x->fd, x->msg + off, x->len - off);
 		if (n < 0 && errno == EINTR)

@@ -32,6 +32,10 @@ int ipfix_open_fd(struct ipfix_exporter **out, int fd, uint32_t domain);
  * 0, -EINVAL for anything else or port 0, -errno. */
 int ipfix_open_udp(struct ipfix_exporter **out, const char *host, uint16_t port,
 		   uint32_t domain);
+/* Over UDP, send at most this many messages a second (0: no limit, the default), sleeping
+ * in between: for bulk exports, so a collector's socket buffer is not overrun. A live
+ * exporter inside an event loop leaves it at 0. */
+void ipfix_set_rate(struct ipfix_exporter *x, unsigned messages_per_second);
 /* Adds one record; a full message is sent first. now_ms is the export time. 0, -EINVAL
  * for a record type IPFIX has no place for, -errno when writing or sending fails (UDP
  * failures are counted and the message dropped, as a lost datagram would be). */

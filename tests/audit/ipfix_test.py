@@ -48,7 +48,7 @@ def collect(work, name, send):
     os.mkdir(out)
     port = free_udp_port()
     cap = subprocess.Popen(["nfcapd", "-b", "127.0.0.1", "-p", str(port), "-w", out,
-                            "-t", "3600"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            "-t", "3600", "-B", "4000000"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         # nfcapd is ready once its port is taken
         for _ in range(200):
