@@ -181,8 +181,8 @@ static int cmd_verify(int argc, char **argv)
 		return 2;
 	}
 	if (res.records == 0) {
-		flowrec_format_time(0, t1);
-		snprintf(t2, sizeof(t2), "%s", t1);
+		snprintf(t1, sizeof(t1), "-");
+		snprintf(t2, sizeof(t2), "-");
 	} else {
 		flowrec_format_time(res.first_ms, t1);
 		flowrec_format_time(res.last_ms, t2);
