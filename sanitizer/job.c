@@ -15,6 +15,10 @@
 
 #define LOG(...) slog_write("job", __VA_ARGS__)
 
+/* Exit codes of the child besides 0. */
+#define CHILD_IO_ERROR 2
+#define CHILD_NO_MEMORY 3
+
 struct child_arg {
 	const struct san_config *cfg;
 	const char *name;
@@ -127,16 +131,16 @@ static int child_work(void *varg, int msg_fd)
 	char *text;
 	int rc;
 
+	memset(&res, 0, sizeof(res));
 	rc = san_ctx_init(&ctx, a->cfg);
 	if (rc < 0)
-		return 2;
+		return CHILD_NO_MEMORY;
 	rc = read_all(a->in_fd, a->cfg->max_input_bytes, &in);
 	if (rc == -EFBIG) {
-		memset(&res, 0, sizeof(res));
 		san_block(&ctx, "larger than max_input_mb");
 		rc = SAN_BLOCKED;
 	} else if (rc < 0) {
-		return 2;
+		return rc == -ENOMEM ? CHILD_NO_MEMORY : CHILD_IO_ERROR;
 	} else {
 		rc = sanitize_buffer(&ctx, a->name, in.data, in.len, &out, &res);
 	}
@@ -149,12 +153,12 @@ static int child_work(void *varg, int msg_fd)
 			"format", sanitize_format_name(res.format), "out_ext", res.out_ext,
 			"removed", ctx.removed, "reason", ctx.reason);
 	if (!msg)
-		return 2;
+		return CHILD_NO_MEMORY;
 	text = json_dumps(msg, JSON_COMPACT);
 	if (!text)
-		return 2;
+		return CHILD_NO_MEMORY;
 	if (write_all(msg_fd, (unsigned char *)text, strlen(text)) < 0)
-		return 2;
+		return CHILD_IO_ERROR;
 	return 0;
 }
 
@@ -210,6 +214,8 @@ int job_run(const struct san_config *cfg, int in_fd, const char *name, int out_f
 	rc = sandbox_run(&lim, &sj, &sr);
 	if (rc < 0) {
 		reason = "sandbox: cannot start the child";
+	} else if (sr.status == SANDBOX_EXIT && sr.code == CHILD_NO_MEMORY) {
+		reason = "sandbox: out of memory (sandbox.memory_mb)";
 	} else if (sr.status != SANDBOX_DONE) {
 		reason = sr.reason;
 	} else {

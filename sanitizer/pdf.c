@@ -276,6 +276,8 @@ static int read_error(struct san_ctx *ctx, qpdf_data q)
 
 	if (e && qpdf_get_error_code(q, e) == qpdf_e_password)
 		return san_block(ctx, "pdf: encrypted with a user password");
+	if (e && strstr(qpdf_get_error_full_text(q, e), "bad_alloc"))
+		return san_block(ctx, "pdf: out of memory (sandbox.memory_mb)");
 	return san_block(ctx, "pdf: cannot be parsed: %s",
 			 e ? qpdf_get_error_full_text(q, e) : "unknown error");
 }

@@ -717,6 +717,9 @@ def other_samples():
     yield "empty.txt", b"", "blocked", [], None
     yield "run.js", b"var s = new ActiveXObject('WScript.Shell'); s.Run('calc');\n", "blocked", [], None
     yield "shell.sh", b"#!/bin/sh\nrm -rf /\n", "blocked", [], None
+    # the sandbox's address-space limit set below what the parser needs
+    yield "oom.pdf", page_pdf(), "blocked", [], "oom"
+    yield "big.txt", b"x" * (2 << 20), "blocked", [], "too_big"
     yield "notes.lnk", b"L\0\0\0\x01\x14\x02\0" + b"\0" * 70, "blocked", [], None
 
 
@@ -734,11 +737,14 @@ def run(binary, workdir, name, data, verdict, whats, variant):
     out = path + ".out"
     rep = path + ".json"
     cfg = None
-    if variant in ("pdf:uri_remove", "mail:remove"):
+    settings = {"pdf:uri_remove": 'pdf = { uri = "remove"; };\n',
+                "mail:remove": 'mail = { attachments = "remove"; };\n',
+                "oom": "sandbox = { memory_mb = 64; };\n",
+                "too_big": "max_input_mb = 1;\n"}
+    if variant in settings:
         cfg = os.path.join(workdir, name + ".cfg")
         with open(cfg, "w") as f:
-            f.write('pdf = { uri = "remove"; };\n' if variant == "pdf:uri_remove"
-                    else 'mail = { attachments = "remove"; };\n')
+            f.write(settings[variant])
     if os.path.exists(out):
         os.unlink(out)
     cmd = [binary, path, "-o", out, "--report", rep] + (["--config", cfg] if cfg else [])
@@ -760,6 +766,10 @@ def run(binary, workdir, name, data, verdict, whats, variant):
             fail(name, "blocked but OUT was written")
         if not report.get("reason"):
             fail(name, "blocked without a reason")
+        elif variant == "oom" and "memory" not in report["reason"]:
+            fail(name, f"out of memory not reported: {report['reason']}")
+        elif variant == "too_big" and "max_input_mb" not in report["reason"]:
+            fail(name, f"size limit not reported: {report['reason']}")
         print(f"ok   {name}: blocked ({report['reason']})")
         return
     import hashlib
