@@ -51,6 +51,9 @@ static const char *drop_reason(const char *name)
 		return "ooxml.external_link";
 	if (strncasecmp(name, "customUI/", 9) == 0 || strcasestr(name, "/customUI"))
 		return "ooxml.custom_ui";
+	/* external data: ODBC/OLE DB/web/DDE connections and the query tables using them */
+	if (strcasecmp(name, "xl/connections.xml") == 0 || strncasecmp(name, "xl/queryTables/", 15) == 0)
+		return "ooxml.data_connection";
 	return NULL;
 }
 

@@ -228,12 +228,14 @@ def xlsm():
           '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
           '<Override PartName="/xl/macrosheets/sheet2.xml" ContentType="application/vnd.ms-excel.macrosheet+xml"/>'
           '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>'
+          '<Override PartName="/xl/connections.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml"/>'
           '</Types>')
     rels = RELS_HEAD + '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
     wb_rels = (RELS_HEAD +
                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
                '<Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet2.xml"/>'
                '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink" Target="externalLinks/externalLink1.xml"/>'
+               '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/connections" Target="connections.xml"/>'
                '</Relationships>')
     S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     wb = (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{S}" xmlns:r="{R}"><sheets>'
@@ -247,11 +249,13 @@ def xlsm():
         ("[Content_Types].xml", ct), ("_rels/.rels", rels), ("xl/workbook.xml", wb),
         ("xl/_rels/workbook.xml.rels", wb_rels), ("xl/worksheets/sheet1.xml", sheet),
         ("xl/macrosheets/sheet2.xml", macro), ("xl/externalLinks/externalLink1.xml", ext),
+        ("xl/connections.xml", f'<?xml version="1.0"?><connections xmlns="{S}"><connection id="1" '
+                               'name="q" type="4"><webPr url="http://example.invalid/q"/></connection></connections>'),
     ])
 
 
 OOXML_BAD = ["vbaProject", "vbaData", "macrosheets/", "activeX/", "embeddings/", "externalLinks/",
-             "afchunk"]
+             "afchunk", "connections.xml", "queryTables/"]
 
 
 def dde_fields(xml):
@@ -813,7 +817,8 @@ def main():
                  ["ooxml.vba", "ooxml.embedded_object", "ooxml.activex", "ooxml.external_relationship",
                   "ooxml.dde", "ooxml.macro_enabled_type", "ooxml.alt_chunk"], "ooxml"),
                 ("macro.xlsm", xlsm(), "sanitized",
-                 ["ooxml.macrosheet", "ooxml.external_link", "ooxml.macro_enabled_type"], "ooxml")]
+                 ["ooxml.macrosheet", "ooxml.external_link", "ooxml.macro_enabled_type",
+                  "ooxml.data_connection"], "ooxml")]
     for gen in (ole2_samples, rtf_samples, html_samples, csv_samples, image_samples, archive_samples,
                 mail_samples, other_samples):
         samples += list(gen())
