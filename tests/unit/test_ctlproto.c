@@ -52,13 +52,15 @@ static void malformed_headers(void)
 
 static void encode_limits(void)
 {
+	static uint8_t payload[CTLPROTO_PAYLOAD_MAX + 1];
+
 	CU_ASSERT_EQUAL(ctlproto_encode(buf, sizeof(buf), 0, 1, NULL, 0), -EINVAL);
 	CU_ASSERT_EQUAL(ctlproto_encode(buf, sizeof(buf), CTL_TYPE_MAX, 1, NULL, 0), -EINVAL);
-	CU_ASSERT_EQUAL(ctlproto_encode(buf, sizeof(buf), CTL_OK, 1, buf,
+	CU_ASSERT_EQUAL(ctlproto_encode(buf, sizeof(buf), CTL_OK, 1, payload,
 					CTLPROTO_PAYLOAD_MAX + 1), -EMSGSIZE);
-	CU_ASSERT_EQUAL(ctlproto_encode(buf, 20, CTL_OK, 1, buf, 5), -EMSGSIZE);
-	CU_ASSERT_EQUAL(ctlproto_encode(buf, sizeof(buf), CTL_OK, 1, buf, CTLPROTO_PAYLOAD_MAX),
-			CTLPROTO_MSG_MAX);
+	CU_ASSERT_EQUAL(ctlproto_encode(buf, 20, CTL_OK, 1, payload, 5), -EMSGSIZE);
+	CU_ASSERT_EQUAL(ctlproto_encode(buf, sizeof(buf), CTL_OK, 1, payload,
+					CTLPROTO_PAYLOAD_MAX), CTLPROTO_MSG_MAX);
 }
 
 static void sample_record(struct flowrec *r)
