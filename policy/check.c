@@ -98,8 +98,9 @@ static int shadows(const struct flow *g, const struct flow *f)
 	/* A MAC-bound earlier rule only covers senders with that same MAC binding. */
 	if (gh && gh->has_mac && !(fh && fh->has_mac && memcmp(gh->mac, fh->mac, 6) == 0))
 		return 0;
-	return covers_endpoint(&g->from, &f->from) && covers_endpoint(&g->to, &f->to) &&
-	       covers_services(g, f);
+	/* Cheapest test first: this runs for every pair of flows. */
+	return covers_services(g, f) && covers_endpoint(&g->from, &f->from) &&
+	       covers_endpoint(&g->to, &f->to);
 }
 
 static void warn_flow(const struct policy *p, const struct flow *f, unsigned index,

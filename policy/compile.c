@@ -141,11 +141,11 @@ static int digest(const struct appliance *a, const struct policy *p, struct cpol
 	return EVP_Digest(both, sizeof(both), cp->digest, NULL, EVP_sha256(), NULL) ? 0 : -ENOMEM;
 }
 
+static struct cpolicy *compile_checked(const struct appliance *a, const struct policy *p,
+				       int64_t now);
+
 struct cpolicy *policy_compile(const struct appliance *a, const struct policy *p, int64_t now)
 {
-	struct cpolicy *cp;
-	int ret;
-
 	/* Compiling re-runs the checks: nothing reaches the dataplane unchecked. */
 	if (p) {
 		struct diag *d = diag_new();
@@ -164,6 +164,16 @@ struct cpolicy *policy_compile(const struct appliance *a, const struct policy *p
 			return NULL;
 		}
 	}
+	return compile_checked(a, p, now);
+}
+
+/* p has passed policy_check() at now, with no errors. */
+static struct cpolicy *compile_checked(const struct appliance *a, const struct policy *p,
+				       int64_t now)
+{
+	struct cpolicy *cp;
+	int ret;
+
 	cp = calloc(1, sizeof(*cp));
 	if (!cp) {
 		errno = ENOMEM;
@@ -210,7 +220,7 @@ int policy_build(const char *appliance_path, const char *policy_path, int64_t no
 		goto out;
 	}
 	if (out) {
-		*out = policy_compile(a, p, now);
+		*out = compile_checked(a, p, now);
 		if (!*out)
 			ret = -errno;
 	}

@@ -89,7 +89,7 @@ struct flow {
 	char *id;
 	char *purpose;
 	char *approved_by;
-	unsigned line, from_line, to_line, services_line, kind_line, until_line;
+	unsigned line, id_line, from_line, to_line, services_line, kind_line, until_line;
 	struct endpoint from, to;
 	struct svc_entry *svcs;
 	unsigned n_svcs;

@@ -372,13 +372,8 @@ static void parse_flow(struct loader *ld, const config_setting_t *fs, unsigned i
 		return;
 	}
 	ok = id != NULL;
+	f->id_line = cfgread_line(config_setting_get_member(fs, "id"));
 	cfgread_unknown_keys(fs, flow_keys, ld->file, f->id, "a flow", ld->d);
-	for (unsigned i = 0; id && i < index; i++)
-		if (ld->p->flows[i].id && strcmp(ld->p->flows[i].id, id) == 0) {
-			ERR(ld, config_setting_get_member(fs, "id"), f->id, "duplicate-id",
-			    "duplicate flow id; the first is at line %u", ld->p->flows[i].line);
-			ok = false;
-		}
 	if ((v = required(ld, fs, f->id, "purpose", "say what the communication is for")))
 		f->purpose = dup(ld, v);
 	else
@@ -455,6 +450,41 @@ static void parse_flow(struct loader *ld, const config_setting_t *fs, unsigned i
 	f->broken = !ok;
 }
 
+static int by_id_then_position(const void *a, const void *b)
+{
+	const struct flow *x = *(const struct flow *const *)a, *y = *(const struct flow *const *)b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Sorting finds duplicates in n log n: a city's policy may hold thousands of flows. */
+static void find_duplicate_ids(struct loader *ld)
+{
+	unsigned n = ld->p->n_flows;
+	struct flow **v = malloc((n ? n : 1) * sizeof(*v));
+
+	if (!v) {
+		ld->nomem = true;
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		v[i] = &ld->p->flows[i];
+	qsort(v, n, sizeof(*v), by_id_then_position);
+	for (unsigned i = 1, first = 0; i < n; i++) {
+		if (strcmp(v[i]->id, v[first]->id) != 0) {
+			first = i;
+			continue;
+		}
+		if (v[i]->id[0] == '#') /* no id of its own: already reported */
+			continue;
+		diag_add(ld->d, DIAG_ERROR, ld->file, v[i]->id_line, v[i]->id, 0, "duplicate-id",
+			 "duplicate flow id; the first is at line %u", v[first]->line);
+		v[i]->broken = true;
+	}
+	free(v);
+}
+
 static void parse_flows(struct loader *ld, const config_setting_t *flows)
 {
 	int n;
@@ -476,6 +506,7 @@ static void parse_flows(struct loader *ld, const config_setting_t *flows)
 			   &ld->p->flows[i]);
 		ld->p->n_flows++;
 	}
+	find_duplicate_ids(ld);
 }
 
 int policy_load(const char *path, const struct appliance *a, struct diag *d,
