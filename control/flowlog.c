@@ -86,6 +86,7 @@ static int open_segment(struct flowlog *fl)
 {
 	char path[4096 + SEGMENT_NAME_MAX + 2];
 	int64_t now = fl->now_ms;
+	int dfd, rc;
 
 	memset(&fl->seg, 0, sizeof(fl->seg));
 	segment_name(fl->seq + 1, now, fl->seg.segment);
@@ -93,6 +94,18 @@ static int open_segment(struct flowlog *fl)
 	fl->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
 	if (fl->fd < 0)
 		return -errno;
+	/* the new name must survive a power cut as surely as the records in the file */
+	dfd = open(fl->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd)) {
+		rc = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		close(fl->fd);
+		fl->fd = -1;
+		unlink(path);
+		return rc;
+	}
+	close(dfd);
 	fl->seg.first_seq = fl->seq + 1;
 	fl->seg.last_seq = fl->seq;
 	memcpy(fl->seg.prev, fl->hash, SEGMENT_HASH_LEN);
