@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "image.h"
 #include "slog.h"
 #include "zipio.h"
 
@@ -439,6 +440,37 @@ static int xml_name(const char *name)
 	       (l > 4 && strcasecmp(name + l - 4, ".vml") == 0);
 }
 
+/* A PNG, JPEG or GIF under media/ is checked like an image file: bytes after its end
+ * are cut, a malformed one is left out (its relationship and references go with it). */
+static int check_image(struct pkg *p, struct part *pt)
+{
+	const unsigned char *d = pt->data.data;
+	size_t n = pt->data.len;
+	char saved[sizeof(p->ctx->where)];
+	struct buf clean = { 0 };
+	int rc;
+
+	if (n < 8 || !((d[0] == 0x89 && d[1] == 'P') || (d[0] == 0xff && d[1] == 0xd8) ||
+		       memcmp(d, "GIF8", 4) == 0))
+		return 0;
+	memcpy(saved, p->ctx->where, sizeof(saved));
+	if (snprintf(p->ctx->where, sizeof(p->ctx->where), "%.256s%.200s: ", saved, pt->name) < 0)
+		p->ctx->where[0] = '\0';
+	rc = image_sanitize(p->ctx, d, n, &clean);
+	memcpy(p->ctx->where, saved, sizeof(saved));
+	if (rc == SAN_OK) {
+		buf_free(&pt->data);
+		pt->data = clean;
+		return 0;
+	}
+	buf_free(&clean);
+	if (rc < 0)
+		return rc;
+	p->ctx->reason[0] = '\0';
+	pt->drop = "ooxml.bad_image";
+	return 0;
+}
+
 static int load(struct pkg *p, struct zipin *z)
 {
 	long i;
@@ -476,6 +508,11 @@ static int load(struct pkg *p, struct zipin *z)
 		rc = zipin_read(p->ctx, z, i, &p->parts[i].data);
 		if (rc != SAN_OK)
 			return rc;
+		if (strcasestr(name, "/media/")) {
+			rc = check_image(p, &p->parts[i]);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	return 0;
 }

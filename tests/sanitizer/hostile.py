@@ -220,6 +220,33 @@ def docm():
     ])
 
 
+def media_docx():
+    """A plain docx whose pictures are a PNG with a zip appended and a PNG with a bad
+    CRC, both referenced from the document."""
+    bad = bytearray(png())
+    bad[30] ^= 0xff
+    ct = (CT_HEAD +
+          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="xml" ContentType="application/xml"/>'
+          '<Default Extension="png" ContentType="image/png"/>'
+          '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+          '</Types>')
+    rels = (RELS_HEAD + '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+    doc_rels = (RELS_HEAD +
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/image1.png"/>'
+                '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/image2.png"/>'
+                '</Relationships>')
+    A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    document = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}" xmlns:r="{R}" xmlns:a="{A}"><w:body>'
+                '<w:p><w:r><w:t>pictures</w:t></w:r></w:p>'
+                '<w:p><w:r><a:blip r:embed="rId1"/></w:r></w:p><w:p><w:r><a:blip r:embed="rId2"/></w:r></w:p>'
+                '</w:body></w:document>')
+    return zipbytes([("[Content_Types].xml", ct), ("_rels/.rels", rels), ("word/document.xml", document),
+                     ("word/_rels/document.xml.rels", doc_rels),
+                     ("word/media/image1.png", png() + zipbytes([("x.js", "WScript")])),
+                     ("word/media/image2.png", bytes(bad))])
+
+
 def xlsm():
     ct = (CT_HEAD +
           '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -305,6 +332,9 @@ def check_ooxml(name, inp, out, variant):
                 fail(name, f"{n} still carries a DDE field: {dde_fields(data)}")
             if b"ddeLink" in data:
                 fail(name, f"{n} still has a ddeLink")
+    for n in z.namelist():
+        if "/media/" in n and n.endswith(".png") and not z.read(n).endswith(b"IEND\xaeB`\x82"):
+            fail(name, f"{n} carries data after its end")
     # every relationship target that is internal must exist
     for n in z.namelist():
         if not n.endswith(".rels"):
@@ -816,6 +846,7 @@ def main():
     samples += [("macro.docm", docm(), "sanitized",
                  ["ooxml.vba", "ooxml.embedded_object", "ooxml.activex", "ooxml.external_relationship",
                   "ooxml.dde", "ooxml.macro_enabled_type", "ooxml.alt_chunk"], "ooxml"),
+                ("media.docx", media_docx(), "sanitized", ["image.trailing_data", "ooxml.bad_image"], "ooxml"),
                 ("macro.xlsm", xlsm(), "sanitized",
                  ["ooxml.macrosheet", "ooxml.external_link", "ooxml.macro_enabled_type",
                   "ooxml.data_connection"], "ooxml")]
