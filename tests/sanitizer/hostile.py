@@ -853,7 +853,12 @@ def main():
     for gen in (ole2_samples, rtf_samples, html_samples, csv_samples, image_samples, archive_samples,
                 mail_samples, other_samples):
         samples += list(gen())
+    # an ASan build leaves RLIMIT_AS off (ASan reserves terabytes of shadow memory)
+    asan = b"libasan" in subprocess.run(["ldd", binary], capture_output=True).stdout
     for s in samples:
+        if asan and s[4] == "oom":
+            print(f"skip {s[0]}: no address-space limit in an ASan build")
+            continue
         run(binary, workdir, *s)
     print(f"{len(samples)} samples, {len(FAILS)} failures")
     return 1 if FAILS else 0
