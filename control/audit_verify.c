@@ -405,6 +405,7 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 	if (rc)
 		report(v, 0, AUDIT_TORN, "cannot list torn segments: %s", strerror(-rc));
 	v->segment = "";
+	res->start_seq = v->started ? v->start_seq : 0;
 	if (v->started && !v->start_explained && !v->skipped)
 		report(v, v->start_seq, AUDIT_MISSING_SEGMENT,
 		       "the log starts at seq %" PRIu64 " and no retention record explains the "

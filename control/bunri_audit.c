@@ -187,6 +187,9 @@ static int cmd_verify(int argc, char **argv)
 		flowrec_format_time(res.first_ms, t1);
 		flowrec_format_time(res.last_ms, t2);
 	}
+	if (rc == 0 && res.start_seq > 1)
+		printf("note: the log starts at seq %" PRIu64 "; the segments before it were removed "
+		       "by retention, as a signed retention record says\n", res.start_seq);
 	if (res.open_segment[0])
 		printf("note: %s is the open segment (not signed yet); its records are checked "
 		       "by the chain only\n", res.open_segment);

@@ -101,6 +101,22 @@ f=$(seg 1); size=$(stat -c %s "$f"); truncate -s $((size - 40)) "$f"
 s=$(($(grep -c '' "$f") - 1))
 expect "torn last line" "torn last line" "$s"
 
+# retention is not tampering: a log whose oldest segments the writer removed verifies,
+# but removing the oldest segment that is left does not
+rm -rf "$work/case"
+"$writer" --dir "$work/case" --key "$work/keys/flowlog.key" --records 6000 --step-ms 86400 \
+	--rotate-seconds 3600 --retention-days 2 >/dev/null
+"$audit" verify --log-dir "$work/case" --pubkey "$work/keys/flowlog.pub" > "$work/out" || {
+	echo "FAIL: a log after retention does not verify"; cat "$work/out"; fails=$((fails + 1)); }
+if grep -q "removed by retention" "$work/out" && [ "$(seq_at 1 1)" -gt 1 ]; then
+	echo "ok: after retention: $(grep '^note: the log starts' "$work/out")"
+else
+	echo "FAIL: retention did not remove segments or verify did not say so"; cat "$work/out"
+	fails=$((fails + 1))
+fi
+f=$(seg 1); s=$(seq_at 2 1); rm "$f" "$f.sig"
+expect "oldest segment removed after retention" "missing segment" "$s"
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails tampering case(s) not detected"
 	exit 1
