@@ -50,6 +50,17 @@ def big_pdf(rng, pages, image_kb):
     return hostile.pdf(objs)
 
 
+def photo_png(rng, n):
+    """A valid PNG carrying n incompressible bytes (a private ancillary chunk), like a
+    photo: it passes the image check whole."""
+    import struct
+    import zlib
+    p = hostile.png(64, 64)
+    data = rng.randbytes(n)
+    chunk = struct.pack(">I", n) + b"prVt" + data + struct.pack(">I", zlib.crc32(b"prVt" + data) & 0xffffffff)
+    return p[:-12] + chunk + p[-12:]
+
+
 def big_docx(rng, paragraphs, images):
     import io
     import zipfile
@@ -59,7 +70,7 @@ def big_docx(rng, paragraphs, images):
     parts["word/document.xml"] = parts["word/document.xml"].replace(
         "<w:body>".encode(), ("<w:body>" + body).encode())
     for i in range(images):
-        parts[f"word/media/image{i}.png"] = hostile.png(64, 64) + rng.randbytes(200 * 1024)
+        parts[f"word/media/image{i}.png"] = photo_png(rng, 200 * 1024)
     b = io.BytesIO()
     with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
         for n, d in parts.items():
