@@ -10,12 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "addr.h"
 #include "audit.h"
 #include "flowrec.h"
 #include "ipfix.h"
+#include "record.h"
 
 #define JST_OFFSET_MS (9 * 3600 * 1000LL)
 #define EXPORT_UDP_RATE 4000   /* IPFIX messages per second to a collector */
@@ -32,6 +31,7 @@ struct exporter {
 	struct audit_export_result *res;
 	FILE *out;                          /* CSV and JSONL */
 	struct ipfix_exporter *ipfix;
+	struct record rec;                  /* the line being exported */
 };
 
 int audit_csv_field(const char *s, bool excel, char *out, size_t len)
@@ -81,22 +81,24 @@ static void to_jst(const char *utc, char *buf, size_t len)
 		 (unsigned)(ms % 1000) % 1000u);
 }
 
-static int write_csv(struct exporter *x, json_t *rec)
+static int write_csv(struct exporter *x, const struct record *rec)
 {
-	char field[1024], num[32], jst[80];
+	char field[2 * SEGMENT_LINE_MAX + 8], num[32], jst[80];
 
 	for (size_t i = 0; i < N_COLUMNS; i++) {
-		json_t *v = json_object_get(rec, csv_columns[i]);
+		/* the writer puts the fields in column order: look there first */
+		const struct record_field *v = i < rec->n && !strcmp(rec->f[i].key, csv_columns[i])
+						       ? &rec->f[i] : record_get(rec, csv_columns[i]);
 		const char *text = "";
 
-		if (json_is_string(v)) {
-			text = json_string_value(v);
+		if (v && v->kind == RECORD_STRING) {
+			text = v->str;
 			if (x->o->excel && (i == 2 || i == 3)) {
 				to_jst(text, jst, sizeof(jst));
 				text = jst;
 			}
-		} else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		} else if (v && v->kind == RECORD_INT) {
+			snprintf(num, sizeof(num), "%" PRId64, v->num);
 			text = num;
 		}
 		if (audit_csv_field(text, x->o->excel, field, sizeof(field)) < 0)
@@ -107,20 +109,11 @@ static int write_csv(struct exporter *x, json_t *rec)
 	return 0;
 }
 
-static const char *str(json_t *rec, const char *key)
-{
-	const char *s = json_string_value(json_object_get(rec, key));
-	return s ? s : "";
-}
-
-static uint64_t num(json_t *rec, const char *key)
-{
-	json_int_t v = json_integer_value(json_object_get(rec, key));
-	return v > 0 ? (uint64_t)v : 0;
-}
+#define str record_str
+#define num record_uint
 
 /* The record back into the form the dataplane emitted it in. */
-static int to_flowrec(json_t *rec, const struct segment_line *l, struct flowrec *r)
+static int to_flowrec(const struct record *rec, const struct segment_line *l, struct flowrec *r)
 {
 	const char *type = str(rec, "type"), *end = str(rec, "end_reason");
 	enum zone z;
@@ -159,7 +152,7 @@ static int to_flowrec(json_t *rec, const struct segment_line *l, struct flowrec 
 	return 0;
 }
 
-static bool selected(struct exporter *x, json_t *rec)
+static bool selected(struct exporter *x, const struct record *rec)
 {
 	const struct audit_export_options *o = x->o;
 	uint32_t a;
@@ -183,24 +176,21 @@ static bool selected(struct exporter *x, json_t *rec)
 static int export_line(struct exporter *x, const struct segment_line *l)
 {
 	const struct audit_export_options *o = x->o;
-	bool need_json = o->format != AUDIT_JSONL || o->zone >= 0 || o->flow || o->has_host;
+	bool need_fields = o->format != AUDIT_JSONL || o->zone >= 0 || o->flow || o->has_host;
 	struct flowrec r;
-	json_error_t err;
-	json_t *rec = NULL;
 	int rc = 0;
 
 	if (l->end_ms < o->from_ms || (l->start_ms != INT64_MIN ? l->start_ms : l->end_ms) >= o->to_ms)
 		return 0;
 	if (o->type && strcmp(l->type, o->type))
 		return 0;
-	if (need_json) {
-		rec = json_loadb(l->text, l->len, JSON_REJECT_DUPLICATES, &err);
-		if (!json_is_object(rec)) {
+	if (need_fields) {
+		if (record_parse(l->text, l->len, &x->rec)) {
 			x->res->skipped++;
-			goto out;
+			return 0;
 		}
-		if (!selected(x, rec))
-			goto out;
+		if (!selected(x, &x->rec))
+			return 0;
 	}
 	switch (o->format) {
 	case AUDIT_JSONL:
@@ -208,19 +198,17 @@ static int export_line(struct exporter *x, const struct segment_line *l)
 			rc = -EIO;
 		break;
 	case AUDIT_CSV:
-		rc = write_csv(x, rec);
+		rc = write_csv(x, &x->rec);
 		break;
 	case AUDIT_IPFIX:
 		/* chain and gap records are the log's own, not flows */
-		if (to_flowrec(rec, l, &r))
-			goto out;
+		if (to_flowrec(&x->rec, l, &r))
+			return 0;
 		rc = ipfix_add(x->ipfix, &r, o->now_ms);
 		break;
 	}
 	if (!rc)
 		x->res->exported++;
-out:
-	json_decref(rec);
 	return rc;
 }
 
@@ -267,9 +255,9 @@ static int write_header(struct exporter *x)
 int audit_export(const struct audit_export_options *o, struct audit_export_result *res)
 {
 	char dir[4096], path[4096 + SEGMENT_NAME_MAX + 2];
-	struct exporter x = {.o = o, .res = res};
 	struct segment_file *segs;
 	struct ipfix_stats ist;
+	struct exporter *x;
 	size_t n;
 	int rc, fd;
 
@@ -279,27 +267,34 @@ int audit_export(const struct audit_export_options *o, struct audit_export_resul
 	rc = segment_list(dir, &segs, &n);
 	if (rc)
 		return rc;
+	x = calloc(1, sizeof(*x));      /* holds a record's buffer: not for the stack */
+	if (!x) {
+		rc = -ENOMEM;
+		goto err_list;
+	}
+	x->o = o;
+	x->res = res;
 	if (o->format == AUDIT_IPFIX) {
-		rc = o->collector ? ipfix_open_udp(&x.ipfix, o->collector, o->collector_port,
+		rc = o->collector ? ipfix_open_udp(&x->ipfix, o->collector, o->collector_port,
 						   o->ipfix_domain)
-				  : ipfix_open_fd(&x.ipfix, o->out_fd, o->ipfix_domain);
+				  : ipfix_open_fd(&x->ipfix, o->out_fd, o->ipfix_domain);
 		if (rc)
-			goto err_list;
+			goto err_alloc;
 		/* a bulk export must not overrun the collector: about 50,000 records/s */
 		if (o->collector)
-			ipfix_set_rate(x.ipfix, EXPORT_UDP_RATE);
+			ipfix_set_rate(x->ipfix, EXPORT_UDP_RATE);
 	} else {
 		fd = dup(o->out_fd);
-		x.out = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!x.out) {
+		x->out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!x->out) {
 			rc = -errno;
 			if (fd >= 0)
 				close(fd);
-			goto err_list;
+			goto err_alloc;
 		}
-		setvbuf(x.out, NULL, _IOFBF, 1 << 20);
+		setvbuf(x->out, NULL, _IOFBF, 1 << 20);
 		if (o->format == AUDIT_CSV) {
-			rc = write_header(&x);
+			rc = write_header(x);
 			if (rc)
 				goto err_out;
 		}
@@ -312,29 +307,31 @@ int audit_export(const struct audit_export_options *o, struct audit_export_resul
 		    s.records && s.last_time < o->from_ms)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, segs[i].name);
-		rc = export_segment(&x, path);
+		rc = export_segment(x, path);
 		if (rc == -ENOENT)
 			rc = 0;     /* removed by retention while we ran */
 		if (rc)
 			goto err_out;
 	}
 err_out:
-	if (x.ipfix) {
-		int rc2 = ipfix_flush(x.ipfix, o->now_ms);
-		ipfix_get_stats(x.ipfix, &ist);
+	if (x->ipfix) {
+		int rc2 = ipfix_flush(x->ipfix, o->now_ms);
+		ipfix_get_stats(x->ipfix, &ist);
 		res->bytes = ist.bytes;
-		ipfix_close(x.ipfix, o->now_ms);
+		ipfix_close(x->ipfix, o->now_ms);
 		rc = rc ? rc : rc2;
 	}
-	if (x.out) {
+	if (x->out) {
 		off_t pos;
-		if (fflush(x.out) == EOF && !rc)
+		if (fflush(x->out) == EOF && !rc)
 			rc = -errno;
-		pos = ftello(x.out);
+		pos = ftello(x->out);
 		res->bytes = pos > 0 ? (uint64_t)pos : 0;
-		if (fclose(x.out) && !rc)
+		if (fclose(x->out) && !rc)
 			rc = -errno;
 	}
+err_alloc:
+	free(x);
 err_list:
 	free(segs);
 	return rc;
