@@ -37,6 +37,9 @@ struct daemon {
 	int64_t loaded_ms;             /* when the running policy was installed */
 	uint64_t installs;
 	uint64_t refused;
+	uint64_t build_us_last;        /* tables_build() of the last install */
+	uint64_t build_us_max;
+	uint64_t swap_us_last;         /* publish until the old tables could be freed */
 	struct flow_history *history;  /* by flowname number, FLOWNAME_MAX + 1 */
 };
 

@@ -22,6 +22,14 @@ int64_t daemon_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* The ports are opened once, from the policy the process started with: a policy that
  * names other ports needs a restart, not a reload. */
 static int same_ports(const struct cpolicy *a, const struct cpolicy *b, char *err,
@@ -61,6 +69,7 @@ static void retire_counters(struct daemon *d, const struct tables *t)
 int install_policy(struct daemon *d, struct cpolicy *cp, char *err, size_t errlen)
 {
 	struct tables *t, *old = d->tables;
+	int64_t t0 = monotonic_us(), t1;
 	uint64_t token;
 	int ret;
 
@@ -75,6 +84,10 @@ int install_policy(struct daemon *d, struct cpolicy *cp, char *err, size_t errle
 		snprintf(err, errlen, "cannot build the dataplane's tables: %s", strerror(-ret));
 		goto err_refuse;
 	}
+	t1 = monotonic_us();
+	d->build_us_last = (uint64_t)(t1 - t0);
+	if (d->build_us_last > d->build_us_max)
+		d->build_us_max = d->build_us_last;
 	d->generation++;
 	__atomic_store_n(&d->tables, t, __ATOMIC_RELEASE);
 	d->loaded_ms = daemon_now_ms();
@@ -83,6 +96,7 @@ int install_policy(struct daemon *d, struct cpolicy *cp, char *err, size_t errle
 		/* Blocks only this control thread: workers report quiescence every loop. */
 		token = rte_rcu_qsbr_start(d->qs);
 		rte_rcu_qsbr_check(d->qs, token, true);
+		d->swap_us_last = (uint64_t)(monotonic_us() - t1);
 		retire_counters(d, old);
 		tables_free(old);
 	}

@@ -100,6 +100,9 @@ static json_t *policy_json(const struct daemon *d, const struct tables *t)
 	json_object_set_new(o, "rules", json_integer(t->n_rules));
 	json_object_set_new(o, "installs", json_integer((json_int_t)d->installs));
 	json_object_set_new(o, "refused", json_integer((json_int_t)d->refused));
+	json_object_set_new(o, "build_us_last", json_integer((json_int_t)d->build_us_last));
+	json_object_set_new(o, "build_us_max", json_integer((json_int_t)d->build_us_max));
+	json_object_set_new(o, "swap_us_last", json_integer((json_int_t)d->swap_us_last));
 	return o;
 }
 
@@ -107,7 +110,7 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 {
 	const struct tables *t = d->tables;
 	struct counters c;
-	uint64_t drops[REASON_COUNT] = { 0 }, tx_dropped = 0, live = 0, cap = 0;
+	uint64_t drops[REASON_COUNT] = { 0 }, tx_dropped = 0, live = 0, cap = 0, mem = 0;
 	json_t *o = json_object(), *zones = json_array(), *conn = json_object(),
 	       *records = json_object();
 
@@ -123,6 +126,7 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 	for (unsigned w = 0; w < d->n_workers; w++) {
 		live += conntrack_count(pipeline_conntrack(d->workers[w].pipe));
 		cap += conntrack_capacity(pipeline_conntrack(d->workers[w].pipe));
+		mem += conntrack_memory(pipeline_conntrack(d->workers[w].pipe));
 		tx_dropped += d->workers[w].tx_dropped;
 	}
 	json_object_set_new(o, "appliance", json_string(appliance_name(d->appliance)));
@@ -136,6 +140,7 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 	json_object_set_new(o, "tx_dropped", json_integer((json_int_t)tx_dropped));
 	json_object_set_new(conn, "live", json_integer((json_int_t)live));
 	json_object_set_new(conn, "capacity", json_integer((json_int_t)cap));
+	json_object_set_new(conn, "table_bytes", json_integer((json_int_t)mem));
 	json_object_set_new(conn, "opened", json_integer((json_int_t)c.conn_opened));
 	json_object_set_new(conn, "closed", json_integer((json_int_t)c.conn_closed));
 	json_object_set_new(o, "connections", conn);
