@@ -79,7 +79,10 @@ int main(int argc, char **argv)
 	/* one daemon per work folder: a second one's recovery would take the first's files */
 	snprintf(lockpath, sizeof(lockpath), "%s/.daemon.lock", cfg.work);
 	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+	/* workers of a daemon killed a moment ago may still be exiting: wait up to 10 s */
+	for (i = 0; lock >= 0 && i < 100 && flock(lock, LOCK_EX | LOCK_NB) != 0; i++)
+		usleep(100000);
+	if (lock < 0 || i == 100) {
 		fprintf(stderr, "bunri-sanitizerd: %s: %s\n", lockpath,
 			errno == EWOULDBLOCK ? "another bunri-sanitizerd uses this work folder" : strerror(errno));
 		return 1;

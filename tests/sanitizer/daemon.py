@@ -75,6 +75,18 @@ def audit(work):
     return [json.loads(line) for line in open(p) if line.strip()]
 
 
+def gone(pgid, timeout=10.0):
+    """Waits until every process of the group (workers, sandbox children) has exited."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+    fail(f"processes of group {pgid} still alive {timeout} s after kill -9")
+
+
 def crash_test(binary, work):
     cfg, d = config(work, 100)
     rng = random.Random(6)
@@ -92,6 +104,7 @@ def crash_test(binary, work):
         time.sleep(rng.uniform(0.05, 0.6))
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
+        gone(p.pid)
         kills += 1
         # what the LGWAN side could see right now: only complete outputs
         for f in os.listdir(d["outbox"]):
