@@ -293,6 +293,23 @@ unsigned conntrack_flush(struct conntrack *ct, int64_t now, enum flowrec_end why
 	return ended;
 }
 
+int conntrack_iterate(struct conntrack *ct, uint32_t *cursor, struct ct_entry **e)
+{
+	const void *key;
+	void *data;
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(ct->hash, &key, &data, cursor)) >= 0) {
+		struct ct_entry *x = entry_at(ct, pos);
+
+		if (x != NULL && x->in_use && !x->revoked) {
+			*e = x;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 uint32_t conntrack_count(const struct conntrack *ct)
 {
 	return ct->count;

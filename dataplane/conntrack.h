@@ -97,6 +97,11 @@ unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
 /* Ends every live entry with reason why (shutdown) and forgets revoked ones. */
 unsigned conntrack_flush(struct conntrack *ct, int64_t now, enum flowrec_end why);
 
+/* Visits the live connections (revoked ones lingering for late packets are skipped):
+ * start with *cursor = 0; 1 and *e for each, 0 at the end. Only the table's owner
+ * (its worker) may call it, and not while adding or removing entries. */
+int conntrack_iterate(struct conntrack *ct, uint32_t *cursor, struct ct_entry **e);
+
 uint32_t conntrack_count(const struct conntrack *ct);
 uint32_t conntrack_capacity(const struct conntrack *ct);
 /* Bytes the table holds: entries plus rte_hash's own buckets and keys (estimate). */

@@ -224,6 +224,18 @@ static void sweep_revokes(void)
 	CU_ASSERT_TRUE(conntrack_lookup(ct, &k)->revoked);
 	CU_ASSERT_EQUAL(conntrack_sweep(ct, 1400, UINT32_MAX, 2, allow_even, &generation, 500), 0);
 	CU_ASSERT_EQUAL(conntrack_count(ct), 6);
+	/* Listing live connections skips the revoked ones that linger. */
+	{
+		uint32_t cursor = 0, seen = 0, port_sum = 0;
+		struct ct_entry *e;
+
+		while (conntrack_iterate(ct, &cursor, &e)) {
+			seen++;
+			port_sum += e->key.port[0] == 53 ? e->key.port[1] : e->key.port[0];
+		}
+		CU_ASSERT_EQUAL(seen, 3);
+		CU_ASSERT_EQUAL(port_sum, 2 + 4 + 6);
+	}
 	CU_ASSERT_EQUAL(conntrack_sweep(ct, 1500, UINT32_MAX, 2, allow_even, &generation, 500), 0);
 	CU_ASSERT_EQUAL(conntrack_count(ct), 3);
 	CU_ASSERT_PTR_NULL(conntrack_lookup(ct, &k));
