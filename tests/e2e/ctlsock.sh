@@ -20,3 +20,11 @@ expect_ok "bunri-controld is still running" kill -0 "$LAB_CD_PID"
 out=$("$BUILD/control/bunrictl" status --socket "$LAB_DIR/run/nothing.sock" 2>&1)
 expect_eq "bunrictl says when the dataplane is not running" "$?" 2
 case "$out" in *"bunri-dataplane is not running"*) pass "... in words";; *) fail "message: $out";; esac
+# An operator outside the group bunri (here: nobody) is told so.
+if command -v setpriv >/dev/null; then
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$BUILD/control/bunrictl" status --socket "$LAB_DIR/run/control.sock" 2>&1)
+  expect_eq "bunrictl as nobody exits 2" "$?" 2
+  case "$out" in *"permission denied"*"group bunri"*) pass "... and says permission denied";;
+    *) fail "permission message: $out";; esac
+fi
