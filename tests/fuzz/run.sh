@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target briefly from its seeds. Usage: run.sh BUILD_DIR [SECONDS]
-# BUILD_DIR is a tree configured with CC=clang and -Dfuzz=true.
+# Runs every libFuzzer target briefly from its seeds.
+# Usage: run.sh BUILD_DIR [SECONDS [SAMPLES_DIR]]
+# BUILD_DIR is a tree configured with CC=clang and -Dfuzz=true. SAMPLES_DIR (optional) is
+# where the sanitizer tests wrote their hostile samples (build/tests/sanitizer/hostile).
 set -euo pipefail
 build=$1
 secs=${2:-30}
+samples=${3:-}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -41,8 +44,24 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "*", "*.pcap"))):
     open(os.path.join(sys.argv[2], case + "-" + os.path.basename(path)), "wb").write(out)
 PY
 
+# The sanitizer's format targets: the shared corpus and the hostile samples, by
+# extension, leaving out files over 1 MiB (a zip bomb teaches a fuzzer nothing).
+corpus=$src/../shared/corpus/sanitizer
+declare -A exts=([pdf]="pdf" [ooxml]="docx docm xlsx xlsm pptx pptm" [ole2]="doc xls ppt"
+  [rtf]="rtf" [html]="html htm" [text]="csv txt" [image]="png jpg jpeg gif"
+  [container]="zip tar 7z" [mail]="eml")
+for name in "${!exts[@]}"; do
+  mkdir -p "$work/$name"
+  for ext in ${exts[$name]}; do
+    for dir in "$corpus" "$samples"; do
+      [ -n "$dir" ] && [ -d "$dir" ] || continue
+      find "$dir" -type f -name "*.$ext" -size -1024k -exec cp -t "$work/$name/" {} + 2>/dev/null || true
+    done
+  done
+done
+
 status=0
-for exe in "$build"/tests/fuzz/fuzz_*; do
+for exe in "$build"/tests/fuzz/fuzz_* "$build"/tests/sanitizer/fuzz/fuzz_*; do
   [ -f "$exe" ] && [ -x "$exe" ] || continue
   name=${exe##*/fuzz_}
   mkdir -p "$work/$name"
