@@ -21,6 +21,13 @@ cp "$src"/deploy/examples/policy.cfg "$src"/tests/cli/policies/*.cfg "$work/poli
   --policy "$src/deploy/examples/policy.cfg" --at 2026-11-22 \
   --output "$work/cpolicy/example.bin" >/dev/null
 
+# fuzz_flowlog_line: record lines of each kind, as the writer formats them.
+mkdir -p "$work/flowlog_line"
+printf '%s' '{"seq":1,"type":"flow","start":"2026-06-01T00:00:00.001Z","end":"2026-06-01T00:00:00.008Z","from_zone":"mynumber","to_zone":"lgwan","src":"10.10.2.10","sport":40000,"dst":"10.20.5.10","dport":443,"proto":6,"src_mac":"52:54:00:00:10:fe","flow":"MN-LG-001","packets_out":5,"packets_in":3,"bytes_out":218,"bytes_in":139,"tcp_flags":27,"end_reason":"fin","reason":null,"count":0,"prev":"0000000000000000000000000000000000000000000000000000000000000000","hash":"1111111111111111111111111111111111111111111111111111111111111111"}' \
+  >"$work/flowlog_line/flow"
+printf '%s' '{"seq":2,"type":"deny","start":"2026-06-01T00:00:00.000Z","end":"2026-06-01T00:01:00.000Z","from_zone":"internet","to_zone":null,"src":"172.16.5.5","sport":0,"dst":"10.20.0.1","dport":53,"proto":17,"src_mac":"00:00:00:00:00:00","flow":null,"reason":"spoofed\u00e9","count":42,"prev":"aa","hash":"bb"}' \
+  >"$work/flowlog_line/deny"
+
 # fuzz_pipeline: each pcap case as one frame sequence, [ctl][len lo][len hi][frame]...,
 # ctl = zone (0 mynumber, 1 lgwan, 2 internet) | 0x80 (address the zone's port MAC).
 mkdir -p "$work/pipeline"
