@@ -23,6 +23,7 @@
 #include "ctlproto.h"
 #include "dpconn.h"
 #include "flowlog.h"
+#include "ipfix.h"
 #include "polaudit.h"
 #include "policy.h"
 
@@ -49,6 +50,8 @@ struct controld {
 	struct dpconn dp;
 	struct flowlog *log;
 	struct seal_key *key;
+	unsigned n_ipfix;
+	struct ipfix_exporter *ipfix[APPLIANCE_MAX_COLLECTORS];
 	int listen_fd;
 	int clients[CLIENTS_MAX];
 	int64_t next_connect_ms;
@@ -84,6 +87,9 @@ static void on_record(void *ctx, const struct flowrec *r)
 
 	if (ret != 0 && ret != -EINVAL)
 		say("flow log: %s (the writer records the gap)", strerror(-ret));
+	/* Live export is best effort: a lost datagram is counted by the exporter. */
+	for (unsigned i = 0; i < c->n_ipfix; i++)
+		(void)ipfix_add(c->ipfix[i], r, now_ms());
 	c->records++;
 }
 
@@ -344,6 +350,8 @@ static void run(struct controld *c, int sfd)
 		if (now - last_tick >= TICK_MS) {
 			if (flowlog_tick(c->log, now) != 0)
 				say("flow log: tick failed");
+			for (unsigned i = 0; i < c->n_ipfix; i++)
+				(void)ipfix_flush(c->ipfix[i], now);
 			last_tick = now;
 		}
 		pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -457,6 +465,31 @@ static int open_flowlog(struct controld *c)
 	return ret;
 }
 
+/* Live IPFIX export to the collectors of appliance.cfg; one that cannot be set up is
+ * reported and skipped (the sealed flow log is the record of truth). */
+static void open_ipfix(struct controld *c)
+{
+	const struct appliance_logging *lg = appliance_logging(c->a);
+
+	for (unsigned i = 0; i < lg->n_collectors; i++) {
+		uint32_t a = lg->collectors[i].addr;
+		char host[16];
+		int ret;
+
+		snprintf(host, sizeof(host), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
+			 (a >> 8) & 255, a & 255);
+		ret = ipfix_open_udp(&c->ipfix[c->n_ipfix], host, lg->collectors[i].port,
+				     lg->ipfix_domain);
+		if (ret != 0) {
+			say("IPFIX collector %s:%u: %s", host, lg->collectors[i].port,
+			    strerror(-ret));
+			continue;
+		}
+		say("exporting IPFIX to %s:%u", host, lg->collectors[i].port);
+		c->n_ipfix++;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct controld c;
@@ -490,6 +523,7 @@ int main(int argc, char **argv)
 			 appliance_logging(a)->dir);
 	if (open_flowlog(&c) != 0)
 		goto out_policy;
+	open_ipfix(&c);
 	if (adopt(&c, cp, (long)getuid(), "startup", stderr) != 0)
 		goto out_log;
 	sigemptyset(&mask);
@@ -529,6 +563,8 @@ out_sfd:
 	close(sfd);
 out_log:
 	dpconn_close(&c.dp);
+	for (unsigned i = 0; i < c.n_ipfix; i++)
+		(void)ipfix_close(c.ipfix[i], now_ms());
 	if (flowlog_close(c.log, now_ms()) != 0) {
 		say("flow log: the last segment could not be sealed");
 		status = 1;

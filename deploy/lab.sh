@@ -78,6 +78,11 @@ lab_setup() {
 
 # Writes $LAB_DIR/appliance.cfg for the lab's ports.
 lab_appliance_cfg() {
+  local ipfix=""
+  # LAB_IPFIX_PORT: a live IPFIX collector on loopback.
+  if [ -n "${LAB_IPFIX_PORT:-}" ]; then
+    ipfix="ipfix = ( { address = \"127.0.0.1\"; port = $LAB_IPFIX_PORT; } );"
+  fi
   cat >"$LAB_DIR/appliance.cfg" <<EOF
 appliance = { name = "lab-city-hall"; model = "network namespaces, net_af_packet"; };
 zones = {
@@ -87,7 +92,8 @@ zones = {
 };
 timeouts = { tcp_established = 600; tcp_transitory = 30; udp = 60; icmp = 10; };
 control = { socket = "$LAB_DIR/run/control.sock"; };
-logging = { dir = "$LAB_DIR/log"; key = "$LAB_DIR/keys/flowlog.key"; fsync_ms = 100; };
+logging = { dir = "$LAB_DIR/log"; key = "$LAB_DIR/keys/flowlog.key"; fsync_ms = 100;
+            $ipfix };
 EOF
 }
 

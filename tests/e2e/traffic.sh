@@ -6,6 +6,16 @@
 E2E_TAG=t
 . "$(dirname "$0")/common.sh"
 
+# A live IPFIX collector on loopback: one line per datagram (IPFIX version, length).
+LAB_IPFIX_PORT=$((20000 + $$ % 20000))
+/usr/bin/python3 -u -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    d = s.recv(65535)
+    print(*struct.unpack_from("!HH", d), flush=True)' "$LAB_IPFIX_PORT" >"$LAB_DIR/ipfix.out" 2>&1 &
+LAB_PIDS+=("$!")
 lab_setup
 lab_appliance_cfg
 lab_policy_cfg "$LAB_DIR/policy.cfg" yes
@@ -117,6 +127,8 @@ expect_gt "the live connection was recorded with end reason shutdown" \
   "$(count_records 'r["type"]=="flow" and r["flow"]=="LG-IN-010" and r["end_reason"]=="shutdown"')" 0
 expect_gt "deny records were written" "$(count_records 'r["type"]=="deny"')" 0
 lab_stop "$LAB_CD_PID"
+expect_gt "IPFIX messages reached the live collector" \
+  "$(grep -c '^10 ' "$LAB_DIR/ipfix.out")" 0
 expect_ok "bunri-audit verify accepts the flow log" \
   "$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"
 exec 5>&- 6>&-
