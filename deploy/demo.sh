@@ -36,7 +36,8 @@ trap 'exit 130' INT TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; }
-try() { show "$*"; if "$@"; then echo "-> ok"; else echo "-> failed (exit $?)"; fi; }
+allowed() { show "$*"; if "$@"; then echo "-> ok: allowed"; else echo "-> UNEXPECTED: failed (exit $?)"; fi; }
+blocked() { show "$*"; if "$@"; then echo "-> UNEXPECTED: it got through"; else echo "-> blocked, as it should be (exit $?)"; fi; }
 
 step "three zones in network namespaces, the appliance in ${LAB}a"
 lab_setup
@@ -49,7 +50,7 @@ echo "mynumber 10.10.0.10 | lgwan 10.20.0.10 (中間サーバー), 10.20.0.20 (�
 
 step "bunri-dataplane starts deny-all (fail closed)"
 lab_start_dataplane
-try lab_in m ping -c 1 -W 1 10.20.0.10
+blocked lab_in m ping -c 1 -W 1 10.20.0.10
 
 step "bunri-controld checks and installs the policy"
 lab_start_controld
@@ -58,13 +59,13 @@ lab_ctl rules
 lab_http_server
 
 step "allowed: MN-LG-001, mynumber:atena-server -> lgwan:chukan-gw https and ping"
-try lab_in m curl -sS -m 5 http://10.20.0.10:443/
-try lab_in m ping -c 2 -W 1 10.20.0.10
+allowed lab_in m curl -sS -m 5 http://10.20.0.10:443/
+allowed lab_in m ping -c 2 -W 1 10.20.0.10
 
 step "denied: internet -> lgwan, mynumber -> internet, lgwan -> internet outside the flow"
-try lab_in i curl -sS -m 3 http://10.20.0.10:443/
-try lab_in m ping -c 1 -W 1 172.16.0.10
-try lab_in l ping -c 1 -W 1 -I 10.20.0.20 172.16.0.10
+blocked lab_in i curl -sS -m 3 http://10.20.0.10:443/
+blocked lab_in m ping -c 1 -W 1 172.16.0.10
+blocked lab_in l ping -c 1 -W 1 -I 10.20.0.20 172.16.0.10
 
 step "a live connection on MN-LG-001 (nc, port 443)"
 lab_stop "$LAB_HTTP_PID"
@@ -92,7 +93,7 @@ sleep 2
 show "cat nc.out"; cat "$LAB_DIR/nc.out"
 lab_ctl flows
 lab_ctl status | grep 'drops by reason'
-try lab_in m curl -sS -m 3 http://10.20.0.10:443/
+blocked lab_in m curl -sS -m 3 http://10.20.0.10:443/
 
 step "a broken policy is refused and the running one stays"
 sed -e 's/"lgwan:lgwan-pc"/"mynumber:10.10.0.10"/' "$LAB_DIR/policy-revoked.cfg" >"$LAB_DIR/policy.cfg"
