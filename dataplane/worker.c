@@ -6,7 +6,6 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_hash.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
@@ -139,21 +138,11 @@ static void flush_tx(struct worker *w, uint16_t queue)
 static void snapshot(struct worker *w)
 {
 	struct conntrack *ct = pipeline_conntrack(w->pipe);
-	const struct rte_hash *h;
-	char name[64];
-	const void *key;
-	void *data;
-	uint32_t next = 0, n = 0;
+	struct ct_entry *e;
+	uint32_t cursor = 0, n = 0;
 
-	/* The table's rte_hash is found by the name pipeline_create gave it. */
-	snprintf(name, sizeof(name), "%s_ct", w->name);
-	h = rte_hash_find_existing(name);
-	while (h != NULL && n < w->snap_cap && rte_hash_iterate(h, &key, &data, &next) >= 0) {
-		struct ct_entry *e = conntrack_lookup(ct, key);
-
-		if (e != NULL && e->in_use && !e->revoked)
-			w->snap[n++] = *e;
-	}
+	while (n < w->snap_cap && conntrack_iterate(ct, &cursor, &e) == 1)
+		w->snap[n++] = *e;
 	w->snap_n = n;
 	__atomic_store_n(&w->snap_state, 2, __ATOMIC_RELEASE);
 }
