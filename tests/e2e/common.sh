@@ -32,7 +32,7 @@ e2e_finish() {
     [ "$rc" -ne 0 ] && exit "$rc"
     exit 1
   fi
-  rm -rf "$LAB_DIR"
+  [ -n "${E2E_KEEP:-}" ] || rm -rf "$LAB_DIR"   # E2E_KEEP=1 keeps the logs
   echo "PASS"
 }
 trap e2e_finish EXIT
