@@ -148,6 +148,13 @@ static int load(const struct controld *c, int64_t now_s, FILE *report,
 	return ret;
 }
 
+static bool unchanged(const struct cpolicy *old, const struct cpolicy *new,
+		      const struct polaudit_diff *d)
+{
+	return old != NULL && d->n_added == 0 && d->n_removed == 0 && d->n_changed == 0 &&
+	       memcmp(cpolicy_digest(old), cpolicy_digest(new), CPOLICY_DIGEST_LEN) == 0;
+}
+
 /* Makes cp the running policy: installs it when the dataplane is there and audits the
  * change. Takes cp either way. 0, or -errno when the dataplane refused it. */
 static int adopt(struct controld *c, struct cpolicy *cp, long uid, const char *trigger,
@@ -177,7 +184,9 @@ static int adopt(struct controld *c, struct cpolicy *cp, long uid, const char *t
 	fprintf(report, "policy %s in force (%s): ", cpolicy_digest_hex(cp, hex), trigger);
 	polaudit_describe(&diff, report);
 	fputc('\n', report);
-	if (polaudit_append(c->audit_path, now_ms(), uid, trigger, c->cp, cp, &diff) != 0)
+	/* The same files reloaded change nothing, and the audit file lists changes only. */
+	if (!unchanged(c->cp, cp, &diff) &&
+	    polaudit_append(c->audit_path, now_ms(), uid, trigger, c->cp, cp, &diff) != 0)
 		say("cannot append to the audit file %s", c->audit_path);
 	polaudit_diff_free(&diff);
 	cpolicy_free(c->cp);

@@ -71,6 +71,15 @@ expect_gt "rules: MN-LG-001 counted connections" \
 expect_ok "rules prints a table" lab_ctl rules
 expect_ok "stats --prometheus" bash -c "'$BUILD/control/bunrictl' stats --prometheus --config '$LAB_DIR/appliance.cfg' | grep -q '^bunri_flow_packets_total{flow=\"MN-LG-001\"} [1-9]'"
 
+# Reloads while a ping runs: not one echo is lost, and a reload of the same files is
+# no change for the audit file.
+lab_bg m "$LAB_DIR/flood.out" ping -c 300 -i 0.01 -W 2 10.20.0.10
+flood=$LAB_BG
+for _ in 1 2 3 4 5; do lab_ctl reload >/dev/null || fail "reload of the same policy"; done
+wait "$flood"
+expect_eq "300 echoes across 5 reloads, none lost" \
+  "$(grep -o '[0-9]* received' "$LAB_DIR/flood.out")" "300 received"
+
 # A live connection on MN-LG-001, then the reload that revokes it.
 lab_stop "$LAB_HTTP_PID"
 lab_bg l "$LAB_DIR/nc.out" nc -l 10.20.0.10 443
