@@ -70,9 +70,9 @@ blocked lab_in l ping -c 1 -W 1 -I 10.20.0.20 172.16.0.10
 step "a live connection on MN-LG-001 (nc, port 443)"
 lab_stop "$LAB_HTTP_PID"
 mkfifo "$LAB_DIR/nc.in"
-lab_bg l "$LAB_DIR/nc.out" nc -l 10.20.0.10 443
+lab_bg l "$LAB_DIR/nc.out" nc -n -l 10.20.0.10 443
 sleep 0.5
-ip netns exec "$(lab_ns m)" nc 10.20.0.10 443 <"$LAB_DIR/nc.in" &
+ip netns exec "$(lab_ns m)" nc -n 10.20.0.10 443 <"$LAB_DIR/nc.in" &
 LAB_PIDS+=("$!")
 exec 5>"$LAB_DIR/nc.in"
 echo "記録 1: sent while MN-LG-001 is approved" >&5

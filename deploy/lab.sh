@@ -38,10 +38,17 @@ lab_cleanup() {
   for n in m l i a; do
     ip netns pids "$(lab_ns $n)" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$(lab_ns $n)" 2>/dev/null || true
+    rm -rf "/etc/netns/$(lab_ns $n)"
   done
 }
 
 lab_quiet_ns() {
+  # Name lookups stay on the namespace's own loopback: `ip netns exec` mounts these
+  # files over /etc, so a client or server that resolves (python's http.server asks for
+  # its own name) never sends a query towards the machine's real resolver.
+  mkdir -p "/etc/netns/$(lab_ns "$1")"
+  echo "nameserver 127.0.0.1" >"/etc/netns/$(lab_ns "$1")/resolv.conf"
+  printf '127.0.0.1 localhost\n' >"/etc/netns/$(lab_ns "$1")/hosts"
   lab_in "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1 || true
   lab_in "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
   lab_in "$1" ip link set lo up

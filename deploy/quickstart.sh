@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# README's first command: installs what bunri needs, builds it, and runs the built-in
-# demo. Until the live appliance lands, the demo is the operator's first step: checking
-# the example city's appliance.cfg and policy.cfg against the guard rails.
+# The operator's first step, without namespaces or daemons: installs what bunri needs,
+# builds it, and checks the example city's appliance.cfg and policy.cfg against the
+# guard rails (deploy/demo.sh runs the live appliance).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -21,7 +21,7 @@ expect_fail "denied traffic stays denied" lab_in i curl -sS -m 2 http://10.20.0.
 # Connections refused by the server end at once (RST), so their records are made now.
 lab_stop "$LAB_HTTP_PID"
 for i in 1 2 3; do
-  lab_in m nc -z -w 2 10.20.0.10 443 >/dev/null 2>&1
+  lab_in m nc -n -z -w 2 10.20.0.10 443 >/dev/null 2>&1
 done
 sleep 0.5
 expect_gt "records are buffered while no controller takes them" \

@@ -49,12 +49,12 @@ expect_fail "ping mynumber -> internet is dropped" lab_in m ping -c 1 -W 1 172.1
 expect_fail "ping lgwan-pc -> internet is dropped (LG-IN-010 is rdp only)" \
   lab_in l ping -c 1 -W 1 -I 10.20.0.20 172.16.0.10
 expect_fail "lgwan chukan-gw -> internet rdp is dropped (not the approved host)" \
-  lab_in l nc -z -w 2 -s 10.20.0.10 172.16.0.10 3389
+  lab_in l nc -n -z -w 2 -s 10.20.0.10 172.16.0.10 3389
 # Allowed: LG-IN-010, a live rdp-port connection kept open until shutdown.
-lab_bg i "$LAB_DIR/rdp.out" nc -lk 172.16.0.10 3389
+lab_bg i "$LAB_DIR/rdp.out" nc -n -lk 172.16.0.10 3389
 sleep 0.5
 mkfifo "$LAB_DIR/rdp.in"
-ip netns exec "$(lab_ns l)" nc -s 10.20.0.20 172.16.0.10 3389 <"$LAB_DIR/rdp.in" &
+ip netns exec "$(lab_ns l)" nc -n -s 10.20.0.20 172.16.0.10 3389 <"$LAB_DIR/rdp.in" &
 LAB_PIDS+=("$!")
 exec 6>"$LAB_DIR/rdp.in"
 echo "rdp hello" >&6
@@ -82,10 +82,10 @@ expect_eq "300 echoes across 5 reloads, none lost" \
 
 # A live connection on MN-LG-001, then the reload that revokes it.
 lab_stop "$LAB_HTTP_PID"
-lab_bg l "$LAB_DIR/nc.out" nc -l 10.20.0.10 443
+lab_bg l "$LAB_DIR/nc.out" nc -n -l 10.20.0.10 443
 sleep 0.5
 mkfifo "$LAB_DIR/nc.in"
-ip netns exec "$(lab_ns m)" nc 10.20.0.10 443 <"$LAB_DIR/nc.in" &
+ip netns exec "$(lab_ns m)" nc -n 10.20.0.10 443 <"$LAB_DIR/nc.in" &
 LAB_PIDS+=("$!")
 exec 5>"$LAB_DIR/nc.in"
 echo "line 1" >&5

@@ -11,7 +11,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export BUNRI_SRCDIR=$src
-# libconfig 1.5 leaks its scanner buffer on some syntax errors: not ours to fix here.
+# libconfig 1.5 and libgsf leak inside their own error paths: not ours to fix here.
 export LSAN_OPTIONS=suppressions=$src/tests/fuzz/lsan.supp
 
 # Seeds: the shipped policies for the loader, their compiled form for the decoder.
@@ -67,13 +67,19 @@ for name in "${!exts[@]}"; do
   done
 done
 
+# FUZZ_SEED (and FUZZ_RUNS) make a run repeatable: CI uses them, so a finding there is
+# the same finding on a developer's machine, not luck of the draw.
+fixed=()
+[ -n "${FUZZ_SEED:-}" ] && fixed+=(-seed="$FUZZ_SEED")
+[ -n "${FUZZ_RUNS:-}" ] && fixed+=(-runs="$FUZZ_RUNS")
+
 status=0
 for exe in "$build"/tests/fuzz/fuzz_* "$build"/tests/sanitizer/fuzz/fuzz_*; do
   [ -f "$exe" ] && [ -x "$exe" ] || continue
   name=${exe##*/fuzz_}
   mkdir -p "$work/$name"
   echo "== fuzz_$name for ${secs}s"
-  if ! "$exe" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 \
+  if ! "$exe" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 "${fixed[@]}" \
        -artifact_prefix="$work/" "$work/$name" 2>"$work/$name.log"; then
     echo "fuzz_$name FAILED:"; tail -40 "$work/$name.log"; status=1
     cp "$work"/crash-* "$work"/leak-* "$work"/timeout-* . 2>/dev/null || true
