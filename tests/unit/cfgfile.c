@@ -108,6 +108,20 @@ struct diag *test_build(const char *appliance, const char *policy, int64_t now, 
 	return d;
 }
 
+struct cpolicy *test_compile_flows(const char *const *flows)
+{
+	char *text = test_policy_text(flows);
+	struct cpolicy *cp = NULL;
+	int ret;
+	struct diag *d = test_build(TEST_APPLIANCE, text, test_now(), &ret, &cp);
+
+	if (ret != 0)
+		diag_dump(d);
+	diag_free(d);
+	free(text);
+	return cp;
+}
+
 bool diag_has(const struct diag *d, enum diag_level level, const char *code, unsigned line,
 	      const char *flow, int rail)
 {

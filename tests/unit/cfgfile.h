@@ -40,6 +40,10 @@ int64_t test_now(void);
 struct diag *test_build(const char *appliance, const char *policy, int64_t now, int *ret,
 			struct cpolicy **cp);
 
+/* The standard policy with these flows, compiled at test_now(); NULL (diagnostics
+ * printed) when it does not build. */
+struct cpolicy *test_compile_flows(const char *const *flows);
+
 /* Is there an entry of that level with that code (and line, flow, rail when non-zero /
  * non-NULL)? */
 bool diag_has(const struct diag *d, enum diag_level level, const char *code, unsigned line,

@@ -9,22 +9,6 @@
 #include "cfgfile.h"
 #include "runner.h"
 
-
-static struct cpolicy *compile(const char *const *flows)
-{
-	char *text = test_policy_text(flows);
-	struct cpolicy *cp = NULL;
-	int ret;
-	struct diag *d = test_build(TEST_APPLIANCE, text, test_now(), &ret, &cp);
-
-	if (ret != 0)
-		diag_dump(d);
-	CU_ASSERT_EQUAL(ret, 0);
-	diag_free(d);
-	free(text);
-	return cp;
-}
-
 static const char *const SAMPLE[] = {
 	TEST_FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\", \"icmp/echo\"", ""),
 	TEST_FLOW("LG", "lgwan:pcs", "internet:vb", "\"rdp\"", "log = false;"),
@@ -34,7 +18,7 @@ static const char *const SAMPLE[] = {
 
 static void rules_expand_in_order(void)
 {
-	struct cpolicy *cp = compile(SAMPLE);
+	struct cpolicy *cp = test_compile_flows(SAMPLE);
 	const struct cp_flow *f;
 	const struct cp_rule *r;
 
@@ -78,7 +62,7 @@ static void rules_expand_in_order(void)
 
 static void zones_routes_neighbors(void)
 {
-	struct cpolicy *cp = compile(SAMPLE);
+	struct cpolicy *cp = test_compile_flows(SAMPLE);
 	const struct cp_route *rt;
 	const struct cp_net *nets;
 	const struct cp_zone *z;
@@ -154,7 +138,7 @@ static void compile_refuses_a_bad_policy(void)
 
 static void round_trip(void)
 {
-	struct cpolicy *cp = compile(SAMPLE), *back = NULL;
+	struct cpolicy *cp = test_compile_flows(SAMPLE), *back = NULL;
 	const struct cp_rule *r1, *r2;
 	const struct cp_flow *f1, *f2;
 	uint8_t *buf = NULL, *buf2 = NULL;
@@ -189,7 +173,7 @@ static void round_trip(void)
 
 static void damaged_bytes_are_refused(void)
 {
-	struct cpolicy *cp = compile(SAMPLE), *back = NULL;
+	struct cpolicy *cp = test_compile_flows(SAMPLE), *back = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
@@ -216,7 +200,8 @@ static void damaged_bytes_are_refused(void)
 static void digest_follows_the_text(void)
 {
 	const char *other[] = { SAMPLE[0], SAMPLE[1], NULL };
-	struct cpolicy *a = compile(SAMPLE), *b = compile(other), *c = compile(SAMPLE);
+	struct cpolicy *a = test_compile_flows(SAMPLE), *b = test_compile_flows(other);
+	struct cpolicy *c = test_compile_flows(SAMPLE);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);

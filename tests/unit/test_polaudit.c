@@ -11,22 +11,6 @@
 #include "polaudit.h"
 #include "runner.h"
 
-static struct cpolicy *compile(const char *const *flows)
-{
-	char *text = test_policy_text(flows);
-	struct cpolicy *cp = NULL;
-	struct diag *d;
-	int ret;
-
-	d = test_build(TEST_APPLIANCE, text, test_now(), &ret, &cp);
-	if (ret != 0)
-		diag_dump(d);
-	CU_ASSERT_EQUAL(ret, 0);
-	diag_free(d);
-	free(text);
-	return cp;
-}
-
 static const char *const OLD[] = {
 	TEST_FLOW("KEEP", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
 	TEST_FLOW("CHANGE", "lgwan:pcs", "internet:vb", "\"rdp\"", ""),
@@ -43,7 +27,7 @@ static const char *const NEW[] = {
 
 static void diff_by_flow_id(void)
 {
-	struct cpolicy *a = compile(OLD), *b = compile(NEW);
+	struct cpolicy *a = test_compile_flows(OLD), *b = test_compile_flows(NEW);
 	struct polaudit_diff d;
 	char *text = NULL;
 	size_t len = 0;
@@ -81,7 +65,7 @@ static void diff_by_flow_id(void)
 static void appends_json_lines(void)
 {
 	char dir[] = "/tmp/bunri-polaudit-XXXXXX", path[64];
-	struct cpolicy *a = compile(OLD), *b = compile(NEW);
+	struct cpolicy *a = test_compile_flows(OLD), *b = test_compile_flows(NEW);
 	char hex_a[2 * CPOLICY_DIGEST_LEN + 1], hex_b[2 * CPOLICY_DIGEST_LEN + 1];
 	struct polaudit_diff d;
 	json_error_t err;
