@@ -43,8 +43,9 @@ const struct appliance_logging *appliance_logging(const struct appliance *a);
 
 /* Parses policy.cfg against the zones of a, recording what cannot be read in d. 0 and
  * *out; -EINVAL with *out still set when d holds errors (so policy_check() can report
- * the rest in the same run; flows with errors are marked and skipped there); -errno
- * with *out NULL when the file cannot be read or parsed at all. */
+ * the rest in the same run; flows with errors are marked and skipped there); -EINVAL
+ * with *out NULL after a syntax error; -errno with *out NULL when the file cannot be
+ * read. */
 int policy_load(const char *path, const struct appliance *a, struct diag *d,
 		struct policy **out);
 void policy_free(struct policy *p);
