@@ -288,29 +288,46 @@ int ctl_flows_cmd(int argc, char **argv)
 	return 0;
 }
 
+/* One counter per zone and direction: <metric>{zone,dir="rx"|"tx"} from rx_<what> and
+ * tx_<what>. */
+static void zone_metric(const json_t *s, const char *metric, const char *help, const char *what)
+{
+	const json_t *z;
+	char rx[32], tx[32];
+	size_t i;
+
+	snprintf(rx, sizeof(rx), "rx_%s", what);
+	snprintf(tx, sizeof(tx), "tx_%s", what);
+	printf("# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
+	json_array_foreach(json_object_get(s, "zones"), i, z) {
+		printf("%s{zone=\"%s\",dir=\"rx\"} %lld\n", metric, str(z, "zone"),
+		       (long long)num(z, rx));
+		printf("%s{zone=\"%s\",dir=\"tx\"} %lld\n", metric, str(z, "zone"),
+		       (long long)num(z, tx));
+	}
+}
+
+/* One counter per approved flow, from the rules reply's field. */
+static void flow_metric(const json_t *r, const char *metric, const char *help,
+			const char *field)
+{
+	const json_t *f;
+	size_t i;
+
+	printf("# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
+	json_array_foreach(json_object_get(r, "flows"), i, f)
+		printf("%s{flow=\"%s\"} %lld\n", metric, str(f, "id"), (long long)num(f, field));
+}
+
 /* Prometheus text exposition format, for node_exporter's textfile collector. */
 static void print_prometheus(const json_t *s, const json_t *r)
 {
-	const json_t *z, *f, *v, *conn = json_object_get(s, "connections");
+	const json_t *z, *v, *conn = json_object_get(s, "connections");
 	const char *key;
 	size_t i;
 
-	puts("# HELP bunri_zone_packets_total Frames by zone and direction.\n"
-	     "# TYPE bunri_zone_packets_total counter");
-	json_array_foreach(json_object_get(s, "zones"), i, z) {
-		printf("bunri_zone_packets_total{zone=\"%s\",dir=\"rx\"} %lld\n", str(z, "zone"),
-		       (long long)num(z, "rx_packets"));
-		printf("bunri_zone_packets_total{zone=\"%s\",dir=\"tx\"} %lld\n", str(z, "zone"),
-		       (long long)num(z, "tx_packets"));
-	}
-	puts("# HELP bunri_zone_bytes_total Bytes by zone and direction.\n"
-	     "# TYPE bunri_zone_bytes_total counter");
-	json_array_foreach(json_object_get(s, "zones"), i, z) {
-		printf("bunri_zone_bytes_total{zone=\"%s\",dir=\"rx\"} %lld\n", str(z, "zone"),
-		       (long long)num(z, "rx_bytes"));
-		printf("bunri_zone_bytes_total{zone=\"%s\",dir=\"tx\"} %lld\n", str(z, "zone"),
-		       (long long)num(z, "tx_bytes"));
-	}
+	zone_metric(s, "bunri_zone_packets_total", "Frames by zone and direction.", "packets");
+	zone_metric(s, "bunri_zone_bytes_total", "Bytes by zone and direction.", "bytes");
 	puts("# HELP bunri_drops_total Dropped frames by ingress zone and reason.\n"
 	     "# TYPE bunri_drops_total counter");
 	json_array_foreach(json_object_get(s, "zones"), i, z) {
@@ -324,21 +341,10 @@ static void print_prometheus(const json_t *s, const json_t *r)
 	     "# TYPE bunri_policy_generation gauge");
 	printf("bunri_policy_generation %lld\n",
 	       (long long)num(json_object_get(s, "policy"), "generation"));
-	puts("# HELP bunri_flow_packets_total Packets per approved flow.\n"
-	     "# TYPE bunri_flow_packets_total counter");
-	json_array_foreach(json_object_get(r, "flows"), i, f)
-		printf("bunri_flow_packets_total{flow=\"%s\"} %lld\n", str(f, "id"),
-		       (long long)num(f, "packets"));
-	puts("# HELP bunri_flow_bytes_total Bytes per approved flow.\n"
-	     "# TYPE bunri_flow_bytes_total counter");
-	json_array_foreach(json_object_get(r, "flows"), i, f)
-		printf("bunri_flow_bytes_total{flow=\"%s\"} %lld\n", str(f, "id"),
-		       (long long)num(f, "bytes"));
-	puts("# HELP bunri_flow_connections_total Connections per approved flow.\n"
-	     "# TYPE bunri_flow_connections_total counter");
-	json_array_foreach(json_object_get(r, "flows"), i, f)
-		printf("bunri_flow_connections_total{flow=\"%s\"} %lld\n", str(f, "id"),
-		       (long long)num(f, "connections"));
+	flow_metric(r, "bunri_flow_packets_total", "Packets per approved flow.", "packets");
+	flow_metric(r, "bunri_flow_bytes_total", "Bytes per approved flow.", "bytes");
+	flow_metric(r, "bunri_flow_connections_total", "Connections per approved flow.",
+		    "connections");
 }
 
 int ctl_stats_cmd(int argc, char **argv)
