@@ -130,19 +130,16 @@ void conntrack_lookup_bulk(struct conntrack *ct, const struct ct_key **keys, uns
 struct ct_entry *conntrack_add(struct conntrack *ct, const struct ct_key *k,
 			       unsigned orig_side, int64_t now)
 {
-	hash_sig_t sig = rte_hash_hash(ct->hash, k);
-	struct ct_entry *e;
-	int32_t pos;
+	struct ct_entry *e = entry_at(ct, rte_hash_add_key(ct->hash, k));
 
-	/* add_key would hand back an existing key's slot: refuse it instead. */
-	if (rte_hash_lookup_with_hash(ct->hash, k, sig) >= 0) {
-		errno = EEXIST;
-		return NULL;
-	}
-	pos = rte_hash_add_key_with_hash(ct->hash, k, sig);
-	e = entry_at(ct, pos);
 	if (e == NULL) {
 		errno = ENOSPC;
+		return NULL;
+	}
+	/* add_key hands back an existing key's slot: every removal clears in_use, so a
+	 * live one means the key was there already. */
+	if (e->in_use) {
+		errno = EEXIST;
 		return NULL;
 	}
 	memset(e, 0, sizeof(*e));
