@@ -386,6 +386,14 @@ static void classify_one(struct pipeline *p, struct pkt *pk)
 	pk->classified = true;
 }
 
+/* Whether the current rules let this packet open a connection. */
+static bool allowed_now(struct pipeline *p, struct pkt *pk)
+{
+	if (!pk->classified)
+		classify_one(p, pk);
+	return pk->acl_res[ACL_CAT_EXACT] != 0;
+}
+
 static bool recheck(void *ctx, struct ct_entry *e)
 {
 	struct pipeline *p = ctx;
@@ -488,8 +496,9 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 	*end = FLOWREC_END_NONE;
 	if (e != NULL && e->revoked) {
 		/* A late packet of a revoked connection: say why it stopped working. An
-		 * opening packet is judged anew under the current policy. */
-		if (e->expires_ms > now && !pk->opener) {
+		 * opening packet (a ping's next request, any UDP datagram) the current policy
+		 * allows starts a new connection; one it refuses is still `revoked`. */
+		if (e->expires_ms > now && (!pk->opener || !allowed_now(p, pk))) {
 			done(pk, VERDICT_DROP, REASON_REVOKED);
 			return NULL;
 		}

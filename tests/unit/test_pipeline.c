@@ -228,6 +228,37 @@ static void burst_opens_and_uses(void)
 	fixture_down(&f);
 }
 
+/* Within one burst a connection ends (RST) and its tuple opens again (SYN): the
+ * second packet must not use the burst's lookup of the first. */
+static void burst_ends_and_reopens(void)
+{
+	struct fixture f;
+	struct rte_mbuf *b[3];
+	struct pipeline_verdict v[3];
+
+	fixture_up(&f, 1024);
+	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
+	pipeline_rx(f.p, ZONE_LGWAN, b, 1, T0_MS, v);
+	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 100, 0);
+	pipeline_rx(f.p, ZONE_MYNUMBER, b, 1, T0_MS + 1, v);
+	CU_ASSERT_EQUAL(v[0].reason, REASON_NEW);
+
+	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_RST_FLAG, 101, 0);
+	b[1] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 5000, 0);
+	b[2] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42002, 443, RTE_TCP_SYN_FLAG, 100, 0);
+	pipeline_rx(f.p, ZONE_MYNUMBER, b, 3, T0_MS + 2, v);
+	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_FORWARD);
+	CU_ASSERT_EQUAL(v[1].verdict, VERDICT_FORWARD);
+	CU_ASSERT_EQUAL(v[1].reason, REASON_NEW);
+	CU_ASSERT_EQUAL(v[2].reason, REASON_NEW);
+	CU_ASSERT_EQUAL(pipeline_counters(f.p)->conn_opened, 3);
+	CU_ASSERT_EQUAL(pipeline_counters(f.p)->conn_closed, 1);
+	CU_ASSERT_EQUAL(conntrack_count(pipeline_conntrack(f.p)), 2);
+	CU_ASSERT_EQUAL_FATAL(n_records, 1);
+	CU_ASSERT_EQUAL(records[0].end_reason, FLOWREC_END_RST);
+	fixture_down(&f);
+}
+
 static void tx_addressing(void)
 {
 	struct fixture f;
@@ -358,6 +389,12 @@ static void policy_swap(void)
 			CU_ASSERT_EQUAL(records[i].sport, 42000);
 		}
 	CU_ASSERT_EQUAL(revoked, 1);
+	/* The client tries again (a SYN could open a connection): the policy refuses it,
+	 * and the drop still says why. */
+	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42000, 8443, RTE_TCP_SYN_FLAG, 100, 0);
+	pipeline_rx(f.p, ZONE_MYNUMBER, b, 1, T0_MS + 150, v);
+	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_DROP);
+	CU_ASSERT_EQUAL(v[0].reason, REASON_REVOKED);
 	/* The sweep records nothing more for it, and still knows the live one. */
 	pipeline_sweep(f.p, T0_MS + 200, UINT32_MAX);
 	CU_ASSERT_EQUAL(n_records, 1);
@@ -435,6 +472,7 @@ int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		{ "a burst opens a connection and uses it", burst_opens_and_uses },
+		{ "a burst ends a connection and opens its tuple again", burst_ends_and_reopens },
 		{ "forwarded frames are readdressed, TTL and checksum", tx_addressing },
 		{ "static neighbours win over ARP", static_neighbor_wins },
 		{ "a full connection table drops new connections", table_full },
