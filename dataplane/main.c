@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -182,6 +183,12 @@ int main(int argc, char **argv)
 	}
 	if (parse_args(argc - ret, argv + ret, &o) != 0)
 		goto out_eal;
+	/* Every page the packet path will touch is faulted in and stays in RAM now: the
+	 * connection table must not pay page faults as it fills (DPDK maps --no-huge
+	 * memory lazily), nor wait for swap. Hugepages are locked already. */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+		fprintf(stderr, "bunri-dataplane: warning: cannot lock memory (%s); the packet "
+			"path may wait on page faults\n", strerror(errno));
 	d.config_path = o.config;
 	d.started_ms = daemon_now_ms();
 	if (load_appliance(&d, &deny_all) != 0)
