@@ -145,6 +145,8 @@ static int start_workers(struct daemon *d, const struct options *o)
 		w->idle_sleep = !o->busy_poll;
 		i++;
 	}
+	for (i = 0; i < d->n_workers; i++)
+		worker_set_peers(&d->workers[i], d->workers, d->n_workers);
 	for (i = 0; i < d->n_workers; i++) {
 		ret = rte_eal_remote_launch(worker_main, &d->workers[i], d->workers[i].lcore);
 		if (ret != 0) {

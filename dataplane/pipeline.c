@@ -58,6 +58,9 @@ struct pipeline {
 	struct conntrack *ct;
 	struct neigh *nb;
 	struct deny *deny;
+	void (*neigh_learned)(void *ctx, uint8_t zone, uint32_t ip,
+			      const struct rte_ether_addr *mac);
+	void *neigh_ctx;
 	/* Keys this burst added to or removed from the table: a later packet of the burst
 	 * with one of them looks its connection up again. At most two per packet. */
 	struct ct_key changed[2 * PIPELINE_BURST_MAX];
@@ -88,6 +91,8 @@ int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
 	if (p == NULL)
 		goto err_p;
 	p->slot = conf->tables;
+	p->neigh_learned = conf->neigh_learned;
+	p->neigh_ctx = conf->neigh_ctx;
 	p->worker = conf->worker;
 	p->pool = conf->pool;
 
@@ -205,6 +210,18 @@ static void neigh_release(struct pipeline *p, struct neigh_entry *e)
 	e->n_held = 0;
 }
 
+void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint32_t ip,
+			  const struct rte_ether_addr *mac, int64_t now)
+{
+	struct neigh_entry *e;
+
+	if (zone >= ZONE_COUNT)
+		return;
+	e = neigh_learn(p->nb, zone, ip, mac, now);
+	if (e != NULL)
+		neigh_release(p, e);
+}
+
 static void done(struct pkt *pk, enum verdict v, enum reason r)
 {
 	pk->stage = STAGE_DONE;
@@ -227,11 +244,9 @@ static void handle_arp(struct pipeline *p, struct pkt *pk, int64_t now)
 		pk->reply_to = res.sender_mac;
 	}
 	if (res.learn) {
-		struct neigh_entry *e = neigh_learn(p->nb, pk->zin, res.sender_ip,
-						    &res.sender_mac, now);
-
-		if (e != NULL)
-			neigh_release(p, e);
+		pipeline_neigh_learn(p, pk->zin, res.sender_ip, &res.sender_mac, now);
+		if (p->neigh_learned != NULL)
+			p->neigh_learned(p->neigh_ctx, pk->zin, res.sender_ip, &res.sender_mac);
 	}
 	done(pk, VERDICT_LOCAL, REASON_ARP);
 }

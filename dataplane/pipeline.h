@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <rte_ether.h>
+
 #include "counters.h"
 #include "flowname.h"
 #include "flowrec.h"
@@ -32,6 +34,12 @@ struct pipeline_conf {
 	uint32_t deny_capacity;      /* 0: 4096 */
 	int64_t deny_interval_ms;    /* 0: DENY_INTERVAL_MS */
 	int socket;
+	/* Called when this pipeline learns a neighbour from ARP. ARP replies reach
+	 * whichever worker the NIC's hash picks, not the one that asked: the caller
+	 * passes them on to the other workers (pipeline_neigh_learn). NULL: one worker. */
+	void (*neigh_learned)(void *ctx, uint8_t zone, uint32_t ip,
+			      const struct rte_ether_addr *mac);
+	void *neigh_ctx;
 };
 
 /* What happened to one received frame. */
@@ -62,6 +70,10 @@ void pipeline_free(struct pipeline *p);
  * ARP, or freed. v[i] (when v is not NULL) gets frame i's verdict. */
 void pipeline_rx(struct pipeline *p, uint8_t zone, struct rte_mbuf **pkts, uint16_t n,
 		 int64_t now, struct pipeline_verdict *v);
+/* Learns a neighbour another worker saw by ARP, and queues the frames that waited
+ * for it (the caller transmits them, as after pipeline_rx). */
+void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint32_t ip,
+			  const struct rte_ether_addr *mac, int64_t now);
 /* Housekeeping at now: ends expired and revoked connections (visiting at most budget
  * of them), gives up on unanswered ARP, closes deny intervals. */
 void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget);

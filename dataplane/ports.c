@@ -11,6 +11,7 @@
 
 #define RX_DESC 1024
 #define TX_DESC 1024
+#define AF_PACKET_DRIVER "net_af_packet"
 
 /* The well-known key made of one repeated 16-bit pattern: the Toeplitz hash of (a, b)
  * then equals that of (b, a), so both directions of a connection hash alike. */
@@ -84,6 +85,11 @@ static int setup_port(struct ports *p, const struct ports_port *pp,
 		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_key);
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+		p->rss = true;
+	} else if (p->n_queues > 1 && strcmp(info.driver_name, AF_PACKET_DRIVER) == 0) {
+		/* The kernel spreads an AF_PACKET port's frames over its sockets (qpairs=N)
+		 * by PACKET_FANOUT_HASH, a symmetric flow hash: both directions of a
+		 * connection reach the same queue index, so the same worker. */
 		p->rss = true;
 	} else if (p->n_queues > 1) {
 		snprintf(err, errlen, "port \"%s\" cannot spread connections over %u workers "

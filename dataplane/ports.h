@@ -1,7 +1,8 @@
 /* The DPDK ports of bunri-dataplane: each zone's ports found by name (PCI address or
  * vdev name), configured with one RX and one TX queue per worker (symmetric RSS where
- * the device offers it, so both directions of a connection reach one worker), started
- * in promiscuous mode, and stopped at shutdown. */
+ * the device offers it, or an AF_PACKET port's kernel fanout hash, so both directions
+ * of a connection reach one worker), started in promiscuous mode, and stopped at
+ * shutdown. */
 #ifndef BUNRI_PORTS_H
 #define BUNRI_PORTS_H
 

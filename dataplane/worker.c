@@ -34,6 +34,54 @@ static void record_emit(void *ctx, const struct flowrec *r)
 		w->records_lost++;
 }
 
+/* A neighbour one worker learned, for the others. */
+struct neigh_msg {
+	uint32_t ip;
+	uint8_t zone;
+	uint8_t pad;
+	struct rte_ether_addr mac;
+	uint32_t pad2;
+};
+_Static_assert(sizeof(struct neigh_msg) == 16, "ring elements are multiples of 4 bytes");
+
+#define NEIGH_RING 1024
+#define NEIGH_BURST 32
+
+/* Runs on the worker that saw the ARP reply: tells every other worker. */
+static void neigh_share(void *ctx, uint8_t zone, uint32_t ip, const struct rte_ether_addr *mac)
+{
+	struct worker *w = ctx;
+	struct neigh_msg m = { .ip = ip, .zone = zone, .mac = *mac };
+
+	for (unsigned i = 0; i < w->n_peers; i++) {
+		struct worker *peer = &w->peers[i];
+
+		if (peer != w && rte_ring_mp_enqueue_elem(peer->neigh_in, &m, sizeof(m)) != 0)
+			w->neigh_lost++;
+	}
+}
+
+static void flush_tx(struct worker *w, uint16_t queue);
+
+/* Learns what the other workers shared since the last loop. */
+static void neigh_receive(struct worker *w, int64_t now, uint16_t queue)
+{
+	struct neigh_msg m[NEIGH_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst_elem(w->neigh_in, m, sizeof(m[0]), NEIGH_BURST,
+						   NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		pipeline_neigh_learn(w->pipe, m[i].zone, m[i].ip, &m[i].mac, now);
+	if (n > 0)
+		flush_tx(w, queue);
+}
+
+void worker_set_peers(struct worker *w, struct worker *all, unsigned n)
+{
+	w->peers = all;
+	w->n_peers = n;
+}
+
 int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct ports *ports,
 		struct tables *const *slot, const struct flowname *names,
 		struct rte_rcu_qsbr *qs, const volatile bool *stop, uint32_t conn_capacity,
@@ -59,6 +107,13 @@ int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct p
 		ret = -rte_errno;
 		goto err_ring;
 	}
+	snprintf(ring_name, sizeof(ring_name), "bunri_nb%u", index);
+	w->neigh_in = rte_ring_create_elem(ring_name, sizeof(struct neigh_msg), NEIGH_RING,
+					   (int)rte_lcore_to_socket_id(lcore), RING_F_SC_DEQ);
+	if (w->neigh_in == NULL) {
+		ret = -rte_errno;
+		goto err_nring;
+	}
 	pc.name = w->name;
 	pc.worker = index;
 	pc.tables = slot;
@@ -68,6 +123,8 @@ int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct p
 	pc.names = names;
 	pc.conn_capacity = conn_capacity;
 	pc.socket = (int)rte_lcore_to_socket_id(lcore);
+	pc.neigh_learned = neigh_share;
+	pc.neigh_ctx = w;
 	ret = pipeline_create(&pc, &w->pipe);
 	if (ret != 0)
 		goto err_pipe;
@@ -85,6 +142,9 @@ err_rcu:
 	pipeline_free(w->pipe);
 	w->pipe = NULL;
 err_pipe:
+	rte_ring_free(w->neigh_in);
+	w->neigh_in = NULL;
+err_nring:
 	rte_ring_free(w->records);
 	w->records = NULL;
 err_ring:
@@ -100,6 +160,8 @@ void worker_fini(struct worker *w)
 	w->pipe = NULL;
 	rte_ring_free(w->records);
 	w->records = NULL;
+	rte_ring_free(w->neigh_in);
+	w->neigh_in = NULL;
 }
 
 int64_t worker_now(const struct worker *w)
@@ -193,6 +255,7 @@ int worker_main(void *arg)
 			pipeline_rx(w->pipe, ps->port[i].zone, pkts, n, now, NULL);
 			flush_tx(w, queue);
 		}
+		neigh_receive(w, now, queue);
 		if (now - last_sweep >= WORKER_SWEEP_MS) {
 			pipeline_sweep(w->pipe, now, WORKER_SWEEP_BUDGET);
 			flush_tx(w, queue);

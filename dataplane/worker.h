@@ -27,6 +27,9 @@ struct worker {
 	unsigned lcore;
 	struct pipeline *pipe;
 	struct rte_ring *records;     /* struct flowrec elements, worker -> control */
+	struct rte_ring *neigh_in;    /* neighbours the other workers learned (MP, SC) */
+	struct worker *peers;         /* every worker, this one included */
+	unsigned n_peers;
 	const struct ports *ports;
 	struct rte_rcu_qsbr *qs;
 	const volatile bool *stop;
@@ -37,6 +40,7 @@ struct worker {
 
 	/* written only by the worker, read by the control side for status */
 	uint64_t records_lost;        /* the ring was full */
+	uint64_t neigh_lost;          /* a peer's neighbour ring was full (it will ARP) */
 	uint64_t tx_dropped;          /* the port did not take them */
 	uint64_t loops;
 
@@ -56,6 +60,8 @@ int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct p
 		struct rte_rcu_qsbr *qs, const volatile bool *stop, uint32_t conn_capacity,
 		uint32_t ring_size);
 void worker_fini(struct worker *w);
+/* Before launch: the workers that learn neighbours from each other's ARP. */
+void worker_set_peers(struct worker *w, struct worker *all, unsigned n);
 
 /* The lcore entry point (rte_eal_remote_launch): runs until *stop, then ends every
  * connection (reason shutdown) so their records reach the ring. Returns 0. */

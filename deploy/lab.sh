@@ -136,12 +136,17 @@ EOF
   } >"$file"
 }
 
-# lab_start_dataplane [extra dataplane args...]: in the appliance namespace.
+# lab_start_dataplane [extra dataplane args...]: in the appliance namespace. With
+# LAB_WORKERS=N (default 1), N worker lcores (sharing the second CPU) and N queue pairs
+# per port, spread by the kernel's symmetric fanout hash.
 lab_start_dataplane() {
+  local w=${LAB_WORKERS:-1} lcores="0@0" q=""
+  for i in $(seq 1 "$w"); do lcores="$lcores,$i@$(( $(nproc) > 1 ? 1 : 0 ))"; done
+  [ "$w" -gt 1 ] && q=",qpairs=$w"
   lab_bg a "$LAB_DIR/dataplane.log" "$BUILD/dataplane/bunri-dataplane" --no-huge -m 512 --no-pci --no-telemetry \
-    --file-prefix "${LAB}dp" -l 0,1 --log-level 'lib.*:error' \
-    --vdev "net_af_packet0,iface=${LAB}M" --vdev "net_af_packet1,iface=${LAB}L" \
-    --vdev "net_af_packet2,iface=${LAB}I" \
+    --file-prefix "${LAB}dp" --lcores "$lcores" --log-level 'lib.*:error' \
+    --vdev "net_af_packet0,iface=${LAB}M$q" --vdev "net_af_packet1,iface=${LAB}L$q" \
+    --vdev "net_af_packet2,iface=${LAB}I$q" \
     -- --config "$LAB_DIR/appliance.cfg" "$@"
   LAB_DP_PID=$LAB_BG
   lab_wait_socket "$LAB_DIR/run/control.sock" "$LAB_DP_PID" || return 1
