@@ -13,9 +13,9 @@
 #include <openssl/evp.h>
 
 #include "flowlog.h"
+#include "flowlog_io.h"
 #include "segment.h"
 
-#define OUTBUF (256u * 1024)
 #define LINE_ROOM (SEGMENT_LINE_MAX + 64)
 #define DEFAULT_ROTATE_BYTES (64ull << 20)
 #define DEFAULT_ROTATE_SECONDS 3600
@@ -37,20 +37,18 @@ struct flowlog {
 	int64_t now_ms;                 /* latest time seen (tick or record end) */
 
 	int lock_fd;                    /* flock on <dir>/.lock: one writer per log */
-	int fd;                         /* open segment, -1 when none */
+	struct flowlog_io *io;          /* the disk thread: writes, fsyncs, seals */
+	bool seg_open;                  /* a segment is open (its creation maybe still queued) */
 	struct seal seg;                /* what the open segment holds so far */
 	int64_t seg_opened_ms;
-	uint64_t seg_written;           /* bytes of the segment handed to the kernel */
+	uint64_t seg_bytes;             /* bytes of lines put into the segment */
 
-	char *out;                      /* records not yet written */
-	size_t out_len;
-	uint64_t out_last_seq;          /* seq of the last record in out */
-	uint64_t written_seq;           /* last record handed to the kernel */
+	struct flowlog_io_buf *out;     /* lines of the open segment not yet queued, or NULL */
 	int64_t last_sync_ms;
 	int64_t last_retention_ms;
 	uint64_t lost;                  /* records refused because the disk failed */
 	int64_t lost_from, lost_to;
-	struct flowlog_stats st;
+	struct flowlog_stats st;        /* but synced_seq and bytes: the disk thread's */
 };
 
 static void flowlog_log(struct flowlog *fl, const char *fmt, ...)
@@ -66,117 +64,103 @@ static void flowlog_log(struct flowlog *fl, const char *fmt, ...)
 	fl->o.log(fl->o.log_ctx, msg);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* An error the disk thread met, as the caller will see it. */
+static int disk_error(struct flowlog *fl, int rc, const char *what)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (rc)
+		FLOWLOG_LOG(fl, "flowlog: cannot %s: %s", what, strerror(-rc));
+	return rc;
 }
 
+/* Starts a segment for the records from seq + 1 on; the disk thread creates it. */
 static int open_segment(struct flowlog *fl)
 {
-	char path[4096 + SEGMENT_NAME_MAX + 2];
-	int64_t now = fl->now_ms;
-	int dfd, rc;
+	int rc;
 
 	memset(&fl->seg, 0, sizeof(fl->seg));
-	segment_name(fl->seq + 1, now, fl->seg.segment);
-	snprintf(path, sizeof(path), "%s/%s", fl->dir, fl->seg.segment);
-	fl->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
-	if (fl->fd < 0)
-		return -errno;
-	/* the new name must survive a power cut as surely as the records in the file */
-	dfd = open(fl->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd)) {
-		rc = -errno;
-		if (dfd >= 0)
-			close(dfd);
-		close(fl->fd);
-		fl->fd = -1;
-		unlink(path);
+	segment_name(fl->seq + 1, fl->now_ms, fl->seg.segment);
+	rc = flowlog_io_open(fl->io, fl->seg.segment);
+	if (rc)
 		return rc;
-	}
-	close(dfd);
+	fl->seg_open = true;
 	fl->seg.first_seq = fl->seq + 1;
 	fl->seg.last_seq = fl->seq;
 	memcpy(fl->seg.prev, fl->hash, SEGMENT_HASH_LEN);
 	memcpy(fl->seg.last, fl->hash, SEGMENT_HASH_LEN);
 	fl->seg.first_time = INT64_MAX;
 	fl->seg.last_time = INT64_MIN;
-	fl->seg_opened_ms = now;
-	fl->seg_written = 0;
+	fl->seg_opened_ms = fl->now_ms;
+	fl->seg_bytes = 0;
 	return 0;
 }
 
-static int flush_out(struct flowlog *fl)
+/* Queues the lines gathered so far for the disk thread. */
+static int hand_off(struct flowlog *fl)
 {
 	int rc;
 
-	if (!fl->out_len)
+	if (!fl->out || !fl->out->len)
 		return 0;
-	rc = write_all(fl->fd, fl->out, fl->out_len);
-	if (rc) {
-		/* a partial write leaves a torn line; drop the file offset back so the next
-		 * attempt rewrites the whole buffer over it */
-		if (ftruncate(fl->fd, (off_t)fl->seg_written) == 0)
-			lseek(fl->fd, (off_t)fl->seg_written, SEEK_SET);
+	rc = flowlog_io_write(fl->io, fl->out);
+	if (rc)
 		return rc;
-	}
-	/* start writeback now, so the fsync each second and at rotation has little left to
-	 * wait for; only a hint, its failure changes nothing */
-	sync_file_range(fl->fd, (off64_t)fl->seg_written, (off64_t)fl->out_len,
-			SYNC_FILE_RANGE_WRITE);
-	fl->seg_written += fl->out_len;
-	fl->st.bytes += fl->out_len;
-	fl->out_len = 0;
-	fl->written_seq = fl->out_last_seq;
+	fl->out = NULL;
 	return 0;
 }
 
-static int sync_out(struct flowlog *fl)
+/* Room for one more line in out: queues a full buffer and takes a free one. */
+static int make_room(struct flowlog *fl)
 {
-	int rc = flush_out(fl);
+	int rc;
+
+	if (fl->out && FLOWLOG_IO_BUF_SIZE - fl->out->len >= LINE_ROOM)
+		return 0;
+	rc = hand_off(fl);
+	if (rc)
+		return rc;
+	return flowlog_io_get(fl->io, &fl->out);
+}
+
+/* Queues what was appended and an fdatasync of it, without waiting. */
+static int queue_sync(struct flowlog *fl)
+{
+	int rc = hand_off(fl);
+
+	if (!rc)
+		rc = flowlog_io_sync(fl->io);
+	if (!rc)
+		fl->last_sync_ms = fl->now_ms;
+	return rc;
+}
+
+/* Everything appended so far is on disk: 0 or -errno. */
+static int sync_wait(struct flowlog *fl)
+{
+	char what[SEGMENT_NAME_MAX + 16] = "sync";
+	int rc = queue_sync(fl);
 
 	if (rc)
 		return rc;
-	if (fl->fd >= 0 && fl->st.synced_seq != fl->written_seq) {
-		if (fdatasync(fl->fd))
-			return -errno;
-		fl->st.synced_seq = fl->written_seq;
-	}
-	fl->last_sync_ms = fl->now_ms;
-	return 0;
+	return disk_error(fl, flowlog_io_wait(fl->io, what, sizeof(what)), what);
 }
 
-/* Writes out, fsyncs and signs the open segment. */
+/* Queues the open segment's last lines, its fsync and its seal; the next record
+ * starts a new segment. */
 static int close_segment(struct flowlog *fl)
 {
 	int rc;
 
-	if (fl->fd < 0)
+	if (!fl->seg_open)
 		return 0;
-	rc = sync_out(fl);
+	rc = hand_off(fl);
 	if (rc)
 		return rc;
-	fl->seg.bytes = fl->seg_written;
 	if (fl->seg.records == 0)
 		fl->seg.first_time = fl->seg.last_time = fl->now_ms;
-	rc = seal_write(fl->dir, &fl->seg, fl->key);
-	if (rc) {
-		FLOWLOG_LOG(fl, "flowlog: cannot sign %s: %s", fl->seg.segment, strerror(-rc));
+	rc = flowlog_io_seal(fl->io, &fl->seg);
+	if (rc)
 		return rc;
-	}
-	close(fl->fd);
-	fl->fd = -1;
+	fl->seg_open = false;
 	fl->st.segments++;
 	return 0;
 }
@@ -206,17 +190,15 @@ static int append_line(struct flowlog *fl, const char *body, size_t body_len, in
 
 	if (body_len > SEGMENT_LINE_MAX - 200)
 		return -EINVAL;
-	if (fl->fd < 0) {
+	if (!fl->seg_open) {
 		rc = open_segment(fl);
 		if (rc)
 			return rc;
 	}
-	if (OUTBUF - fl->out_len < LINE_ROOM) {
-		rc = flush_out(fl);
-		if (rc)
-			return rc;
-	}
-	p = fl->out + fl->out_len;
+	rc = make_room(fl);
+	if (rc)
+		return rc;
+	p = fl->out->data + fl->out->len;
 	memcpy(p, "{\"seq\":", 7);
 	n = (size_t)(put_u64(p + 7, fl->seq + 1) - p);
 	p[n++] = ',';
@@ -237,9 +219,10 @@ static int append_line(struct flowlog *fl, const char *body, size_t body_len, in
 	p[n - 2] = '"';
 	p[n - 1] = '}';
 	p[n++] = '\n';
-	fl->out_len += n;
+	fl->out->len += n;
+	fl->seg_bytes += n;
 	fl->seq++;
-	fl->out_last_seq = fl->seq;
+	fl->out->last_seq = fl->seq;
 	fl->seg.last_seq = fl->seq;
 	fl->seg.records++;
 	memcpy(fl->seg.last, fl->hash, SEGMENT_HASH_LEN);
@@ -251,15 +234,13 @@ static int append_line(struct flowlog *fl, const char *body, size_t body_len, in
 		fl->now_ms = end_ms;
 	fl->st.seq = fl->seq;
 	fl->st.records++;
-	if (fl->seg_written + fl->out_len >= fl->o.rotate_bytes) {
-		/* the record is in the chain either way; a failed rotation is retried at
-		 * the next append */
+	if (fl->seg_bytes >= fl->o.rotate_bytes) {
+		/* the record is in the chain either way; a rotation that cannot be queued
+		 * (the disk fails) is retried at the next append */
 		rc = close_segment(fl);
-		if (rc) {
-			fl->st.errors++;
+		if (rc)
 			FLOWLOG_LOG(fl, "flowlog: cannot close %s: %s", fl->seg.segment,
 				    strerror(-rc));
-		}
 	}
 	return 0;
 }
@@ -493,12 +474,36 @@ static int take_lock(struct flowlog *fl)
 	return 0;
 }
 
+/* Starts the disk thread where recovery left the chain and writes the `chain` record
+ * saying why, durably. */
+static int start_chain(struct flowlog *fl, const char *reason, uint64_t torn, int64_t now_ms)
+{
+	char extra[96] = "", what[SEGMENT_NAME_MAX + 16];
+	int rc;
+
+	rc = flowlog_io_start(&fl->io, fl->dir, fl->key, fl->seq);
+	if (rc)
+		return rc;
+	segment_hex(fl->hash, SEGMENT_HASH_LEN, fl->hash_hex);
+	if (fl->seq)
+		snprintf(extra, sizeof(extra), ",\"after_seq\":%" PRIu64 ",\"torn_bytes\":%" PRIu64,
+			 fl->seq, torn);
+	rc = append_own(fl, "chain", now_ms, now_ms, reason, 0, extra);
+	if (!rc)
+		rc = sync_wait(fl);
+	if (rc) {
+		/* rc says what went wrong; what stopping meets on the way is the same failure */
+		(void)flowlog_io_stop(fl->io, what, sizeof(what));
+		fl->io = NULL;
+	}
+	return rc;
+}
+
 int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
 		 int64_t now_ms)
 {
 	const char *reason;
 	struct flowlog *fl;
-	char extra[96] = "";
 	uint64_t torn;
 	int rc;
 
@@ -512,17 +517,15 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 	fl->o.rotate_seconds = o->rotate_seconds ? o->rotate_seconds : DEFAULT_ROTATE_SECONDS;
 	fl->o.fsync_ms = o->fsync_ms ? o->fsync_ms : DEFAULT_FSYNC_MS;
 	fl->key = key;
-	fl->fd = -1;
 	fl->now_ms = fl->last_sync_ms = fl->last_retention_ms = now_ms;
 	if ((size_t)snprintf(fl->dir, sizeof(fl->dir), "%s/%s", o->dir, SEGMENT_SUBDIR) >=
 	    sizeof(fl->dir) - SEGMENT_NAME_MAX - 8) {
 		rc = -ENAMETOOLONG;
 		goto err_alloc;
 	}
-	fl->out = malloc(OUTBUF);
 	fl->md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	fl->ctx = EVP_MD_CTX_new();
-	if (!fl->out || !fl->md || !fl->ctx) {
+	if (!fl->md || !fl->ctx) {
 		rc = -ENOMEM;
 		goto err_crypto;
 	}
@@ -532,32 +535,21 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 	rc = take_lock(fl);
 	if (rc)
 		goto err_crypto;
+	/* synchronous: the disk thread starts from what recovery found */
 	rc = recover(fl, &reason, &torn);
 	if (rc)
 		goto err_lock;
-	segment_hex(fl->hash, SEGMENT_HASH_LEN, fl->hash_hex);
-	fl->st.synced_seq = fl->written_seq = fl->out_last_seq = fl->seq;
-	if (fl->seq)
-		snprintf(extra, sizeof(extra), ",\"after_seq\":%" PRIu64 ",\"torn_bytes\":%" PRIu64,
-			 fl->seq, torn);
-	rc = append_own(fl, "chain", now_ms, now_ms, reason, 0, extra);
+	rc = start_chain(fl, reason, torn, now_ms);
 	if (rc)
-		goto err_segment;
-	rc = sync_out(fl);
-	if (rc)
-		goto err_segment;
+		goto err_lock;
 	*out = fl;
 	return 0;
 
-err_segment:
-	if (fl->fd >= 0)
-		close(fl->fd);
 err_lock:
 	close(fl->lock_fd);
 err_crypto:
 	EVP_MD_CTX_free(fl->ctx);
 	EVP_MD_free(fl->md);
-	free(fl->out);
 err_alloc:
 	free(fl);
 	return rc;
@@ -574,6 +566,11 @@ static int apply_retention(struct flowlog *fl)
 	size_t n, old = 0;
 	int rc;
 
+	/* every queued seal is written first, and the disk thread signs nothing while the
+	 * seals are read */
+	rc = sync_wait(fl);
+	if (rc)
+		return rc;
 	rc = segment_list(fl->dir, &segs, &n);
 	if (rc)
 		return rc;
@@ -590,7 +587,8 @@ static int apply_retention(struct flowlog *fl)
 	rc = append_own(fl, "chain", fl->now_ms, fl->now_ms, "retention", old, extra);
 	if (rc)
 		goto out;
-	rc = sync_out(fl);
+	/* the record that says where the log now starts is on disk before the segments go */
+	rc = sync_wait(fl);
 	if (rc)
 		goto out;
 	for (size_t i = 0; i < old; i++) {
@@ -608,21 +606,26 @@ out:
 
 int flowlog_tick(struct flowlog *fl, int64_t now_ms)
 {
+	char what[SEGMENT_NAME_MAX + 16];
 	int rc = 0;
 
 	if (now_ms > fl->now_ms)
 		fl->now_ms = now_ms;
-	if (fl->fd >= 0 && fl->seg.records &&
+	if (fl->seg_open && fl->seg.records &&
 	    now_ms - fl->seg_opened_ms >= (int64_t)fl->o.rotate_seconds * 1000) {
 		rc = close_segment(fl);
 		if (rc)
 			return rc;
 	}
+	/* queued, not waited for: synced_seq moves when the disk thread is done */
 	if (now_ms - fl->last_sync_ms >= (int64_t)fl->o.fsync_ms) {
-		rc = sync_out(fl);
+		rc = queue_sync(fl);
 		if (rc)
 			return rc;
 	}
+	rc = flowlog_io_error(fl->io, what, sizeof(what));
+	if (rc)
+		return disk_error(fl, rc, what);
 	if (fl->o.retention_days && now_ms - fl->last_retention_ms >= RETENTION_CHECK_MS) {
 		fl->last_retention_ms = now_ms;
 		rc = apply_retention(fl);
@@ -632,22 +635,28 @@ int flowlog_tick(struct flowlog *fl, int64_t now_ms)
 
 int flowlog_close(struct flowlog *fl, int64_t now_ms)
 {
-	int rc;
+	char what[SEGMENT_NAME_MAX + 16];
+	int rc, rc_io;
 
 	if (now_ms > fl->now_ms)
 		fl->now_ms = now_ms;
 	rc = close_segment(fl);
-	if (fl->fd >= 0)
-		close(fl->fd);
+	rc_io = disk_error(fl, flowlog_io_stop(fl->io, what, sizeof(what)), what);
+	if (!rc)
+		rc = rc_io;
 	close(fl->lock_fd);
 	EVP_MD_CTX_free(fl->ctx);
 	EVP_MD_free(fl->md);
-	free(fl->out);
 	free(fl);
 	return rc;
 }
 
 void flowlog_get_stats(const struct flowlog *fl, struct flowlog_stats *st)
 {
+	struct flowlog_io_stats io;
+
+	flowlog_io_stats(fl->io, &io);
 	*st = fl->st;
+	st->synced_seq = io.synced_seq;
+	st->bytes = io.bytes;
 }

@@ -3,8 +3,14 @@
  * and age, signs each closed segment (seal.h) and removes signed segments past their
  * retention. The controller owns one writer and feeds it what the dataplane streams.
  *
- * Not thread-safe: one thread appends and ticks. The writer never reads the clock:
- * callers pass `now` (Unix ms), so tests and replays control time. */
+ * The calling thread formats and hashes records into a small pool of buffers; a disk
+ * thread of the writer's own (flowlog_io.h) writes them, fsyncs and signs, in order,
+ * so appends wait only when every buffer is waiting for the disk. What the disk thread
+ * fails at comes back from the next append that needs a buffer, tick or close.
+ *
+ * Not thread-safe: one thread appends and ticks (and is the only one the log callback
+ * is called from). The writer never reads the clock: callers pass `now` (Unix ms), so
+ * tests and replays control time. */
 #ifndef BUNRI_FLOWLOG_H
 #define BUNRI_FLOWLOG_H
 
@@ -28,11 +34,13 @@ struct flowlog_options {
 
 struct flowlog_stats {
 	uint64_t seq;            /* of the last record appended (0: none yet) */
-	uint64_t synced_seq;     /* every record up to this one is on disk (fsynced) */
+	uint64_t synced_seq;     /* every record up to this one is on disk (fsynced); set
+				  * by the disk thread, so it trails seq */
 	uint64_t records;        /* appended by this writer */
-	uint64_t segments;       /* segments this writer closed and signed */
+	uint64_t segments;       /* segments this writer closed; the disk thread signs each
+				  * right after its last write (a failure: tick, close) */
 	uint64_t errors;         /* records refused because the disk failed */
-	uint64_t bytes;          /* written by this writer */
+	uint64_t bytes;          /* written by this writer (handed to the kernel) */
 };
 
 struct flowlog;
@@ -45,17 +53,25 @@ struct flowlog;
 int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
 		 int64_t now_ms);
 /* Appends one record: 0, -EINVAL for a record flowrec_format_json refuses, -errno when
- * the disk fails: the record is not in the chain, and the writer itself logs a `gap`
- * record (reason "writer-disk-error") for every such record once the disk works again. */
+ * the disk fails (every buffer waits for a failing disk and the retry this call starts
+ * fails too): the record is not in the chain, and the writer itself logs a `gap` record
+ * (reason "writer-disk-error") for every such record once the disk works again. Records
+ * already in the chain are kept and written once the disk works. */
 int flowlog_append(struct flowlog *fl, const struct flowrec *r);
 /* Writes a `gap` record: `dropped` records between from_ms and to_ms never reached the
  * writer (the dataplane's buffer overflowed while the controller was down). */
 int flowlog_gap(struct flowlog *fl, uint64_t dropped, int64_t from_ms, int64_t to_ms);
-/* Call often (every 100-250 ms): fsyncs when fsync_ms has passed, rotates an old
- * segment, applies retention. 0 or -errno. */
+/* Call often (every 100-250 ms): queues an fsync when fsync_ms has passed (without
+ * waiting for it), rotates an old segment, applies retention (which waits for the
+ * disk), and retries what the disk thread failed at. 0, or -errno: the first error the
+ * disk thread met since the last append, tick or close reported one (sticky until then:
+ * a failed fsync or seal from an earlier tick comes back here). */
 int flowlog_tick(struct flowlog *fl, int64_t now_ms);
-/* Writes out, fsyncs and signs the open segment; 0 or -errno (the log is closed and
- * freed either way). */
+/* Writes out, fsyncs and signs the open segment, waits for the disk thread to finish
+ * all of it and stops it: 0, or -errno of what failed then (after one retry; records
+ * not yet written are then lost, the next open recovers what is on disk) or of an error
+ * the disk thread met that nothing reported yet. The log is closed and freed either
+ * way. */
 int flowlog_close(struct flowlog *fl, int64_t now_ms);
 void flowlog_get_stats(const struct flowlog *fl, struct flowlog_stats *st);
 

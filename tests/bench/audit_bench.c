@@ -2,8 +2,9 @@
  * rotate, sign), records per second verified, export MB/s (CSV and JSON Lines), each next
  * to the machine's `sha256sum` throughput on the same segment files, and the peak memory
  * of each phase; "of which format_json" times flowrec_format_json alone on the same
- * records (its MB/s column is relative to the log's size). Prints figures; asserts
- * nothing.
+ * records (its MB/s column is relative to the log's size); "disk write+fdatasync" writes
+ * as many bytes as the log holds into DIR in 1 MiB chunks and fdatasyncs once: the
+ * disk's own ceiling for "write sealed". Prints figures; asserts nothing.
  *
  *   audit_bench [--records N] [--dir DIR] [--keep]
  *
@@ -122,7 +123,7 @@ static struct result run(int (*fn)(void *), void *arg)
 
 static void print(const char *name, uint64_t records, uint64_t bytes, struct result r)
 {
-	printf("%-22s %10.0f records/s  %8.1f MB/s  %7.2f s  peak RSS %6ld KiB%s\n", name,
+	printf("%-33s %10.0f records/s  %8.1f MB/s  %7.2f s  peak RSS %6ld KiB%s\n", name,
 	       (double)records / r.seconds, (double)bytes / r.seconds / 1e6, r.seconds, r.rss_kb,
 	       r.ok ? "" : "  (FAILED)");
 }
@@ -133,6 +134,7 @@ struct job {
 	struct flowrec *pool;
 	uint64_t records;
 	enum audit_format format;
+	uint64_t bytes;         /* the log's size, for the disk reference */
 };
 
 static int do_write(void *arg)
@@ -181,6 +183,40 @@ static int do_format(void *arg)
 		sum += (uint64_t)flowrec_format_json(r, buf, sizeof(buf));
 	}
 	return sum == 0;
+}
+
+/* The disk alone: the log's bytes in 1 MiB writes and one fdatasync, into the same dir */
+static int do_disk(void *arg)
+{
+	struct job *j = arg;
+	char path[4200];
+	uint64_t left = j->bytes;
+	char *buf;
+	int fd, rc = 1;
+
+	buf = malloc(1 << 20);
+	if (!buf)
+		return 1;
+	memset(buf, 'x', 1 << 20);
+	snprintf(path, sizeof(path), "%s/disk-reference", j->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto out;
+	while (left) {
+		size_t n = left < (1u << 20) ? (size_t)left : (1u << 20);
+		ssize_t w = write(fd, buf, n);
+		if (w <= 0)
+			goto out_fd;
+		left -= (uint64_t)w;
+	}
+	rc = fdatasync(fd) ? 1 : 0;
+out_fd:
+	close(fd);
+	if (unlink(path))
+		rc = 1;
+out:
+	free(buf);
+	return rc;
 }
 
 static int do_verify(void *arg)
@@ -275,17 +311,19 @@ int main(int argc, char **argv)
 	       sysconf(_SC_NPROCESSORS_ONLN));
 	w = run(do_write, &j);
 	bytes = dir_bytes(flows);
-	printf("%-22s %" PRIu64 " bytes, %.0f bytes/record\n", "log size", bytes,
+	printf("%-33s %" PRIu64 " bytes, %.0f bytes/record\n", "log size", bytes,
 	       (double)bytes / (double)(j.records + 1));
 	print("write sealed", j.records, bytes, w);
 	print("  of which format_json", j.records, bytes, run(do_format, &j));
+	j.bytes = bytes;
+	print("disk write+fdatasync (reference)", j.records, bytes, run(do_disk, &j));
 	print("sha256sum (reference)", j.records, bytes, run(do_sha256sum, &j));
 	print("verify", j.records, bytes, run(do_verify, &j));
 	j.format = AUDIT_JSONL;
 	print("export jsonl", j.records, bytes, run(do_export, &j));
 	j.format = AUDIT_CSV;
 	print("export csv", j.records, bytes, run(do_export, &j));
-	printf("%-22s %ld KiB (this process)\n", "bench peak RSS", peak_rss_kb());
+	printf("%-33s %ld KiB (this process)\n", "bench peak RSS", peak_rss_kb());
 	if (!keep) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd))

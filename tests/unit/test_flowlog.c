@@ -2,9 +2,11 @@
  * rotation, restarts, retention, gap records and a disk that refuses writes. */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "audit.h"
 #include "audit_fixture.h"
@@ -235,6 +237,91 @@ static void disk_refuses_writes(void)
 	fixture_teardown(&f);
 }
 
+/* The disk thread fsyncs what a tick queued without the caller waiting; true once
+ * synced_seq has reached seq (10 s at most). */
+static bool synced_up(struct flowlog *fl)
+{
+	const struct timespec ms = {0, 1000000};
+	struct flowlog_stats st;
+
+	for (int i = 0; i < 10000; i++) {
+		flowlog_get_stats(fl, &st);
+		if (st.synced_seq == st.seq)
+			return true;
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
+/* Many segments go through the disk thread (created, written, fsynced and signed while
+ * the appending thread goes on): the chain still verifies across all of them. */
+static void many_rotations_verify(void)
+{
+	struct flowlog_options o = {.rotate_bytes = 20000};
+	uint64_t records, segments;
+	struct flowlog_stats st;
+	struct flowlog *fl;
+	struct fixture f;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	o.dir = f.dir;
+	CU_ASSERT_EQUAL_FATAL(flowlog_open(&fl, &o, f.key, T0), 0);
+	for (uint64_t i = 0; i < 5000; i += 500) {
+		write_records(fl, i, 500, T0 + (int64_t)i, 1);
+		CU_ASSERT_EQUAL(flowlog_tick(fl, T0 + 2000 * (int64_t)(i / 500 + 1)), 0);
+		CU_ASSERT(synced_up(fl));
+	}
+	flowlog_get_stats(fl, &st);
+	CU_ASSERT_EQUAL(st.seq, 5001);
+	CU_ASSERT(st.segments >= 100);         /* ~2.6 MB in segments of 20 kB */
+	CU_ASSERT(st.bytes > 2000000);
+	CU_ASSERT_EQUAL(flowlog_close(fl, T0 + 30000), 0);
+	CU_ASSERT_EQUAL(verify(&f, &records, &segments), 0);
+	CU_ASSERT_EQUAL(problems, 0);
+	CU_ASSERT_EQUAL(records, 5001);
+	CU_ASSERT_EQUAL(segments, st.segments + 1);
+	fixture_teardown(&f);
+}
+
+/* The disk fails behind the appends' back (the pool holds what it cannot write): close
+ * reports it, and the next open recovers what reached the disk. */
+static void close_reports_failing_disk(void)
+{
+	struct flowlog_options o = {.rotate_bytes = 1 << 30};
+	uint64_t records, segments;
+	struct rlimit old, lim;
+	struct flowlog_stats st;
+	struct flowlog *fl;
+	struct fixture f;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	o.dir = f.dir;
+	signal(SIGXFSZ, SIG_IGN);
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &old), 0);
+	CU_ASSERT_EQUAL_FATAL(flowlog_open(&fl, &o, f.key, T0), 0);
+	lim = old;
+	lim.rlim_cur = 200 * 1024;
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	/* ~260 kB: past the limit, within what the buffers hold */
+	write_records(fl, 0, 500, T0, 1);
+	flowlog_get_stats(fl, &st);
+	CU_ASSERT_EQUAL(st.errors, 0);
+	CU_ASSERT(st.synced_seq < st.seq);
+	CU_ASSERT_EQUAL(flowlog_close(fl, T0 + 1000), -EFBIG);
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	/* no torn line was left: the restart signs the segment through its last record */
+	CU_ASSERT_EQUAL_FATAL(flowlog_open(&fl, &o, f.key, T0 + 2000), 0);
+	CU_ASSERT_EQUAL(flowlog_close(fl, T0 + 3000), 0);
+	CU_ASSERT_EQUAL(fixture_count_lines(f.dir, "\"reason\":\"recovered\""), 1);
+	CU_ASSERT_EQUAL(fixture_count_lines(f.dir, "\"torn_bytes\":0"), 1);
+	CU_ASSERT_EQUAL(verify(&f, &records, &segments), 0);
+	CU_ASSERT_EQUAL(problems, 0);
+	CU_ASSERT(records > 100 && records < 502);   /* the first buffer made it */
+	CU_ASSERT_EQUAL(segments, 2);
+	fixture_teardown(&f);
+}
+
 static void bad_arguments(void)
 {
 	struct flowlog_options o = {0};
@@ -270,6 +357,8 @@ int main(void)
 		{ "retention removes old segments", retention_removes_old_segments },
 		{ "gap record", gap_record },
 		{ "disk refuses writes", disk_refuses_writes },
+		{ "many rotations verify", many_rotations_verify },
+		{ "close reports a failing disk", close_reports_failing_disk },
 		{ "bad arguments", bad_arguments },
 		{ NULL, NULL },
 	};
