@@ -123,7 +123,7 @@ static void entry_del(struct neigh *n, struct neigh_entry *e)
 	n->count--;
 }
 
-struct neigh_entry *neigh_learn(struct neigh *n, uint8_t zone, uint32_t ip,
+struct neigh_entry *neigh_learn(struct neigh *n, uint8_t zone, uint8_t link, uint32_t ip,
 				const struct rte_ether_addr *mac, int64_t now)
 {
 	struct neigh_entry *e = entry_get(n, zone, ip);
@@ -131,6 +131,7 @@ struct neigh_entry *neigh_learn(struct neigh *n, uint8_t zone, uint32_t ip,
 	if (e == NULL)
 		return NULL;
 	e->mac = *mac;
+	e->link = link;
 	e->resolved = true;
 	e->expires_ms = now + NEIGH_REACHABLE_MS;
 	return e;

@@ -1,6 +1,7 @@
 /* Neighbours learned by ARP, per zone, and the few packets held for a next hop whose
- * MAC is not known yet. One worker's table (rte_hash, no locks); static neighbours from
- * the policy live in the tables and are asked first. */
+ * MAC (or, in a zone with several ports, whose port) is not known yet. One worker's
+ * table (rte_hash, no locks); static neighbours from the policy live in the tables and
+ * are asked first for the MAC. */
 #ifndef BUNRI_NEIGH_H
 #define BUNRI_NEIGH_H
 
@@ -22,6 +23,7 @@ struct neigh_entry {
 	bool resolved;
 	uint8_t n_held;
 	uint8_t in_use;
+	uint8_t link;              /* the zone's port (0..) the neighbour answered on */
 	struct rte_ether_addr mac;
 	int64_t expires_ms;        /* resolved: forget after; else: drop held after */
 	int64_t requested_ms;      /* last ARP request */
@@ -43,10 +45,10 @@ void neigh_free(struct neigh *n);
 
 /* The entry for ip in zone (resolved or not), or NULL. */
 struct neigh_entry *neigh_lookup(struct neigh *n, uint8_t zone, uint32_t ip);
-/* Records ip's MAC in zone as of now. Returns the entry (its held packets are now the
- * caller's to send: it must take them and set n_held to 0), or NULL when the table is
- * full. */
-struct neigh_entry *neigh_learn(struct neigh *n, uint8_t zone, uint32_t ip,
+/* Records ip's MAC in zone, heard on the zone's port `link`, as of now. Returns the
+ * entry (its held packets are now the caller's to send: it must take them and set
+ * n_held to 0), or NULL when the table is full. */
+struct neigh_entry *neigh_learn(struct neigh *n, uint8_t zone, uint8_t link, uint32_t ip,
 				const struct rte_ether_addr *mac, int64_t now);
 /* Holds m until ip in zone resolves. 0 (held; *request true when the caller should
  * send an ARP request now), -ENOSPC (too many packets wait already), -ENOMEM (table

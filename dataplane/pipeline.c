@@ -34,6 +34,7 @@ struct pkt {
 	uint8_t verdict;
 	uint8_t reason;
 	uint8_t zin;
+	uint8_t lin;         /* the ingress zone's port the frame came in on */
 	uint8_t zout;
 	uint8_t side;        /* endpoint of key the packet came from */
 	bool opener;         /* may open a connection */
@@ -58,7 +59,7 @@ struct pipeline {
 	struct conntrack *ct;
 	struct neigh *nb;
 	struct deny *deny;
-	void (*neigh_learned)(void *ctx, uint8_t zone, uint32_t ip,
+	void (*neigh_learned)(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
 			      const struct rte_ether_addr *mac);
 	void *neigh_ctx;
 	/* Keys this burst added to or removed from the table: a later packet of the burst
@@ -66,7 +67,7 @@ struct pipeline {
 	struct ct_key changed[2 * PIPELINE_BURST_MAX];
 	unsigned n_changed;
 	struct counters c;
-	struct pipeline_tx tx[ZONE_COUNT];
+	struct pipeline_tx tx[ZONE_COUNT][PIPELINE_LINKS_MAX];
 	struct pkt burst[PIPELINE_BURST_MAX];
 };
 
@@ -131,7 +132,8 @@ void pipeline_free(struct pipeline *p)
 	if (p == NULL)
 		return;
 	for (unsigned z = 0; z < ZONE_COUNT; z++)
-		rte_pktmbuf_free_bulk(p->tx[z].pkts, p->tx[z].n);
+		for (unsigned l = 0; l < PIPELINE_LINKS_MAX; l++)
+			rte_pktmbuf_free_bulk(p->tx[z][l].pkts, p->tx[z][l].n);
 	deny_free(p->deny);
 	neigh_free(p->nb);
 	conntrack_free(p->ct);
@@ -155,10 +157,11 @@ static struct tables *tables_current(struct pipeline *p)
 	return p->t;
 }
 
-/* Queues m on zone's TX buffer; false (m untouched) when it is full. */
-static bool tx_push(struct pipeline *p, uint8_t zone, struct rte_mbuf *m)
+/* Queues m on the TX buffer of zone's port `link`; false (m untouched) when it is
+ * full. */
+static bool tx_push(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf *m)
 {
-	struct pipeline_tx *tx = &p->tx[zone];
+	struct pipeline_tx *tx = &p->tx[zone][link];
 
 	if (unlikely(tx->n >= PIPELINE_TX_MAX))
 		return false;
@@ -168,17 +171,22 @@ static bool tx_push(struct pipeline *p, uint8_t zone, struct rte_mbuf *m)
 	return true;
 }
 
+/* Asks on every port of the zone: the answer also tells which port ip is behind. */
 static void send_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
 {
-	struct rte_mbuf *m = arp_request(p->pool, &p->t->zone[zone], ip);
+	const struct tables_zone *z = &p->t->zone[zone];
 
-	if (m == NULL) {
-		p->c.drop[zone][REASON_NO_MBUF]++;
-		return;
-	}
-	if (!tx_push(p, zone, m)) {
-		p->c.drop[zone][REASON_TX_FULL]++;
-		rte_pktmbuf_free(m);
+	for (uint8_t link = 0; link < z->n_links; link++) {
+		struct rte_mbuf *m = arp_request(p->pool, z, ip);
+
+		if (m == NULL) {
+			p->c.drop[zone][REASON_NO_MBUF]++;
+			return;
+		}
+		if (!tx_push(p, zone, link, m)) {
+			p->c.drop[zone][REASON_TX_FULL]++;
+			rte_pktmbuf_free(m);
+		}
 	}
 }
 
@@ -202,7 +210,7 @@ static void neigh_release(struct pipeline *p, struct neigh_entry *e)
 		struct rte_mbuf *m = e->held[h];
 
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = e->mac;
-		if (!tx_push(p, e->zone, m)) {
+		if (!tx_push(p, e->zone, e->link, m)) {
 			p->c.drop[e->held_zone[h]][REASON_TX_FULL]++;
 			rte_pktmbuf_free(m);
 		}
@@ -210,16 +218,31 @@ static void neigh_release(struct pipeline *p, struct neigh_entry *e)
 	e->n_held = 0;
 }
 
-void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint32_t ip,
-			  const struct rte_ether_addr *mac, int64_t now)
+/* Learns ip's MAC and port under the tables p->t (those of the burst, if in one). */
+static void learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
+		  const struct rte_ether_addr *mac, int64_t now)
 {
+	const struct tables *t = p->t;
+	const struct cp_neighbor *sn;
+	struct rte_ether_addr use = *mac;
 	struct neigh_entry *e;
 
-	if (zone >= ZONE_COUNT)
+	if (t == NULL || zone >= ZONE_COUNT || link >= t->zone[zone].n_links)
 		return;
-	e = neigh_learn(p->nb, zone, ip, mac, now);
+	/* A static neighbour keeps its configured MAC; ARP only says which port. */
+	sn = tables_neighbor(t, zone, ip);
+	if (sn != NULL)
+		memcpy(use.addr_bytes, sn->mac, RTE_ETHER_ADDR_LEN);
+	e = neigh_learn(p->nb, zone, link, ip, &use, now);
 	if (e != NULL)
 		neigh_release(p, e);
+}
+
+void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
+			  const struct rte_ether_addr *mac, int64_t now)
+{
+	tables_current(p); /* between bursts: the latest tables */
+	learn(p, zone, link, ip, mac, now);
 }
 
 static void done(struct pkt *pk, enum verdict v, enum reason r)
@@ -244,9 +267,10 @@ static void handle_arp(struct pipeline *p, struct pkt *pk, int64_t now)
 		pk->reply_to = res.sender_mac;
 	}
 	if (res.learn) {
-		pipeline_neigh_learn(p, pk->zin, res.sender_ip, &res.sender_mac, now);
+		learn(p, pk->zin, pk->lin, res.sender_ip, &res.sender_mac, now);
 		if (p->neigh_learned != NULL)
-			p->neigh_learned(p->neigh_ctx, pk->zin, res.sender_ip, &res.sender_mac);
+			p->neigh_learned(p->neigh_ctx, pk->zin, pk->lin, res.sender_ip,
+					 &res.sender_mac);
 	}
 	done(pk, VERDICT_LOCAL, REASON_ARP);
 }
@@ -562,33 +586,46 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 	return e;
 }
 
+/* Where the next hop is: its MAC (a static neighbour's, else ARP's) and, in a zone
+ * with several ports, the port it answered ARP on. false: not known yet. */
+static bool next_hop(struct pipeline *p, const struct pkt *pk, int64_t now,
+		     struct rte_ether_addr *dst, uint8_t *link)
+{
+	const struct tables *t = p->t;
+	const struct cp_neighbor *sn = tables_neighbor(t, pk->zout, pk->nexthop);
+	const struct neigh_entry *ne;
+
+	*link = 0;
+	if (sn != NULL)
+		memcpy(dst->addr_bytes, sn->mac, RTE_ETHER_ADDR_LEN);
+	if (sn != NULL && t->zone[pk->zout].n_links == 1)
+		return true;
+	ne = neigh_lookup(p->nb, pk->zout, pk->nexthop);
+	if (ne == NULL || !ne->resolved || ne->expires_ms <= now ||
+	    ne->link >= t->zone[pk->zout].n_links)
+		return false;
+	if (sn == NULL)
+		*dst = ne->mac;
+	*link = ne->link;
+	return true;
+}
+
 /* Step 11: address the frame for the next hop and queue it, or hold it for ARP. */
 static void forward(struct pipeline *p, struct pkt *pk, int64_t now)
 {
-	const struct tables *t = p->t;
-	const struct tables_zone *zo = &t->zone[pk->zout];
-	const struct cp_neighbor *sn = tables_neighbor(t, pk->zout, pk->nexthop);
 	struct rte_ether_addr dst = { .addr_bytes = { 0 } };
-	struct neigh_entry *ne = NULL;
-	bool request;
+	bool known, request;
+	uint8_t link;
 	int ret;
 
 	ipv4_forward_ttl(pk->m);
-	if (sn != NULL) {
-		memcpy(dst.addr_bytes, sn->mac, RTE_ETHER_ADDR_LEN);
-	} else {
-		ne = neigh_lookup(p->nb, pk->zout, pk->nexthop);
-		if (ne != NULL && ne->resolved && ne->expires_ms > now)
-			dst = ne->mac;
-		else
-			ne = NULL;
-	}
-	if (eth_egress(&pk->m, zo, &dst) != 0) {
+	known = next_hop(p, pk, now, &dst, &link);
+	if (eth_egress(&pk->m, &p->t->zone[pk->zout], &dst) != 0) {
 		done(pk, VERDICT_DROP, REASON_NO_MBUF);
 		return;
 	}
-	if (sn != NULL || ne != NULL) {
-		if (!tx_push(p, pk->zout, pk->m))
+	if (known) {
+		if (!tx_push(p, pk->zout, link, pk->m))
 			done(pk, VERDICT_DROP, REASON_TX_FULL);
 		return;
 	}
@@ -610,7 +647,7 @@ static void finish(struct pipeline *p, struct pkt *pk, int64_t now,
 		if (pk->reply) {
 			if (eth_egress(&pk->m, &p->t->zone[pk->zin], &pk->reply_to) != 0)
 				p->c.drop[pk->zin][REASON_NO_MBUF]++;
-			else if (!tx_push(p, pk->zin, pk->m))
+			else if (!tx_push(p, pk->zin, pk->lin, pk->m))
 				p->c.drop[pk->zin][REASON_TX_FULL]++;
 			else
 				pk->m = NULL;
@@ -665,8 +702,8 @@ static void process_ct(struct pipeline *p, struct pkt *pk, struct ct_entry *e,
 	forward(p, pk, now);
 }
 
-void pipeline_rx(struct pipeline *p, uint8_t zone, struct rte_mbuf **pkts, uint16_t n,
-		 int64_t now, struct pipeline_verdict *v)
+void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf **pkts,
+		 uint16_t n, int64_t now, struct pipeline_verdict *v)
 {
 	const struct ct_key *keys[PIPELINE_BURST_MAX];
 	const struct acl_key *akeys[PIPELINE_BURST_MAX];
@@ -676,8 +713,9 @@ void pipeline_rx(struct pipeline *p, uint8_t zone, struct rte_mbuf **pkts, uint1
 	unsigned n_ct = 0, n_acl = 0;
 	struct tables *t = tables_current(p);
 
-	if (unlikely(n > PIPELINE_BURST_MAX || zone >= ZONE_COUNT)) {
-		PIPELINE_LOG(ERR, "burst of %u on zone %u refused\n", n, zone);
+	if (unlikely(n > PIPELINE_BURST_MAX || zone >= ZONE_COUNT ||
+		     link >= PIPELINE_LINKS_MAX)) {
+		PIPELINE_LOG(ERR, "burst of %u on zone %u port %u refused\n", n, zone, link);
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
@@ -691,6 +729,7 @@ void pipeline_rx(struct pipeline *p, uint8_t zone, struct rte_mbuf **pkts, uint1
 		pkt_clear(pk);
 		pk->m = pkts[i];
 		pk->zin = zone;
+		pk->lin = link;
 		pk->frame_len = rte_pktmbuf_pkt_len(pk->m);
 		p->c.rx_packets[zone]++;
 		p->c.rx_bytes[zone] += pk->frame_len;
@@ -766,9 +805,9 @@ void pipeline_shutdown(struct pipeline *p, int64_t now)
 	deny_flush(p->deny, now, true);
 }
 
-struct pipeline_tx *pipeline_tx(struct pipeline *p, uint8_t zone)
+struct pipeline_tx *pipeline_tx(struct pipeline *p, uint8_t zone, uint8_t link)
 {
-	return zone < ZONE_COUNT ? &p->tx[zone] : NULL;
+	return zone < ZONE_COUNT && link < PIPELINE_LINKS_MAX ? &p->tx[zone][link] : NULL;
 }
 
 const struct counters *pipeline_counters(const struct pipeline *p)

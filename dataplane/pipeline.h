@@ -37,7 +37,7 @@ struct pipeline_conf {
 	/* Called when this pipeline learns a neighbour from ARP. ARP replies reach
 	 * whichever worker the NIC's hash picks, not the one that asked: the caller
 	 * passes them on to the other workers (pipeline_neigh_learn). NULL: one worker. */
-	void (*neigh_learned)(void *ctx, uint8_t zone, uint32_t ip,
+	void (*neigh_learned)(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
 			      const struct rte_ether_addr *mac);
 	void *neigh_ctx;
 };
@@ -49,6 +49,8 @@ struct pipeline_verdict {
 	uint8_t to;        /* egress zone, ZONE_NONE unless forwarded */
 	uint16_t flow;     /* flowname number, FLOWNAME_NONE unless forwarded */
 };
+
+#define PIPELINE_LINKS_MAX CP_PORTS_MAX /* ports per zone; a zone's port is a link 0.. */
 
 /* Frames waiting to leave one zone's port. The caller transmits pkts[0..n), frees what
  * the port did not take, and sets n to 0, after every pipeline call. */
@@ -65,14 +67,14 @@ int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out);
  * pipeline_shutdown()). */
 void pipeline_free(struct pipeline *p);
 
-/* Processes n <= PIPELINE_BURST_MAX frames that arrived on zone's port at now (Unix
- * ms). Takes ownership of every mbuf: each is sent (queued in a TX buffer), held for
+/* Processes n <= PIPELINE_BURST_MAX frames that arrived on zone's port `link` at now
+ * (Unix ms). Takes ownership of every mbuf: each is sent (queued in a TX buffer), held for
  * ARP, or freed. v[i] (when v is not NULL) gets frame i's verdict. */
-void pipeline_rx(struct pipeline *p, uint8_t zone, struct rte_mbuf **pkts, uint16_t n,
-		 int64_t now, struct pipeline_verdict *v);
+void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf **pkts,
+		 uint16_t n, int64_t now, struct pipeline_verdict *v);
 /* Learns a neighbour another worker saw by ARP, and queues the frames that waited
  * for it (the caller transmits them, as after pipeline_rx). */
-void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint32_t ip,
+void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
 			  const struct rte_ether_addr *mac, int64_t now);
 /* Housekeeping at now: ends expired and revoked connections (visiting at most budget
  * of them), gives up on unanswered ARP, closes deny intervals. */
@@ -80,7 +82,8 @@ void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget);
 /* Ends every connection (reason shutdown), drops held frames, emits pending denies. */
 void pipeline_shutdown(struct pipeline *p, int64_t now);
 
-struct pipeline_tx *pipeline_tx(struct pipeline *p, uint8_t zone);
+/* The frames queued for the zone's port `link` (its place in the zone's port list). */
+struct pipeline_tx *pipeline_tx(struct pipeline *p, uint8_t zone, uint8_t link);
 const struct counters *pipeline_counters(const struct pipeline *p);
 struct conntrack *pipeline_conntrack(struct pipeline *p);
 /* The longest timeout of the current tables, in ms: after it every connection ends. */

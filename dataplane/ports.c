@@ -29,10 +29,11 @@ static int find_ports(struct ports *p, const struct cpolicy *cp, char *err, size
 	for (unsigned z = 0; z < ZONE_COUNT; z++) {
 		const struct cp_zone *cz = cpolicy_zone(cp, (enum zone)z);
 
-		p->tx_port[z] = UINT16_MAX;
+		for (unsigned l = 0; l < CP_PORTS_MAX; l++)
+			p->zone_port[z][l] = UINT16_MAX;
 		if (!cz->enabled)
 			continue;
-		for (unsigned i = 0; i < cz->n_ports; i++) {
+		for (unsigned i = 0; i < cz->n_ports && i < CP_PORTS_MAX; i++) {
 			struct ports_port *pp = &p->port[p->n];
 
 			if (rte_eth_dev_get_port_by_name(cz->ports[i], &pp->id) != 0) {
@@ -49,9 +50,9 @@ static int find_ports(struct ports *p, const struct cpolicy *cp, char *err, size
 				}
 			}
 			pp->zone = (uint8_t)z;
+			pp->link = (uint8_t)i;
 			snprintf(pp->name, sizeof(pp->name), "%s", cz->ports[i]);
-			if (p->tx_port[z] == UINT16_MAX)
-				p->tx_port[z] = pp->id;
+			p->zone_port[z][i] = pp->id;
 			p->n++;
 		}
 	}
@@ -164,8 +165,8 @@ int ports_open(struct ports *p, const struct cpolicy *cp, unsigned n_workers,
 			goto err_ports;
 	}
 	for (unsigned z = 0; z < ZONE_COUNT; z++) {
-		if (p->tx_port[z] != UINT16_MAX &&
-		    rte_eth_macaddr_get(p->tx_port[z], &p->zone_mac[z]) != 0)
+		if (p->zone_port[z][0] != UINT16_MAX &&
+		    rte_eth_macaddr_get(p->zone_port[z][0], &p->zone_mac[z]) != 0)
 			memset(&p->zone_mac[z], 0, sizeof(p->zone_mac[z]));
 	}
 	return 0;

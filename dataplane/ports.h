@@ -20,14 +20,15 @@ struct rte_mempool;
 struct ports_port {
 	uint16_t id;
 	uint8_t zone;
+	uint8_t link;                 /* its place among the zone's ports (0..) */
 	char name[CP_PORT_NAME_MAX];
 };
 
 struct ports {
 	unsigned n;
 	struct ports_port port[PORTS_MAX];
-	/* A zone's frames leave through its first port; UINT16_MAX: zone not configured. */
-	uint16_t tx_port[ZONE_COUNT];
+	/* The port id of each zone's link; UINT16_MAX: none. */
+	uint16_t zone_port[ZONE_COUNT][CP_PORTS_MAX];
 	struct rte_ether_addr zone_mac[ZONE_COUNT];
 	uint16_t n_queues;
 	bool rss;

@@ -290,7 +290,7 @@ static int run(struct replay *r, struct pcapin *in)
 		}
 		m = frame_to_mbuf(r->pool, &f);
 		if (m != NULL)
-			pipeline_rx(r->pipe, f.zone, &m, 1, now_ms, &v);
+			pipeline_rx(r->pipe, f.zone, 0, &m, 1, now_ms, &v);
 		replay_out_drain(&r->out, r->pipe, now_ms);
 		ret = replay_out_verdict(&r->out, f.zone, f.index, &v, r->names);
 		if (ret != 0)

@@ -110,26 +110,30 @@ struct flowrec_sink replay_out_sink(struct replay_out *o)
 	return (struct flowrec_sink){ .emit = emit, .ctx = o };
 }
 
+/* Every frame a zone sent, whichever of its ports, goes to that zone's pcap. */
+static void drain_tx(struct replay_out *o, unsigned z, struct pipeline_tx *tx, int64_t now_ms)
+{
+	for (uint16_t i = 0; i < tx->n; i++) {
+		struct rte_mbuf *m = tx->pkts[i];
+		struct pcap_pkthdr h = { 0 };
+		const void *data;
+
+		h.ts.tv_sec = now_ms / 1000;
+		h.ts.tv_usec = (now_ms % 1000) * 1000;
+		h.caplen = h.len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)FRAME_MAX);
+		data = rte_pktmbuf_read(m, 0, h.caplen, o->frame);
+		if (data != NULL)
+			pcap_dump((u_char *)o->dump[z], &h, data);
+		rte_pktmbuf_free(m);
+	}
+	tx->n = 0;
+}
+
 void replay_out_drain(struct replay_out *o, struct pipeline *p, int64_t now_ms)
 {
-	for (unsigned z = 0; z < ZONE_COUNT; z++) {
-		struct pipeline_tx *tx = pipeline_tx(p, (uint8_t)z);
-
-		for (uint16_t i = 0; i < tx->n; i++) {
-			struct rte_mbuf *m = tx->pkts[i];
-			struct pcap_pkthdr h = { 0 };
-			const void *data;
-
-			h.ts.tv_sec = now_ms / 1000;
-			h.ts.tv_usec = (now_ms % 1000) * 1000;
-			h.caplen = h.len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)FRAME_MAX);
-			data = rte_pktmbuf_read(m, 0, h.caplen, o->frame);
-			if (data != NULL)
-				pcap_dump((u_char *)o->dump[z], &h, data);
-			rte_pktmbuf_free(m);
-		}
-		tx->n = 0;
-	}
+	for (unsigned z = 0; z < ZONE_COUNT; z++)
+		for (unsigned l = 0; l < PIPELINE_LINKS_MAX; l++)
+			drain_tx(o, z, pipeline_tx(p, (uint8_t)z, (uint8_t)l), now_ms);
 }
 
 int replay_out_verdict(struct replay_out *o, uint8_t zone, uint64_t index,

@@ -44,6 +44,7 @@ static void zones_fill(struct tables *t, const struct rte_ether_addr port_mac[ZO
 		tz->mask = cz->prefix_len == 0 ? 0 : UINT32_MAX << (32 - cz->prefix_len);
 		tz->net = cz->address & tz->mask;
 		tz->ping = cz->ping;
+		tz->n_links = (uint8_t)RTE_MAX(1u, RTE_MIN(cz->n_ports, (unsigned)CP_PORTS_MAX));
 	}
 }
 

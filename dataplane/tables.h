@@ -25,6 +25,7 @@ struct tables_zone {
 	uint32_t net;               /* connected subnet, host bits zero */
 	uint32_t mask;
 	bool ping;
+	uint8_t n_links;            /* the zone's ports (1 to CP_PORTS_MAX when enabled) */
 };
 
 struct tables {

@@ -38,7 +38,7 @@ static void record_emit(void *ctx, const struct flowrec *r)
 struct neigh_msg {
 	uint32_t ip;
 	uint8_t zone;
-	uint8_t pad;
+	uint8_t link;
 	struct rte_ether_addr mac;
 	uint32_t pad2;
 };
@@ -48,10 +48,11 @@ _Static_assert(sizeof(struct neigh_msg) == 16, "ring elements are multiples of 4
 #define NEIGH_BURST 32
 
 /* Runs on the worker that saw the ARP reply: tells every other worker. */
-static void neigh_share(void *ctx, uint8_t zone, uint32_t ip, const struct rte_ether_addr *mac)
+static void neigh_share(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
+			const struct rte_ether_addr *mac)
 {
 	struct worker *w = ctx;
-	struct neigh_msg m = { .ip = ip, .zone = zone, .mac = *mac };
+	struct neigh_msg m = { .ip = ip, .zone = zone, .link = link, .mac = *mac };
 
 	for (unsigned i = 0; i < w->n_peers; i++) {
 		struct worker *peer = &w->peers[i];
@@ -71,7 +72,7 @@ static void neigh_receive(struct worker *w, int64_t now, uint16_t queue)
 						   NULL);
 
 	for (unsigned i = 0; i < n; i++)
-		pipeline_neigh_learn(w->pipe, m[i].zone, m[i].ip, &m[i].mac, now);
+		pipeline_neigh_learn(w->pipe, m[i].zone, m[i].link, m[i].ip, &m[i].mac, now);
 	if (n > 0)
 		flush_tx(w, queue);
 }
@@ -177,21 +178,23 @@ int64_t worker_now(const struct worker *w)
 static void flush_tx(struct worker *w, uint16_t queue)
 {
 	for (unsigned z = 0; z < ZONE_COUNT; z++) {
-		struct pipeline_tx *tx = pipeline_tx(w->pipe, (uint8_t)z);
-		uint16_t sent = 0, port = w->ports->tx_port[z];
+		for (unsigned l = 0; l < PIPELINE_LINKS_MAX; l++) {
+			struct pipeline_tx *tx = pipeline_tx(w->pipe, (uint8_t)z, (uint8_t)l);
+			uint16_t sent = 0, port = w->ports->zone_port[z][l];
 
-		if (tx->n == 0)
-			continue;
-		if (port != UINT16_MAX) {
-			for (unsigned t = 0; t < TX_RETRIES && sent < tx->n; t++)
-				sent += rte_eth_tx_burst(port, queue, tx->pkts + sent,
-							 tx->n - sent);
+			if (tx->n == 0)
+				continue;
+			if (port != UINT16_MAX) {
+				for (unsigned t = 0; t < TX_RETRIES && sent < tx->n; t++)
+					sent += rte_eth_tx_burst(port, queue, tx->pkts + sent,
+								 tx->n - sent);
+			}
+			if (sent < tx->n) {
+				w->tx_dropped += tx->n - sent;
+				rte_pktmbuf_free_bulk(tx->pkts + sent, tx->n - sent);
+			}
+			tx->n = 0;
 		}
-		if (sent < tx->n) {
-			w->tx_dropped += tx->n - sent;
-			rte_pktmbuf_free_bulk(tx->pkts + sent, tx->n - sent);
-		}
-		tx->n = 0;
 	}
 }
 
@@ -252,7 +255,8 @@ int worker_main(void *arg)
 			if (n == 0)
 				continue;
 			got += n;
-			pipeline_rx(w->pipe, ps->port[i].zone, pkts, n, now, NULL);
+			pipeline_rx(w->pipe, ps->port[i].zone, ps->port[i].link, pkts, n, now,
+				    NULL);
 			flush_tx(w, queue);
 		}
 		neigh_receive(w, now, queue);
@@ -276,10 +280,12 @@ int worker_main(void *arg)
 	pipeline_shutdown(w->pipe, now);
 	/* The ports are stopped: what shutdown queued is freed, not sent. */
 	for (unsigned z = 0; z < ZONE_COUNT; z++) {
-		struct pipeline_tx *tx = pipeline_tx(w->pipe, (uint8_t)z);
+		for (unsigned l = 0; l < PIPELINE_LINKS_MAX; l++) {
+			struct pipeline_tx *tx = pipeline_tx(w->pipe, (uint8_t)z, (uint8_t)l);
 
-		rte_pktmbuf_free_bulk(tx->pkts, tx->n);
-		tx->n = 0;
+			rte_pktmbuf_free_bulk(tx->pkts, tx->n);
+			tx->n = 0;
+		}
 	}
 	rte_rcu_qsbr_thread_offline(w->qs, w->index);
 	return 0;

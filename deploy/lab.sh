@@ -8,6 +8,9 @@
 #   lgwan     ${LAB}l          10.20.0.10, 10.20.0.20       ${LAB}L (10.20.0.1)
 #   internet  ${LAB}i          172.16.0.10                  ${LAB}I (172.16.0.1)
 #
+# With LAB_LGWAN_PORTS=2, lgwan has a second port: 10.20.0.20 moves to its own segment,
+# namespace ${LAB}k, behind the appliance end ${LAB}K (net_af_packet3).
+#
 # Needs: LAB (a short unique prefix), LAB_DIR (a scratch directory), BUILD (build dir).
 
 LAB_PIDS=()
@@ -35,7 +38,7 @@ lab_cleanup() {
     kill -KILL "$p" 2>/dev/null || true
   done
   LAB_PIDS=()
-  for n in m l i a; do
+  for n in m l k i a; do
     ip netns pids "$(lab_ns $n)" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$(lab_ns $n)" 2>/dev/null || true
     rm -rf "/etc/netns/$(lab_ns $n)"
@@ -72,20 +75,26 @@ lab_link() {
 }
 
 lab_setup() {
-  for n in m l i a; do
+  local n
+  for n in m l i a $([ "${LAB_LGWAN_PORTS:-1}" = 2 ] && echo k); do
     ip netns add "$(lab_ns $n)"
     lab_quiet_ns $n
   done
   lab_link m 10.10.0.10/24 10.10.0.1
   lab_link l 10.20.0.10/24 10.20.0.1
-  lab_in l ip addr add 10.20.0.20/24 dev eth0
+  if [ "${LAB_LGWAN_PORTS:-1}" = 2 ]; then
+    lab_link k 10.20.0.20/24 10.20.0.1
+  else
+    lab_in l ip addr add 10.20.0.20/24 dev eth0
+  fi
   lab_link i 172.16.0.10/24 172.16.0.1
   mkdir -p "$LAB_DIR/run" "$LAB_DIR/log" "$LAB_DIR/keys"
 }
 
 # Writes $LAB_DIR/appliance.cfg for the lab's ports.
 lab_appliance_cfg() {
-  local ipfix=""
+  local ipfix="" lgwan_port='"net_af_packet1"'
+  [ "${LAB_LGWAN_PORTS:-1}" = 2 ] && lgwan_port='["net_af_packet1", "net_af_packet3"]'
   # LAB_IPFIX_PORT: a live IPFIX collector on loopback.
   if [ -n "${LAB_IPFIX_PORT:-}" ]; then
     ipfix="ipfix = ( { address = \"127.0.0.1\"; port = $LAB_IPFIX_PORT; } );"
@@ -94,7 +103,7 @@ lab_appliance_cfg() {
 appliance = { name = "lab-city-hall"; model = "network namespaces, net_af_packet"; };
 zones = {
   mynumber = { port = "net_af_packet0"; address = "10.10.0.1/24"; networks = ["10.10.0.0/24"]; ping = true; };
-  lgwan    = { port = "net_af_packet1"; address = "10.20.0.1/24"; networks = ["10.20.0.0/24"]; ping = true; };
+  lgwan    = { port = $lgwan_port; address = "10.20.0.1/24"; networks = ["10.20.0.0/24"]; ping = true; };
   internet = { port = "net_af_packet2"; address = "172.16.0.1/24"; networks = ["172.16.0.0/24"]; };
 };
 timeouts = { tcp_established = 600; tcp_transitory = 30; udp = 60; icmp = 10; };
@@ -140,13 +149,14 @@ EOF
 # LAB_WORKERS=N (default 1), N worker lcores (sharing the second CPU) and N queue pairs
 # per port, spread by the kernel's symmetric fanout hash.
 lab_start_dataplane() {
-  local w=${LAB_WORKERS:-1} lcores="0@0" q=""
+  local w=${LAB_WORKERS:-1} lcores="0@0" q="" extra=()
   for i in $(seq 1 "$w"); do lcores="$lcores,$i@$(( $(nproc) > 1 ? 1 : 0 ))"; done
   [ "$w" -gt 1 ] && q=",qpairs=$w"
+  [ "${LAB_LGWAN_PORTS:-1}" = 2 ] && extra=(--vdev "net_af_packet3,iface=${LAB}K$q")
   lab_bg a "$LAB_DIR/dataplane.log" "$BUILD/dataplane/bunri-dataplane" --no-huge -m 512 --no-pci --no-telemetry \
     --file-prefix "${LAB}dp" --lcores "$lcores" --log-level 'lib.*:error' \
     --vdev "net_af_packet0,iface=${LAB}M$q" --vdev "net_af_packet1,iface=${LAB}L$q" \
-    --vdev "net_af_packet2,iface=${LAB}I$q" \
+    --vdev "net_af_packet2,iface=${LAB}I$q" "${extra[@]}" \
     -- --config "$LAB_DIR/appliance.cfg" "$@"
   LAB_DP_PID=$LAB_BG
   lab_wait_socket "$LAB_DIR/run/control.sock" "$LAB_DP_PID" || return 1

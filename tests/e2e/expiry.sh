@@ -40,8 +40,8 @@ expect_fail "before $when: https is not yet allowed (STARTING)" \
   lab_in m curl -sS -m 2 -o /dev/null http://10.20.0.10:443/
 # A ping that runs across the boundary: its connection is cut at the instant.
 lab_bg m "$LAB_DIR/ping.out" ping -i 0.5 10.20.0.10
-norule() { lab_ctl status --json | jget '[z for z in d["zones"] if z["zone"]=="mynumber"][0]["drops"].get("no-rule", 0)'; }
-norule_before=$(norule)
+revoked() { lab_ctl status --json | jget '[z for z in d["zones"] if z["zone"]=="mynumber"][0]["drops"].get("revoked", 0)'; }
+revoked_before=$(revoked)
 echo "waiting for $when JST ($((at - $(date +%s))) s)"
 while [ "$(date +%s)" -lt $((at + 3)) ]; do sleep 1; done
 
@@ -52,7 +52,7 @@ expect_ok "after $when: https works" lab_in m curl -sS -m 5 -o /dev/null http://
 expect_eq "the audit file records the expiry" \
   "$(/usr/bin/python3 -c 'import json,sys; print([(j["trigger"], j["added"], j["removed"]) for j in map(json.loads, open(sys.argv[1])) if j["trigger"]=="expiry"])' "$LAB_DIR/log/policy-audit.jsonl")" \
   "[('expiry', ['STARTING'], ['ENDING'])]"
-expect_gt "the running ping's later echoes are dropped" "$(norule)" "$((norule_before + 2))"
+expect_gt "the running ping's later echoes are dropped as revoked" "$(revoked)" "$((revoked_before + 2))"
 lab_stop "$LAB_DP_PID"
 sleep 0.5
 expect_gt "the flow log has the running ping's connection ended revoked" \

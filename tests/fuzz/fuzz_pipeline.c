@@ -65,10 +65,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void drain(struct pipeline *p)
 {
 	for (unsigned z = 0; z < ZONE_COUNT; z++) {
-		struct pipeline_tx *tx = pipeline_tx(p, (uint8_t)z);
+		for (unsigned l = 0; l < PIPELINE_LINKS_MAX; l++) {
+			struct pipeline_tx *tx = pipeline_tx(p, (uint8_t)z, (uint8_t)l);
 
-		rte_pktmbuf_free_bulk(tx->pkts, tx->n);
-		tx->n = 0;
+			rte_pktmbuf_free_bulk(tx->pkts, tx->n);
+			tx->n = 0;
+		}
 	}
 }
 
@@ -109,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(buf, &tables->zone[zone].mac, RTE_ETHER_ADDR_LEN);
 		data += len;
 		size -= len;
-		pipeline_rx(p, zone, &m, 1, now, NULL);
+		pipeline_rx(p, zone, 0, &m, 1, now, NULL);
 		drain(p);
 		pipeline_sweep(p, now, 64);
 		drain(p);

@@ -1,7 +1,8 @@
 /* The pipeline driven directly, in bursts, on real mbufs: what a replay (one frame at
  * a time) cannot show. Connections opened and used within one burst, verdict and TX
  * order, a full connection table, a full TX buffer, a policy swap under live
- * connections, deny aggregation per interval, and static neighbours winning over ARP.
+ * connections, deny aggregation per interval, static neighbours winning over ARP, and
+ * a zone on two ports.
  * Runs against tests/pcap/common/{appliance,policy}.cfg. */
 #include <errno.h>
 #include <limits.h>
@@ -57,7 +58,9 @@ static void collect(void *ctx, const struct flowrec *r)
 	n_records++;
 }
 
-static struct tables *build_tables(int64_t now_ms, uint64_t generation)
+/* The tables of appliance.cfg `cfg` (NULL: tests/pcap/common's) and the common policy. */
+static struct tables *build_tables_cfg(const char *cfg_path, int64_t now_ms,
+				       uint64_t generation)
 {
 	const char *src = getenv("BUNRI_SRCDIR");
 	char cfg[4096], pol[4096];
@@ -65,7 +68,10 @@ static struct tables *build_tables(int64_t now_ms, uint64_t generation)
 	struct cpolicy *cp = NULL;
 	struct tables *t = NULL;
 
-	snprintf(cfg, sizeof(cfg), "%s/tests/pcap/common/appliance.cfg", src ? src : ".");
+	if (cfg_path != NULL)
+		snprintf(cfg, sizeof(cfg), "%s", cfg_path);
+	else
+		snprintf(cfg, sizeof(cfg), "%s/tests/pcap/common/appliance.cfg", src ? src : ".");
 	snprintf(pol, sizeof(pol), "%s/tests/pcap/common/policy.cfg", src ? src : ".");
 	CU_ASSERT_FATAL(d != NULL);
 	if (policy_build(cfg, pol, now_ms / 1000, d, &cp) != 0)
@@ -76,12 +82,17 @@ static struct tables *build_tables(int64_t now_ms, uint64_t generation)
 	return t;
 }
 
+static struct tables *build_tables(int64_t now_ms, uint64_t generation)
+{
+	return build_tables_cfg(NULL, now_ms, generation);
+}
+
 struct fixture {
 	struct tables *t;
 	struct pipeline *p;
 };
 
-static void fixture_up(struct fixture *f, uint32_t conn_capacity)
+static void fixture_up_cfg(struct fixture *f, uint32_t conn_capacity, const char *cfg)
 {
 	struct pipeline_conf pc = {
 		.name = "tp", .tables = &f->t, .pool = pool, .sink = { .emit = collect },
@@ -89,17 +100,24 @@ static void fixture_up(struct fixture *f, uint32_t conn_capacity)
 	};
 
 	n_records = 0;
-	f->t = build_tables(T0_MS, 1);
+	f->t = build_tables_cfg(cfg, T0_MS, 1);
 	CU_ASSERT_FATAL(pipeline_create(&pc, &f->p) == 0);
+}
+
+static void fixture_up(struct fixture *f, uint32_t conn_capacity)
+{
+	fixture_up_cfg(f, conn_capacity, NULL);
 }
 
 static void fixture_down(struct fixture *f)
 {
 	for (unsigned z = 0; z < ZONE_COUNT; z++) {
-		struct pipeline_tx *tx = pipeline_tx(f->p, (uint8_t)z);
+		for (unsigned l = 0; l < PIPELINE_LINKS_MAX; l++) {
+			struct pipeline_tx *tx = pipeline_tx(f->p, (uint8_t)z, (uint8_t)l);
 
-		rte_pktmbuf_free_bulk(tx->pkts, tx->n);
-		tx->n = 0;
+			rte_pktmbuf_free_bulk(tx->pkts, tx->n);
+			tx->n = 0;
+		}
 	}
 	pipeline_free(f->p);
 	tables_free(f->t);
@@ -197,14 +215,14 @@ static void burst_opens_and_uses(void)
 	fixture_up(&f, 1024);
 	/* The lgwan next hop is unknown: teach it first so frames leave at once. */
 	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, b, 1, T0_MS, v);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_LOCAL);
 
 	/* Three datagrams of one new connection in one burst, then a spoofed one. */
 	for (unsigned i = 0; i < 3; i++)
 		b[i] = udp(ZONE_LGWAN, PC2, VB, 50000, 3389);
 	b[3] = udp(ZONE_LGWAN, ATENA, VB, 50000, 3389);
-	pipeline_rx(f.p, ZONE_LGWAN, b, 4, T0_MS + 1, v);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 4, T0_MS + 1, v);
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_FORWARD);
 	CU_ASSERT_EQUAL(v[0].reason, REASON_NEW);
 	CU_ASSERT_STRING_EQUAL(flowname_get(names, v[0].flow), "LG-IN-010");
@@ -215,16 +233,16 @@ static void burst_opens_and_uses(void)
 	CU_ASSERT_EQUAL(v[3].reason, REASON_SPOOFED);
 	CU_ASSERT_EQUAL(v[3].to, ZONE_NONE);
 	CU_ASSERT_EQUAL(conntrack_count(pipeline_conntrack(f.p)), 1);
-	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_INTERNET)->n, 3);
+	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_INTERNET, 0)->n, 3);
 	CU_ASSERT_EQUAL(pipeline_counters(f.p)->conn_opened, 1);
 	CU_ASSERT_EQUAL(pipeline_counters(f.p)->forward[ZONE_LGWAN], 3);
 	CU_ASSERT_EQUAL(pipeline_counters(f.p)->drop[ZONE_LGWAN][REASON_SPOOFED], 1);
 
 	/* A reply burst: the connection is found in the other direction. */
 	b[0] = udp(ZONE_INTERNET, VB, PC2, 3389, 50000);
-	pipeline_rx(f.p, ZONE_INTERNET, b, 1, T0_MS + 2, v);
+	pipeline_rx(f.p, ZONE_INTERNET, 0, b, 1, T0_MS + 2, v);
 	CU_ASSERT_EQUAL(v[0].reason, REASON_REPLY);
-	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN)->n, 1);
+	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 0)->n, 1);
 	fixture_down(&f);
 }
 
@@ -238,15 +256,15 @@ static void burst_ends_and_reopens(void)
 
 	fixture_up(&f, 1024);
 	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, b, 1, T0_MS, v);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
 	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 100, 0);
-	pipeline_rx(f.p, ZONE_MYNUMBER, b, 1, T0_MS + 1, v);
+	pipeline_rx(f.p, ZONE_MYNUMBER, 0, b, 1, T0_MS + 1, v);
 	CU_ASSERT_EQUAL(v[0].reason, REASON_NEW);
 
 	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_RST_FLAG, 101, 0);
 	b[1] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 5000, 0);
 	b[2] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42002, 443, RTE_TCP_SYN_FLAG, 100, 0);
-	pipeline_rx(f.p, ZONE_MYNUMBER, b, 3, T0_MS + 2, v);
+	pipeline_rx(f.p, ZONE_MYNUMBER, 0, b, 3, T0_MS + 2, v);
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_FORWARD);
 	CU_ASSERT_EQUAL(v[1].verdict, VERDICT_FORWARD);
 	CU_ASSERT_EQUAL(v[1].reason, REASON_NEW);
@@ -271,9 +289,9 @@ static void tx_addressing(void)
 	fixture_up(&f, 1024);
 	/* internet's next hop is a static neighbour: no ARP needed. */
 	b[0] = tcp(ZONE_LGWAN, PC2, VB, 40000, 3389, RTE_TCP_SYN_FLAG, 1, 0);
-	pipeline_rx(f.p, ZONE_LGWAN, b, 1, T0_MS, v);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_FORWARD);
-	tx = pipeline_tx(f.p, ZONE_INTERNET);
+	tx = pipeline_tx(f.p, ZONE_INTERNET, 0);
 	CU_ASSERT_EQUAL_FATAL(tx->n, 1);
 	eh = rte_pktmbuf_mtod(tx->pkts[0], struct rte_ether_hdr *);
 	ip = (struct rte_ipv4_hdr *)(eh + 1);
@@ -296,13 +314,90 @@ static void static_neighbor_wins(void)
 	fixture_up(&f, 1024);
 	/* Someone claims internet's static next hop by ARP. */
 	b[0] = arp_reply(ZONE_INTERNET, IP4(172, 16, 0, 254), &liar, IP4(172, 16, 0, 1));
-	pipeline_rx(f.p, ZONE_INTERNET, b, 1, T0_MS, v);
+	pipeline_rx(f.p, ZONE_INTERNET, 0, b, 1, T0_MS, v);
 	b[0] = udp(ZONE_LGWAN, PC2, VB, 50001, 3389);
-	pipeline_rx(f.p, ZONE_LGWAN, b, 1, T0_MS + 1, v);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS + 1, v);
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_FORWARD);
-	CU_ASSERT_EQUAL_FATAL(pipeline_tx(f.p, ZONE_INTERNET)->n, 1);
-	eh = rte_pktmbuf_mtod(pipeline_tx(f.p, ZONE_INTERNET)->pkts[0], struct rte_ether_hdr *);
+	CU_ASSERT_EQUAL_FATAL(pipeline_tx(f.p, ZONE_INTERNET, 0)->n, 1);
+	eh = rte_pktmbuf_mtod(pipeline_tx(f.p, ZONE_INTERNET, 0)->pkts[0], struct rte_ether_hdr *);
 	CU_ASSERT_TRUE(rte_is_same_ether_addr(&eh->dst_addr, &router_mac[ZONE_INTERNET]));
+	fixture_down(&f);
+}
+
+/* lgwan on two ports: the next hop is asked for on both, answers on the second, and
+ * from then on frames for it leave by the second only; the appliance answers ping on
+ * the port the request came in by. */
+static void zone_with_two_ports(void)
+{
+	const char *src = getenv("BUNRI_SRCDIR");
+	char common[4096], cfg[] = "/tmp/bunri-two-ports-XXXXXX";
+	struct fixture f;
+	struct rte_mbuf *b[1];
+	struct pipeline_verdict v[1];
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+	FILE *in, *out;
+	char line[512];
+	int fd;
+	uint8_t echo[8] = { 8, 0, 0, 0, 0x12, 0x34, 0, 1 };
+	uint16_t sum;
+
+	snprintf(common, sizeof(common), "%s/tests/pcap/common/appliance.cfg", src ? src : ".");
+	fd = mkstemp(cfg);
+	CU_ASSERT_FATAL(fd >= 0);
+	in = fopen(common, "r");
+	out = fdopen(fd, "w");
+	CU_ASSERT_FATAL(in != NULL && out != NULL);
+	while (fgets(line, sizeof(line), in) != NULL)
+		fputs(strstr(line, "\"net_null1\"") ? "    port = [\"net_null1\", \"net_null3\"];\n" :
+		      line, out);
+	fclose(in);
+	CU_ASSERT_FATAL(fclose(out) == 0);
+	fixture_up_cfg(&f, 1024, cfg);
+	unlink(cfg);
+	CU_ASSERT_EQUAL(f.t->zone[ZONE_LGWAN].n_links, 2);
+
+	/* MN-LG-001: the lgwan router is unknown, so the SYN waits and ARP asks on both. */
+	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 100, 0);
+	pipeline_rx(f.p, ZONE_MYNUMBER, 0, b, 1, T0_MS, v);
+	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_FORWARD);
+	for (uint8_t l = 0; l < 2; l++) {
+		struct pipeline_tx *tx = pipeline_tx(f.p, ZONE_LGWAN, l);
+
+		CU_ASSERT_EQUAL_FATAL(tx->n, 1);
+		eh = rte_pktmbuf_mtod(tx->pkts[0], struct rte_ether_hdr *);
+		CU_ASSERT_EQUAL(eh->ether_type, rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP));
+		ah = (struct rte_arp_hdr *)(eh + 1);
+		CU_ASSERT_EQUAL(ah->arp_data.arp_tip, rte_cpu_to_be_32(IP4(10, 20, 0, 254)));
+		rte_pktmbuf_free(tx->pkts[0]);
+		tx->n = 0;
+	}
+	/* The router answers on the second port: the SYN leaves there. */
+	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
+	pipeline_rx(f.p, ZONE_LGWAN, 1, b, 1, T0_MS + 1, v);
+	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 0)->n, 0);
+	CU_ASSERT_EQUAL_FATAL(pipeline_tx(f.p, ZONE_LGWAN, 1)->n, 1);
+	eh = rte_pktmbuf_mtod(pipeline_tx(f.p, ZONE_LGWAN, 1)->pkts[0], struct rte_ether_hdr *);
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&eh->dst_addr, &router_mac[ZONE_LGWAN]));
+	/* The answer comes back in by the second port; the next segment goes out by it. */
+	b[0] = tcp(ZONE_LGWAN, CHUKAN, ATENA, 443, 42001, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 900, 101);
+	pipeline_rx(f.p, ZONE_LGWAN, 1, b, 1, T0_MS + 2, v);
+	CU_ASSERT_EQUAL(v[0].reason, REASON_REPLY);
+	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_ACK_FLAG, 101, 901);
+	pipeline_rx(f.p, ZONE_MYNUMBER, 0, b, 1, T0_MS + 3, v);
+	CU_ASSERT_EQUAL(v[0].reason, REASON_ESTABLISHED);
+	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 0)->n, 0);
+	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 1)->n, 2);
+	/* ping to the appliance's lgwan address on the second port: answered there. */
+	sum = rte_raw_cksum(echo, sizeof(echo));
+	sum = (uint16_t)~sum;
+	memcpy(&echo[2], &sum, sizeof(sum));
+	b[0] = ip_frame(ZONE_LGWAN, IP4(10, 20, 5, 10), IP4(10, 20, 0, 1), IPPROTO_ICMP, echo,
+			sizeof(echo));
+	pipeline_rx(f.p, ZONE_LGWAN, 1, b, 1, T0_MS + 4, v);
+	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_LOCAL);
+	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 0)->n, 0);
+	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 1)->n, 3);
 	fixture_down(&f);
 }
 
@@ -316,7 +411,7 @@ static void table_full(void)
 	fixture_up(&f, 8);
 	for (unsigned i = 0; i < 16; i++)
 		b[i] = udp(ZONE_LGWAN, PC2, VB, (uint16_t)(50000 + i), 3389);
-	pipeline_rx(f.p, ZONE_LGWAN, b, 16, T0_MS, v);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 16, T0_MS, v);
 	for (unsigned i = 0; i < 16; i++) {
 		full += v[i].reason == REASON_TABLE_FULL;
 		fwd += v[i].verdict == VERDICT_FORWARD;
@@ -339,12 +434,12 @@ static void tx_full(void)
 	for (unsigned k = 0; k < bursts; k++) {
 		for (unsigned i = 0; i < PIPELINE_BURST_MAX; i++)
 			b[i] = udp(ZONE_LGWAN, PC2, VB, 50000, 3389);
-		pipeline_rx(f.p, ZONE_LGWAN, b, PIPELINE_BURST_MAX, T0_MS + k, v);
+		pipeline_rx(f.p, ZONE_LGWAN, 0, b, PIPELINE_BURST_MAX, T0_MS + k, v);
 		for (unsigned i = 0; i < PIPELINE_BURST_MAX; i++)
 			sent += v[i].verdict == VERDICT_FORWARD;
 	}
 	CU_ASSERT_EQUAL(sent, PIPELINE_TX_MAX);
-	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_INTERNET)->n, PIPELINE_TX_MAX);
+	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_INTERNET, 0)->n, PIPELINE_TX_MAX);
 	CU_ASSERT_EQUAL(pipeline_counters(f.p)->drop[ZONE_LGWAN][REASON_TX_FULL],
 			bursts * PIPELINE_BURST_MAX - PIPELINE_TX_MAX);
 	fixture_down(&f);
@@ -360,11 +455,11 @@ static void policy_swap(void)
 
 	fixture_up(&f, 1024);
 	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, b, 1, T0_MS, v);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
 	/* MN-LG-030 (tcp/8443, ends 09:10 JST) and MN-LG-001 (tcp/443). */
 	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42000, 8443, RTE_TCP_SYN_FLAG, 100, 0);
 	b[1] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 100, 0);
-	pipeline_rx(f.p, ZONE_MYNUMBER, b, 2, T0_MS + 1, v);
+	pipeline_rx(f.p, ZONE_MYNUMBER, 0, b, 2, T0_MS + 1, v);
 	CU_ASSERT_STRING_EQUAL(flowname_get(names, v[0].flow), "MN-LG-030");
 	CU_ASSERT_STRING_EQUAL(flowname_get(names, v[1].flow), "MN-LG-001");
 
@@ -375,7 +470,7 @@ static void policy_swap(void)
 	__atomic_store_n(&f.t, next, __ATOMIC_RELEASE);
 	b[0] = tcp(ZONE_LGWAN, CHUKAN, ATENA, 8443, 42000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 900, 101);
 	b[1] = tcp(ZONE_LGWAN, CHUKAN, ATENA, 443, 42001, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 900, 101);
-	pipeline_rx(f.p, ZONE_LGWAN, b, 2, T0_MS + 100, v);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 2, T0_MS + 100, v);
 	tables_free(old); /* the pipeline moved on at its last call */
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_DROP);
 	CU_ASSERT_EQUAL(v[0].reason, REASON_REVOKED);
@@ -392,7 +487,7 @@ static void policy_swap(void)
 	/* The client tries again (a SYN could open a connection): the policy refuses it,
 	 * and the drop still says why. */
 	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42000, 8443, RTE_TCP_SYN_FLAG, 100, 0);
-	pipeline_rx(f.p, ZONE_MYNUMBER, b, 1, T0_MS + 150, v);
+	pipeline_rx(f.p, ZONE_MYNUMBER, 0, b, 1, T0_MS + 150, v);
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_DROP);
 	CU_ASSERT_EQUAL(v[0].reason, REASON_REVOKED);
 	/* The sweep records nothing more for it, and still knows the live one. */
@@ -411,7 +506,7 @@ static void deny_intervals(void)
 	for (unsigned i = 0; i < 5; i++)
 		b[i] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, (uint16_t)(1000 + i), 22, RTE_TCP_SYN_FLAG, 1, 0);
 	b[5] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 2000, 23, RTE_TCP_SYN_FLAG, 1, 0);
-	pipeline_rx(f.p, ZONE_MYNUMBER, b, 6, T0_MS, NULL);
+	pipeline_rx(f.p, ZONE_MYNUMBER, 0, b, 6, T0_MS, NULL);
 	pipeline_sweep(f.p, T0_MS + 59999, UINT32_MAX);
 	CU_ASSERT_EQUAL(n_records, 0);
 	/* The interval (60 s) is over: one record per tuple, with its count. */
@@ -442,7 +537,7 @@ static void shutdown_records(void)
 	fixture_up(&f, 1024);
 	b[0] = udp(ZONE_LGWAN, PC2, VB, 50000, 3389);
 	b[1] = udp(ZONE_LGWAN, PC2, VB, 50001, 3389);
-	pipeline_rx(f.p, ZONE_LGWAN, b, 2, T0_MS, NULL);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 2, T0_MS, NULL);
 	pipeline_shutdown(f.p, T0_MS + 5);
 	CU_ASSERT_EQUAL(n_records, 2);
 	CU_ASSERT_EQUAL(records[0].end_reason, FLOWREC_END_SHUTDOWN);
@@ -463,7 +558,7 @@ static void no_tables_deny_all(void)
 
 	CU_ASSERT_FATAL(pipeline_create(&pc, &p) == 0);
 	b[0] = udp(ZONE_LGWAN, PC2, VB, 50000, 3389);
-	pipeline_rx(p, ZONE_LGWAN, b, 1, T0_MS, v);
+	pipeline_rx(p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_DROP);
 	pipeline_free(p);
 }
@@ -475,6 +570,8 @@ int main(int argc, char **argv)
 		{ "a burst ends a connection and opens its tuple again", burst_ends_and_reopens },
 		{ "forwarded frames are readdressed, TTL and checksum", tx_addressing },
 		{ "static neighbours win over ARP", static_neighbor_wins },
+		{ "a zone with two ports: ARP on both, frames by the one that answered",
+		  zone_with_two_ports },
 		{ "a full connection table drops new connections", table_full },
 		{ "an undrained TX buffer drops and counts", tx_full },
 		{ "a policy swap revokes only what it no longer allows", policy_swap },

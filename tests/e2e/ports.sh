@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A zone on two ports: lgwan's hosts sit on two segments, 10.20.0.10 behind the first
+# port and 10.20.0.20 behind the second. The appliance asks ARP on both, learns which
+# port each host answered on, and sends each host's frames by that port: an allowed
+# flow to each host works both ways, and each port transmits.
+E2E_TAG=p
+. "$(dirname "$0")/common.sh"
+
+LAB_LGWAN_PORTS=2
+e2e_lab
+lab_http_server || fail "the HTTP server behind lgwan's first port listens"
+expect_eq "status: lgwan has two ports, both up" \
+  "$(lab_ctl status --json | jget '[len(z["ports"]) for z in d["zones"] if z["zone"] == "lgwan"][0]')" 2
+
+# Behind the first port: MN-LG-001.
+expect_eq "curl mynumber -> lgwan:443 (first port) gets the page" \
+  "$(lab_in m curl -sS -m 5 http://10.20.0.10:443/)" "中間サーバー: hello from lgwan"
+expect_ok "ping mynumber -> lgwan (first port)" lab_in m ping -c 2 -W 2 10.20.0.10
+
+# Behind the second port: LG-IN-010 from lgwan-pc to the internet, both ways.
+lab_bg i "$LAB_DIR/rdp.out" nc -n -l 172.16.0.10 3389
+sleep 0.5
+expect_ok "lgwan-pc (second port) -> internet rdp delivers a line" \
+  bash -c "echo 'rdp over the second port' | ip netns exec '$(lab_ns k)' nc -n -q 1 -w 3 172.16.0.10 3389"
+sleep 0.5
+expect_eq "the line arrived" "$(cat "$LAB_DIR/rdp.out")" "rdp over the second port"
+expect_ok "the appliance answers ping on the second port" lab_in k ping -c 2 -W 2 10.20.0.1
+
+# Each port sent what its own segment needed (ARP requests went out on both).
+status=$(lab_ctl status --json)
+tx() { echo "$status" | jget "[p[\"tx_packets\"] for z in d[\"zones\"] if z[\"zone\"] == \"lgwan\" for p in z[\"ports\"] if p[\"name\"] == \"$1\"][0]"; }
+expect_gt "the first lgwan port transmitted" "$(tx net_af_packet1)" 2
+expect_gt "the second lgwan port transmitted" "$(tx net_af_packet3)" 2
