@@ -1,7 +1,9 @@
 /* libFuzzer: arbitrary frames into the packet pipeline, on real mbufs, against the
  * pcap cases' appliance and policy. An input is a sequence of records
  * [ctl][len lo][len hi][frame]: ctl % 3 is the ingress zone, bit 7 addresses the frame
- * to the zone's port MAC (so most frames get past L2), bits 2-6 advance the clock. */
+ * to the zone's port MAC (so most frames get past L2), bits 2-6 advance the clock; the
+ * top two bits of len hi pick the zone's port it came in on (the zones have one, so
+ * 1-3 are ports that do not exist). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,8 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	while (size >= 3) {
 		uint8_t ctl = data[0];
-		size_t len = (size_t)data[1] | (size_t)data[2] << 8;
-		uint8_t zone = ctl % ZONE_COUNT;
+		size_t len = (size_t)data[1] | (size_t)(data[2] & 0x3f) << 8;
+		uint8_t zone = ctl % ZONE_COUNT, link = data[2] >> 6;
 		struct rte_mbuf *m;
 		char *buf;
 
@@ -111,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(buf, &tables->zone[zone].mac, RTE_ETHER_ADDR_LEN);
 		data += len;
 		size -= len;
-		pipeline_rx(p, zone, 0, &m, 1, now, NULL);
+		pipeline_rx(p, zone, link, &m, 1, now, NULL);
 		drain(p);
 		pipeline_sweep(p, now, 64);
 		drain(p);
