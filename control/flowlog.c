@@ -14,6 +14,7 @@
 
 #include "flowlog.h"
 #include "flowlog_io.h"
+#include "flowlog_recover.h"
 #include "segment.h"
 
 #define LINE_ROOM (SEGMENT_LINE_MAX + 64)
@@ -311,132 +312,6 @@ int flowlog_gap(struct flowlog *fl, uint64_t dropped, int64_t from_ms, int64_t t
 	return append_own(fl, "gap", from_ms, to_ms, "dataplane-buffer-full", dropped, "");
 }
 
-/* What a segment left open by a crash holds. */
-struct scan {
-	uint64_t records, first_seq, last_seq, valid_bytes, size;
-	uint8_t first_prev[SEGMENT_HASH_LEN], last_hash[SEGMENT_HASH_LEN];
-	int64_t first_time, last_time;
-};
-
-static int scan_segment(const char *dir, const char *name, struct scan *sc)
-{
-	char path[4096 + SEGMENT_NAME_MAX + 2];
-	struct segment_reader *sr;
-	struct segment_line line;
-	int rc;
-
-	memset(sc, 0, sizeof(*sc));
-	sc->first_time = INT64_MAX;
-	sc->last_time = INT64_MIN;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	rc = segment_reader_open(path, &sr);
-	if (rc)
-		return rc;
-	while ((rc = segment_reader_next(sr, &line)) > 0) {
-		sc->size = line.offset + line.len + (line.complete ? 1 : 0);
-		if (!line.complete || !line.well_formed)
-			continue;
-		if (sc->records++ == 0) {
-			sc->first_seq = line.seq;
-			memcpy(sc->first_prev, line.prev, SEGMENT_HASH_LEN);
-		}
-		sc->last_seq = line.seq;
-		memcpy(sc->last_hash, line.hash, SEGMENT_HASH_LEN);
-		sc->valid_bytes = sc->size;
-		if (line.end_ms != INT64_MIN && line.end_ms < sc->first_time)
-			sc->first_time = line.end_ms;
-		if (line.end_ms != INT64_MIN && line.end_ms > sc->last_time)
-			sc->last_time = line.end_ms;
-	}
-	segment_reader_close(sr);
-	return rc;
-}
-
-/* Finds where the chain stands from the last segments, signing one a crash left open.
- * Sets fl->seq and fl->hash; *reason and *torn say what the chain record reports. */
-static int recover(struct flowlog *fl, const char **reason, uint64_t *torn)
-{
-	struct segment_file *segs;
-	struct seal s;
-	uint64_t aside = 0;     /* bytes of a torn-only segment set aside */
-	struct scan sc;
-	size_t n;
-	int rc;
-
-again:
-	rc = segment_list(fl->dir, &segs, &n);
-	if (rc)
-		return rc;
-	*reason = "new-log";
-	*torn = 0;
-	if (n == 0)
-		goto out;
-	*reason = "restart";
-	if (segs[n - 1].has_seal && seal_read(fl->dir, segs[n - 1].name, fl->key, &s) == 0) {
-		fl->seq = s.last_seq;
-		memcpy(fl->hash, s.last, SEGMENT_HASH_LEN);
-		goto out;
-	}
-	rc = scan_segment(fl->dir, segs[n - 1].name, &sc);
-	if (rc)
-		goto out;
-	if (sc.records == 0 && sc.size == 0) {
-		char path[4096 + SEGMENT_NAME_MAX + 2];
-		snprintf(path, sizeof(path), "%s/%s", fl->dir, segs[n - 1].name);
-		free(segs);
-		if (unlink(path))
-			return -errno;
-		goto again;
-	}
-	if (sc.records == 0) {
-		/* only a torn first line: the next segment would take the same first seq, so
-		 * this one is set aside as <name>.torn (verify reports it) and the chain goes
-		 * on from the segment before it */
-		char from[4096 + SEGMENT_NAME_MAX + 2], to[4096 + SEGMENT_NAME_MAX + 8];
-		snprintf(from, sizeof(from), "%s/%s", fl->dir, segs[n - 1].name);
-		snprintf(to, sizeof(to), "%s/%s%s", fl->dir, segs[n - 1].name, SEGMENT_TORN_SUFFIX);
-		if (rename(from, to)) {
-			rc = -errno;
-			goto out;
-		}
-		FLOWLOG_LOG(fl, "flowlog: %s held only a torn line (%" PRIu64 " bytes, a crash); "
-			    "set aside as %s%s", segs[n - 1].name, sc.size, segs[n - 1].name,
-			    SEGMENT_TORN_SUFFIX);
-		aside = sc.size;
-		free(segs);
-		goto again;
-	}
-	*torn = sc.size - sc.valid_bytes;
-	*reason = "recovered";
-	fl->seq = sc.last_seq;
-	memcpy(fl->hash, sc.last_hash, SEGMENT_HASH_LEN);
-	if (segs[n - 1].has_seal) {
-		FLOWLOG_LOG(fl, "flowlog: %s has a seal that does not verify; continuing after seq %" PRIu64,
-			    segs[n - 1].name, sc.last_seq);
-		goto out;
-	}
-	memset(&s, 0, sizeof(s));
-	snprintf(s.segment, sizeof(s.segment), "%s", segs[n - 1].name);
-	s.first_seq = sc.first_seq;
-	s.last_seq = sc.last_seq;
-	s.records = sc.records;
-	s.bytes = sc.valid_bytes;
-	s.first_time = sc.first_time;
-	s.last_time = sc.last_time;
-	memcpy(s.prev, sc.first_prev, SEGMENT_HASH_LEN);
-	memcpy(s.last, sc.last_hash, SEGMENT_HASH_LEN);
-	rc = seal_write(fl->dir, &s, fl->key);
-	FLOWLOG_LOG(fl, "flowlog: %s was left open (crash); signed it through seq %" PRIu64
-		    "%s", s.segment, s.last_seq, *torn ? ", a torn last line stays unsigned" : "");
-out:
-	if (aside && n) {
-		*reason = "recovered";
-		*torn = aside;
-	}
-	free(segs);
-	return rc;
-}
-
 static int mkdir_p(const char *path)
 {
 	char buf[4096];
@@ -481,7 +356,7 @@ static int start_chain(struct flowlog *fl, const char *reason, uint64_t torn, in
 	char extra[96] = "", what[SEGMENT_NAME_MAX + 16];
 	int rc;
 
-	rc = flowlog_io_start(&fl->io, fl->dir, fl->key, fl->seq);
+	rc = flowlog_io_start(&fl->io, fl->dir, fl->key, fl->seq, fl->o.io_buffers);
 	if (rc)
 		return rc;
 	segment_hex(fl->hash, SEGMENT_HASH_LEN, fl->hash_hex);
@@ -502,9 +377,8 @@ static int start_chain(struct flowlog *fl, const char *reason, uint64_t torn, in
 int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
 		 int64_t now_ms)
 {
-	const char *reason;
+	struct flowlog_recovery rec = {.key = key, .log = o->log, .log_ctx = o->log_ctx};
 	struct flowlog *fl;
-	uint64_t torn;
 	int rc;
 
 	if (!o->dir || !key || !seal_key_can_sign(key))
@@ -529,6 +403,7 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 		rc = -ENOMEM;
 		goto err_crypto;
 	}
+	rec.dir = fl->dir;
 	rc = mkdir_p(fl->dir);
 	if (rc)
 		goto err_crypto;
@@ -536,10 +411,12 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 	if (rc)
 		goto err_crypto;
 	/* synchronous: the disk thread starts from what recovery found */
-	rc = recover(fl, &reason, &torn);
+	rc = flowlog_recover(&rec);
 	if (rc)
 		goto err_lock;
-	rc = start_chain(fl, reason, torn, now_ms);
+	fl->seq = rec.seq;
+	memcpy(fl->hash, rec.hash, SEGMENT_HASH_LEN);
+	rc = start_chain(fl, rec.reason, rec.torn, now_ms);
 	if (rc)
 		goto err_lock;
 	*out = fl;

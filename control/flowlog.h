@@ -3,9 +3,9 @@
  * and age, signs each closed segment (seal.h) and removes signed segments past their
  * retention. The controller owns one writer and feeds it what the dataplane streams.
  *
- * The calling thread formats and hashes records into a small pool of buffers; a disk
- * thread of the writer's own (flowlog_io.h) writes them, fsyncs and signs, in order,
- * so appends wait only when every buffer is waiting for the disk. What the disk thread
+ * The calling thread formats and hashes records into a pool of buffers; disk threads
+ * of the writer's own (flowlog_io.h) write them, fsync and sign, in order, so appends
+ * wait only when every buffer is waiting for the disk. What the disk thread
  * fails at comes back from the next append that needs a buffer, tick or close.
  *
  * Not thread-safe: one thread appends and ticks (and is the only one the log callback
@@ -26,6 +26,9 @@ struct flowlog_options {
 	uint32_t rotate_seconds;      /* ... or when it is this old [3600] */
 	uint32_t retention_days;      /* delete signed segments older than this [0: keep] */
 	uint32_t fsync_ms;            /* fsync at least this often [1000] */
+	/* Buffers of 128 KiB that may wait for the disk [64, at most 4096]: the records a
+	 * failing disk can hold back before appends are refused. */
+	uint32_t io_buffers;
 	/* Called for what an operator should know (recovery after a crash, a failing disk);
 	 * NULL: silent. */
 	void (*log)(void *ctx, const char *msg);
@@ -37,18 +40,18 @@ struct flowlog_stats {
 	uint64_t synced_seq;     /* every record up to this one is on disk (fsynced); set
 				  * by the disk thread, so it trails seq */
 	uint64_t records;        /* appended by this writer */
-	uint64_t segments;       /* segments this writer closed; the disk thread signs each
-				  * right after its last write (a failure: tick, close) */
+	uint64_t segments;       /* segments this writer closed; the disk threads sign each
+				  * once it is fsynced, in order (a failure: tick, close) */
 	uint64_t errors;         /* records refused because the disk failed */
 	uint64_t bytes;          /* written by this writer (handed to the kernel) */
 };
 
 struct flowlog;
 
-/* Opens the log: continues the chain from the last segment (signing it first when a
- * crash left it open; a torn last line stays where it is and is never built upon) and
- * writes a `chain` record saying so, or starts a new log with one. key must be a
- * private key; the writer does not own it. 0, -errno, -EBUSY when another writer has
+/* Opens the log: continues the chain from the last segment (signing first every
+ * segment a crash left open or unnamed; a torn last line stays where it is and is
+ * never built upon) and writes a `chain` record saying so, or starts a new log with
+ * one. key must be a private key; the writer does not own it. 0, -errno, -EBUSY when another writer has
  * the log open, -EBADMSG when the last segment's records cannot be chained from. */
 int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
 		 int64_t now_ms);

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,77 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flowlog_io.h"
-
-/* More than the queue can ever hold: each queued segment (create, writes, seal) holds
- * at least one buffer, and a sync is never queued twice in a row. */
-#define JOBS 64
-
-enum job_type { JOB_WRITE, JOB_OPEN, JOB_SYNC, JOB_SEAL };
-
-struct job {
-	enum job_type type;
-	struct flowlog_io_buf *buf;     /* JOB_WRITE */
-	struct seal seal;               /* JOB_SEAL; JOB_OPEN: seal.segment names the file */
-};
-
-struct flowlog_io {
-	pthread_mutex_t lock;
-	pthread_cond_t work;            /* to the thread: a job queued, a retry kicked, stop */
-	pthread_cond_t done;            /* to the writer: a job done or failed */
-	pthread_t thread;
-
-	/* under lock */
-	struct job jobs[JOBS];          /* ring: the head job runs (or failed) first */
-	unsigned head, count;
-	struct flowlog_io_buf *free[FLOWLOG_IO_BUFS];
-	unsigned nfree;
-	bool failing;                   /* the head job failed; retried when kicked */
-	bool kick, stop;
-	uint64_t retries;               /* kicked attempts finished */
-	int retry_rc;                   /* and the result of the latest */
-	int unreported;                 /* an error no call has returned yet */
-	char what[SEGMENT_NAME_MAX + 16];
-	struct flowlog_io_stats st;
-
-	/* the thread's own (the writer's before the start and after the join) */
-	char dir[4096];
-	struct seal_key *key;
-	int fd;                         /* open segment, -1 when none */
-	char segment[SEGMENT_NAME_MAX];
-	uint64_t seg_written;           /* bytes of the open segment written */
-	uint64_t written_seq;           /* last record written */
-	bool torn;                      /* a failed write may have left bytes past seg_written */
-
-	struct flowlog_io_buf bufs[FLOWLOG_IO_BUFS];
-	char *mem;                      /* the buffers' data */
-};
-
-/* These fail only on a mutex or condition variable that is not one (memory corruption,
- * a bug); carrying on could fork the chain, so stop the process. */
-static void lock(struct flowlog_io *io)
-{
-	if (pthread_mutex_lock(&io->lock))
-		abort();
-}
-
-static void unlock(struct flowlog_io *io)
-{
-	if (pthread_mutex_unlock(&io->lock))
-		abort();
-}
-
-static void wait_on(struct flowlog_io *io, pthread_cond_t *c)
-{
-	if (pthread_cond_wait(c, &io->lock))
-		abort();
-}
-
-static void wake(pthread_cond_t *c)
-{
-	if (pthread_cond_broadcast(c))
-		abort();
-}
+#include "flowlog_sync.h"
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -122,76 +51,71 @@ static int run_write(struct flowlog_io *io, const struct flowlog_io_buf *b)
 	return 0;
 }
 
-static int run_open(struct flowlog_io *io, const char *name)
+/* Creates the segment as <name>.pending; the syncer names it once the segment before
+ * it is signed. */
+static int run_open(struct flowlog_io *io, const char *name, struct sync_job *sj)
 {
-	char path[4096 + SEGMENT_NAME_MAX + 2];
-	int dfd, rc;
+	char path[4096 + SEGMENT_NAME_MAX + 16];
 
 	if (io->fd >= 0)
 		return -EBUSY;
 	snprintf(io->segment, sizeof(io->segment), "%s", name);
-	snprintf(path, sizeof(path), "%s/%s", io->dir, name);
+	snprintf(path, sizeof(path), "%s/%s%s", io->dir, name, FLOWLOG_IO_PENDING_SUFFIX);
 	io->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
 	if (io->fd < 0)
 		return -errno;
-	/* the new name must survive a power cut as surely as the records in the file */
-	dfd = open(io->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd)) {
-		rc = -errno;
-		if (dfd >= 0)
-			close(dfd);
-		close(io->fd);
-		io->fd = -1;
-		unlink(path);
-		return rc;
-	}
-	close(dfd);
 	io->seg_written = 0;
 	io->torn = false;
+	sj->type = SYNC_NAME;
+	snprintf(sj->seal.segment, sizeof(sj->seal.segment), "%s", name);
 	return 0;
 }
 
-static int run_sync(struct flowlog_io *io)
+/* 1: sj covers what was written since the last one; 0: nothing to hand over. */
+static int run_sync(struct flowlog_io *io, struct sync_job *sj)
 {
-	if (io->fd >= 0 && io->st.synced_seq != io->written_seq && fdatasync(io->fd))
-		return -errno;
-	return 0;
+	if (io->sync_seq == io->written_seq)
+		return 0;
+	sj->type = SYNC_DATA;
+	sj->fd = io->fd;
+	sj->seq = io->sync_seq = io->written_seq;
+	snprintf(sj->seal.segment, sizeof(sj->seal.segment), "%s", io->segment);
+	return 1;
 }
 
-static int run_seal(struct flowlog_io *io, struct seal *s, const char **step)
+/* The syncer fdatasyncs, signs and closes the segment; the next one can start now. */
+static int run_seal(struct flowlog_io *io, const struct seal *s, struct sync_job *sj)
+{
+	if (io->fd < 0)
+		return -EBADF;
+	sj->type = SYNC_SEAL;
+	sj->fd = io->fd;
+	sj->seal = *s;
+	sj->seal.bytes = io->seg_written;
+	io->sync_seq = io->written_seq;
+	io->fd = -1;
+	return 1;
+}
+
+/* 0, 1 when sj is to be handed to the syncer, or -errno. */
+static int run(struct flowlog_io *io, struct job *j, const char **step, struct sync_job *sj)
 {
 	int rc;
 
-	if (io->fd < 0)
-		return -EBADF;
-	if (fdatasync(io->fd))
-		return -errno;
-	*step = "sign";
-	s->bytes = io->seg_written;
-	rc = seal_write(io->dir, s, io->key);
-	if (rc)
-		return rc;
-	/* the records are fsynced and signed; a late error of close cannot undo that */
-	(void)close(io->fd);
-	io->fd = -1;
-	return 0;
-}
-
-static int run(struct flowlog_io *io, struct job *j, const char **step)
-{
 	switch (j->type) {
 	case JOB_WRITE:
 		*step = "write";
 		return run_write(io, j->buf);
 	case JOB_OPEN:
 		*step = "create";
-		return run_open(io, j->seal.segment);
+		rc = run_open(io, j->seal.segment, sj);
+		return rc ? rc : 1;
 	case JOB_SYNC:
 		*step = "fsync";
-		return run_sync(io);
+		return run_sync(io, sj);
 	case JOB_SEAL:
 		*step = "fsync";
-		return run_seal(io, &j->seal, step);
+		return run_seal(io, &j->seal, sj);
 	}
 	return -EINVAL;
 }
@@ -199,61 +123,69 @@ static int run(struct flowlog_io *io, struct job *j, const char **step)
 /* Under lock, once j is done: what it changed that the writer may read. */
 static void finish(struct flowlog_io *io, const struct job *j)
 {
-	switch (j->type) {
-	case JOB_WRITE:
+	if (j->type == JOB_WRITE) {
 		io->st.bytes += j->buf->len;
 		j->buf->len = 0;
 		io->free[io->nfree++] = j->buf;
-		break;
-	case JOB_SEAL:          /* its fsync covers the segment */
-		io->st.segments++;
-		io->st.synced_seq = io->written_seq;
-		break;
-	case JOB_SYNC:
-		io->st.synced_seq = io->written_seq;
-		break;
-	case JOB_OPEN:
-		break;
 	}
-	io->head = (io->head + 1) % JOBS;
+	io->head = (io->head + 1) % io->njobs;
 	io->count--;
+}
+
+/* Under lock: the head job can run now. One that hands over waits for room in the
+ * syncer's queue (only this thread adds to it, so the room is still there after
+ * running), and while the syncer fails: writing goes no further than the next fsync
+ * or rotation when the disk cannot make records durable. */
+static bool runnable(const struct flowlog_io *io)
+{
+	if (io->count == 0 || (io->failing && !io->kick))
+		return false;
+	return io->jobs[io->head].type == JOB_WRITE || (io->scount < SYNC_JOBS && !io->sfailing);
 }
 
 static void *disk_thread(void *arg)
 {
 	struct flowlog_io *io = arg;
+	struct sync_job sj;
 	const char *step = "";
 	bool kicked;
 	struct job j;
 	int rc;
 
-	lock(io);
+	io_lock(io);
 	for (;;) {
-		while (!io->stop && (io->count == 0 || (io->failing && !io->kick)))
-			wait_on(io, &io->work);
+		while (!io->stop && !runnable(io))
+			io_wait(io, &io->work);
 		if (io->stop)
 			break;
 		kicked = io->kick;
 		io->kick = io->failing = false;
 		j = io->jobs[io->head];
-		unlock(io);
-		rc = run(io, &j, &step);
-		lock(io);
+		io->running = true;
+		io_unlock(io);
+		memset(&sj, 0, sizeof(sj));
+		sj.fd = -1;
+		rc = run(io, &j, &step, &sj);
+		io_lock(io);
+		io->running = false;
 		if (kicked) {
 			io->retries++;
-			io->retry_rc = rc;
+			if (rc < 0 && !io->retry_rc)
+				io->retry_rc = rc;
 		}
-		if (rc) {
+		if (rc < 0) {
 			io->failing = true;
 			io->unreported = rc;
 			snprintf(io->what, sizeof(io->what), "%s %s", step,
 				 j.type == JOB_OPEN ? j.seal.segment : io->segment);
 		} else {
+			if (rc > 0)
+				flowlog_sync_push(io, &sj);
 			finish(io, &j);
 		}
-		wake(&io->done);
+		io_wake(&io->done);
 	}
-	unlock(io);
+	io_unlock(io);
 	return NULL;
 }
 
@@ -264,29 +196,45 @@ static bool has_buf(const struct flowlog_io *io)
 
 static bool has_room(const struct flowlog_io *io)
 {
-	return io->count < JOBS;
+	return io->count < io->njobs;
 }
 
 static bool idle(const struct flowlog_io *io)
 {
-	return io->count == 0;
+	return io->count == 0 && io->scount == 0;
 }
 
-/* Under lock: waits until ready(io). While the head job is failing, kicks a retry and
- * waits for its result: -errno when it fails. */
+/* Under lock: kicks a retry of each thread's failing head job, without waiting. */
+static void kick(struct flowlog_io *io)
+{
+	if (io->failing)
+		io->kick = true;
+	if (io->sfailing)
+		io->skick = true;
+	if (io->kick)
+		io_wake(&io->work);
+	if (io->skick)
+		io_wake(&io->swork);
+}
+
+/* Under lock: waits until ready(io). While a failing head job holds everything up (the
+ * disk thread's, or the syncer's once the disk thread cannot go on), kicks a retry
+ * and waits for its result: -errno when it fails. */
 static int wait_until(struct flowlog_io *io, bool (*ready)(const struct flowlog_io *))
 {
 	while (!ready(io)) {
-		if (io->failing) {
+		if (io->failing || (io->sfailing && !io->running && !runnable(io))) {
 			uint64_t n = io->retries;
-			io->kick = true;
-			wake(&io->work);
-			while (io->retries == n)
-				wait_on(io, &io->done);
+			io->retry_rc = 0;
+			kick(io);
+			/* each kicked attempt, this one's or an earlier one's, ends in retries */
+			n += (uint64_t)io->kick + (uint64_t)io->skick;
+			while (io->retries < n)
+				io_wait(io, &io->done);
 			if (io->retry_rc)
 				return io->retry_rc;
 		} else {
-			wait_on(io, &io->done);
+			io_wait(io, &io->done);
 		}
 	}
 	return 0;
@@ -308,16 +256,16 @@ static int push(struct flowlog_io *io, const struct job *j)
 {
 	int rc;
 
-	lock(io);
+	io_lock(io);
 	rc = wait_until(io, has_room);
 	if (rc) {
 		rc = report(io, rc, NULL, 0);
 	} else {
-		io->jobs[(io->head + io->count) % JOBS] = *j;
+		io->jobs[(io->head + io->count) % io->njobs] = *j;
 		io->count++;
-		wake(&io->work);
+		io_wake(&io->work);
 	}
-	unlock(io);
+	io_unlock(io);
 	return rc;
 }
 
@@ -325,13 +273,13 @@ int flowlog_io_get(struct flowlog_io *io, struct flowlog_io_buf **buf)
 {
 	int rc;
 
-	lock(io);
+	io_lock(io);
 	rc = wait_until(io, has_buf);
 	if (rc)
 		rc = report(io, rc, NULL, 0);
 	else
 		*buf = io->free[--io->nfree];
-	unlock(io);
+	io_unlock(io);
 	return rc;
 }
 
@@ -355,10 +303,10 @@ int flowlog_io_sync(struct flowlog_io *io)
 	struct job j = {.type = JOB_SYNC};
 	enum job_type last = JOB_WRITE;
 
-	lock(io);
+	io_lock(io);
 	if (io->count)
-		last = io->jobs[(io->head + io->count - 1) % JOBS].type;
-	unlock(io);
+		last = io->jobs[(io->head + io->count - 1) % io->njobs].type;
+	io_unlock(io);
 	/* a sync or a seal last in the queue already covers everything before it */
 	if (last == JOB_SYNC || last == JOB_SEAL)
 		return 0;
@@ -376,9 +324,9 @@ int flowlog_io_wait(struct flowlog_io *io, char *what, size_t what_len)
 {
 	int rc;
 
-	lock(io);
+	io_lock(io);
 	rc = report(io, wait_until(io, idle), what, what_len);
-	unlock(io);
+	io_unlock(io);
 	return rc;
 }
 
@@ -386,24 +334,32 @@ int flowlog_io_error(struct flowlog_io *io, char *what, size_t what_len)
 {
 	int rc;
 
-	lock(io);
+	io_lock(io);
 	rc = report(io, 0, what, what_len);
-	if (io->failing && !io->kick) {
-		io->kick = true;
-		wake(&io->work);
-	}
-	unlock(io);
+	kick(io);
+	io_unlock(io);
 	return rc;
 }
 
 void flowlog_io_stats(struct flowlog_io *io, struct flowlog_io_stats *st)
 {
-	lock(io);
+	io_lock(io);
 	*st = io->st;
-	unlock(io);
+	io_unlock(io);
 }
 
-/* The thread takes no signals: they stay with the threads the caller set them up for. */
+/* Stops the threads and joins t: 0 or -errno of pthread_join. */
+static int stop_join(struct flowlog_io *io, pthread_t *t)
+{
+	io_lock(io);
+	io->stop = true;
+	io_wake(&io->work);
+	io_wake(&io->swork);
+	io_unlock(io);
+	return -pthread_join(*t, NULL);
+}
+
+/* The threads take no signals: they stay with the threads the caller set them up for. */
 static int start_thread(struct flowlog_io *io)
 {
 	sigset_t all, old;
@@ -415,6 +371,11 @@ static int start_thread(struct flowlog_io *io)
 	if (rc)
 		return -rc;
 	rc = pthread_create(&io->thread, NULL, disk_thread, io);
+	if (!rc) {
+		rc = pthread_create(&io->syncer, NULL, flowlog_sync_thread, io);
+		if (rc)
+			stop_join(io, &io->thread);
+	}
 	rc2 = pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return -rc;
@@ -423,37 +384,66 @@ static int start_thread(struct flowlog_io *io)
 	return 0;
 }
 
+/* The buffers, the free list and the job ring: 0, -EINVAL (too many), -ENOMEM (the
+ * caller frees). */
+static int alloc_pool(struct flowlog_io *io, unsigned nbufs)
+{
+	if (nbufs > FLOWLOG_IO_BUFS_MAX)
+		return -EINVAL;
+	io->nbufs = nbufs ? nbufs : FLOWLOG_IO_BUFS;
+	/* more than the ring can ever hold: each queued segment (create, writes, seal)
+	 * holds at least one buffer, and a sync is never queued twice in a row */
+	io->njobs = 4 * io->nbufs + 8;
+	io->mem = malloc((size_t)io->nbufs * FLOWLOG_IO_BUF_SIZE);
+	io->bufs = calloc(io->nbufs, sizeof(*io->bufs));
+	io->free = calloc(io->nbufs, sizeof(*io->free));
+	io->jobs = calloc(io->njobs, sizeof(*io->jobs));
+	if (!io->mem || !io->bufs || !io->free || !io->jobs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < io->nbufs; i++) {
+		io->bufs[i].data = io->mem + (size_t)i * FLOWLOG_IO_BUF_SIZE;
+		io->free[i] = &io->bufs[i];
+	}
+	io->nfree = io->nbufs;
+	return 0;
+}
+
+static void free_pool(struct flowlog_io *io)
+{
+	free(io->jobs);
+	free(io->free);
+	free(io->bufs);
+	free(io->mem);
+	free(io);
+}
+
 int flowlog_io_start(struct flowlog_io **out, const char *dir, struct seal_key *key,
-		     uint64_t synced_seq)
+		     uint64_t synced_seq, unsigned nbufs)
 {
 	struct flowlog_io *io = calloc(1, sizeof(*io));
 	int rc;
 
 	if (!io)
 		return -ENOMEM;
-	io->mem = malloc((size_t)FLOWLOG_IO_BUFS * FLOWLOG_IO_BUF_SIZE);
-	if (!io->mem) {
-		rc = -ENOMEM;
+	rc = alloc_pool(io, nbufs);
+	if (rc)
 		goto err_alloc;
-	}
-	for (unsigned i = 0; i < FLOWLOG_IO_BUFS; i++) {
-		io->bufs[i].data = io->mem + (size_t)i * FLOWLOG_IO_BUF_SIZE;
-		io->free[i] = &io->bufs[i];
-	}
-	io->nfree = FLOWLOG_IO_BUFS;
 	snprintf(io->dir, sizeof(io->dir), "%s", dir);
 	io->key = key;
 	io->fd = -1;
-	io->written_seq = io->st.synced_seq = synced_seq;
+	io->written_seq = io->sync_seq = io->st.synced_seq = synced_seq;
 	rc = -pthread_mutex_init(&io->lock, NULL);
 	if (rc)
 		goto err_alloc;
 	rc = -pthread_cond_init(&io->work, NULL);
 	if (rc)
 		goto err_mutex;
-	rc = -pthread_cond_init(&io->done, NULL);
+	rc = -pthread_cond_init(&io->swork, NULL);
 	if (rc)
 		goto err_work;
+	rc = -pthread_cond_init(&io->done, NULL);
+	if (rc)
+		goto err_swork;
 	rc = start_thread(io);
 	if (rc)
 		goto err_done;
@@ -462,36 +452,37 @@ int flowlog_io_start(struct flowlog_io **out, const char *dir, struct seal_key *
 
 err_done:
 	pthread_cond_destroy(&io->done);
+err_swork:
+	pthread_cond_destroy(&io->swork);
 err_work:
 	pthread_cond_destroy(&io->work);
 err_mutex:
 	pthread_mutex_destroy(&io->lock);
 err_alloc:
-	free(io->mem);
-	free(io);
+	free_pool(io);
 	return rc;
 }
 
 int flowlog_io_stop(struct flowlog_io *io, char *what, size_t what_len)
 {
-	int rc, jrc;
+	int rc, jrc, jrc2;
 
-	lock(io);
+	io_lock(io);
 	rc = report(io, wait_until(io, idle), what, what_len);
-	io->stop = true;
-	wake(&io->work);
-	unlock(io);
-	jrc = pthread_join(io->thread, NULL);
+	io_unlock(io);
+	jrc = stop_join(io, &io->thread);
+	jrc2 = -pthread_join(io->syncer, NULL);
 	if (!rc)
-		rc = -jrc;
-	/* left open when the disk failed: unsigned, as after a crash, so the next open
-	 * recovers it */
+		rc = jrc ? jrc : jrc2;
+	/* left open (or unnamed, unsigned) when the disk failed, as after a crash: the
+	 * next open recovers them */
 	if (io->fd >= 0)
 		close(io->fd);
+	flowlog_sync_drop(io);
 	pthread_cond_destroy(&io->done);
+	pthread_cond_destroy(&io->swork);
 	pthread_cond_destroy(&io->work);
 	pthread_mutex_destroy(&io->lock);
-	free(io->mem);
-	free(io);
+	free_pool(io);
 	return rc;
 }

@@ -6,7 +6,9 @@
  * as many bytes as the log holds into DIR in 1 MiB chunks and fdatasyncs once: the
  * disk's own ceiling for "write sealed". Prints figures; asserts nothing.
  *
- *   audit_bench [--records N] [--dir DIR] [--keep]
+ *   audit_bench [--records N] [--dir DIR] [--keep] [--io-buffers N]
+ *
+ * --io-buffers sets the writer's pool (flowlog_options.io_buffers; 0: its default).
  *
  * DIR (default: a new directory under /tmp) must have room for about 550 bytes per
  * record; it is removed at the end unless --keep. */
@@ -135,12 +137,13 @@ struct job {
 	uint64_t records;
 	enum audit_format format;
 	uint64_t bytes;         /* the log's size, for the disk reference */
+	uint32_t io_buffers;
 };
 
 static int do_write(void *arg)
 {
 	struct job *j = arg;
-	struct flowlog_options o = {.dir = j->dir};
+	struct flowlog_options o = {.dir = j->dir, .io_buffers = j->io_buffers};
 	char key[4200];
 	struct seal_key *k;
 	struct flowlog *fl;
@@ -264,7 +267,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"records", required_argument, 0, 'n'}, {"dir", required_argument, 0, 'd'},
-		{"keep", no_argument, 0, 'k'},          {0, 0, 0, 0},
+		{"keep", no_argument, 0, 'k'},          {"io-buffers", required_argument, 0, 'b'},
+		{0, 0, 0, 0},
 	};
 	char tmpl[] = "/tmp/audit_bench.XXXXXX", dir[4096], keydir[4200], flows[4200], cmd[8500];
 	struct job j = {.records = 1000000};
@@ -279,6 +283,7 @@ int main(int argc, char **argv)
 		case 'n': j.records = strtoull(optarg, NULL, 10); break;
 		case 'd': base = optarg; break;
 		case 'k': keep = true; break;
+		case 'b': j.io_buffers = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}

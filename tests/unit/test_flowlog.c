@@ -4,9 +4,11 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "audit_fixture.h"
@@ -199,7 +201,8 @@ static void gap_record(void)
 /* RLIMIT_FSIZE makes the kernel refuse writes past a size, as a full disk would */
 static void disk_refuses_writes(void)
 {
-	struct flowlog_options o = {.rotate_bytes = 1 << 30};
+	/* 4 buffers (512 KiB) wait for the disk, less than the ~1 MB appended */
+	struct flowlog_options o = {.rotate_bytes = 1 << 30, .io_buffers = 4};
 	uint64_t records, segments, refused = 0;
 	struct rlimit old, lim;
 	struct flowlog_stats st;
@@ -322,6 +325,165 @@ static void close_reports_failing_disk(void)
 	fixture_teardown(&f);
 }
 
+/* Writes 300 records in segments of ~8 kB and closes; the flows/ path into flows. */
+static void write_rotated_log(struct fixture *f, char *flows, size_t len)
+{
+	struct flowlog_options o = {.rotate_bytes = 8000};
+	struct flowlog *fl;
+
+	o.dir = f->dir;
+	snprintf(flows, len, "%s/flows", f->dir);
+	CU_ASSERT_EQUAL_FATAL(flowlog_open(&fl, &o, f->key, T0), 0);
+	write_records(fl, 0, 300, T0, 1);
+	CU_ASSERT_EQUAL_FATAL(flowlog_close(fl, T0 + 1000), 0);
+}
+
+static int log_lines;
+
+static void count_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	if (strstr(msg, "left open") || strstr(msg, "not named"))
+		log_lines++;
+}
+
+/* A crash between a rotation and the seal of the segment it closed leaves that segment
+ * unsigned before a newer one (and the newer one maybe not yet named): the next open
+ * names and signs them, and the log verifies. */
+static void recovery_signs_earlier_segments(void)
+{
+	struct flowlog_options o = {.log = count_log};
+	char flows[128], path[256], path2[256];
+	uint64_t records, segments, before;
+	struct segment_file *segs;
+	struct flowlog *fl;
+	struct fixture f;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	o.dir = f.dir;
+	write_rotated_log(&f, flows, sizeof(flows));
+	CU_ASSERT_EQUAL(verify(&f, &records, &before), 0);
+	CU_ASSERT_EQUAL_FATAL(segment_list(flows, &segs, &n), 0);
+	CU_ASSERT_FATAL(n >= 6);
+	/* segments 2 and 3 unsigned, 4 not named yet: its name comes after 3's seal */
+	for (size_t i = 2; i <= 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s.sig", flows, segs[i].name);
+		CU_ASSERT_EQUAL_FATAL(unlink(path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/%s", flows, segs[n - 1].name);
+	snprintf(path2, sizeof(path2), "%s/%s.pending", flows, segs[n - 1].name);
+	CU_ASSERT_EQUAL_FATAL(rename(path, path2), 0);
+	CU_ASSERT_NOT_EQUAL(verify(&f, &records, &segments), 0);
+	log_lines = 0;
+	CU_ASSERT_EQUAL_FATAL(flowlog_open(&fl, &o, f.key, T0 + 2000), 0);
+	CU_ASSERT_EQUAL(flowlog_close(fl, T0 + 3000), 0);
+	CU_ASSERT_EQUAL(log_lines, 4);          /* named one, signed three */
+	for (size_t i = 2; i <= 4; i++) {
+		struct seal s;
+		CU_ASSERT_EQUAL(seal_read(flows, segs[i].name, f.pub, &s), 0);
+	}
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);
+	CU_ASSERT_EQUAL(verify(&f, &records, &segments), 0);
+	CU_ASSERT_EQUAL(problems, 0);
+	CU_ASSERT_EQUAL(records, 302);          /* 301, and the chain record of the restart */
+	CU_ASSERT_EQUAL(segments, before + 1);
+	free(segs);
+	fixture_teardown(&f);
+}
+
+/* A pending segment that does not go on from the chain (what it follows was lost) is
+ * set aside, never named nor built upon. */
+static void recovery_sets_aside_unchained_pending(void)
+{
+	char flows[128], path[256], path2[256];
+	struct flowlog_options o = {0};
+	uint64_t records, segments;
+	struct segment_file *segs;
+	struct flowlog *fl;
+	struct fixture f;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	o.dir = f.dir;
+	write_rotated_log(&f, flows, sizeof(flows));
+	CU_ASSERT_EQUAL_FATAL(segment_list(flows, &segs, &n), 0);
+	CU_ASSERT_FATAL(n >= 6);
+	/* the last segment and the one before it (with its seal) are gone: a pending one
+	 * that follows them cannot be chained */
+	snprintf(path, sizeof(path), "%s/%s", flows, segs[n - 1].name);
+	snprintf(path2, sizeof(path2), "%s/%s.pending", flows, segs[n - 1].name);
+	CU_ASSERT_EQUAL_FATAL(rename(path, path2), 0);
+	snprintf(path, sizeof(path), "%s/%s", flows, segs[n - 2].name);
+	CU_ASSERT_EQUAL_FATAL(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/%s.sig", flows, segs[n - 2].name);
+	CU_ASSERT_EQUAL_FATAL(unlink(path), 0);
+	CU_ASSERT_EQUAL_FATAL(flowlog_open(&fl, &o, f.key, T0 + 2000), 0);
+	CU_ASSERT_EQUAL(flowlog_close(fl, T0 + 3000), 0);
+	snprintf(path, sizeof(path), "%s/%s.unchained", flows, segs[n - 1].name);
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);
+	CU_ASSERT_NOT_EQUAL(access(path2, F_OK), 0);
+	CU_ASSERT_EQUAL(verify(&f, &records, &segments), 0);
+	CU_ASSERT_EQUAL(problems, 0);
+	free(segs);
+	fixture_teardown(&f);
+}
+
+/* The syncer cannot name a new segment (a file already has its name): nothing after it
+ * is signed or named, appends are refused once the buffers are full, and once the way
+ * is clear again the log goes on and verifies. */
+static void failing_syncer_stops_later_seals(void)
+{
+	struct flowlog_options o = {.rotate_bytes = 8000, .io_buffers = 4};
+	char flows[128], path[256], blocker[256];
+	uint64_t records, segments, refused = 0;
+	struct segment_file *segs, *segs2;
+	struct flowlog *fl;
+	struct flowrec r;
+	struct fixture f;
+	size_t n, n2;
+	int rc;
+
+	/* the same records give the same segment names: learn them from a first log */
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	write_rotated_log(&f, flows, sizeof(flows));
+	CU_ASSERT_EQUAL_FATAL(segment_list(flows, &segs, &n), 0);
+	CU_ASSERT_FATAL(n >= 6);
+	fixture_teardown(&f);
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	o.dir = f.dir;
+	snprintf(flows, sizeof(flows), "%s/flows", f.dir);
+	CU_ASSERT_EQUAL_FATAL(flowlog_open(&fl, &o, f.key, T0), 0);
+	snprintf(blocker, sizeof(blocker), "%s/%s", flows, segs[3].name);
+	CU_ASSERT_EQUAL_FATAL(fclose(fopen(blocker, "w")), 0);
+	for (uint64_t i = 0; i < 3000; i++) {
+		fixture_record(i, T0 + (int64_t)i, &r);
+		rc = flowlog_append(fl, &r);
+		CU_ASSERT(rc == 0 || rc == -EEXIST);
+		refused += rc != 0;
+	}
+	CU_ASSERT(refused > 0);
+	/* segment 2 is signed; 3 never got its name, nothing after it exists */
+	CU_ASSERT_EQUAL_FATAL(segment_list(flows, &segs2, &n2), 0);
+	CU_ASSERT_EQUAL(n2, 4);
+	for (size_t i = 0; i < n2; i++)
+		CU_ASSERT_EQUAL(segs2[i].has_seal, i < 3);
+	free(segs2);
+	CU_ASSERT_EQUAL_FATAL(unlink(blocker), 0);
+	fixture_record(3000, T0 + 3000, &r);
+	CU_ASSERT_EQUAL(flowlog_append(fl, &r), 0);
+	CU_ASSERT_EQUAL(flowlog_close(fl, T0 + 4000), 0);
+	snprintf(path, sizeof(path), "%s/%s.sig", flows, segs[3].name);
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);
+	CU_ASSERT_EQUAL(fixture_count_lines(f.dir, "\"reason\":\"writer-disk-error\""), 1);
+	CU_ASSERT_EQUAL(verify(&f, &records, &segments), 0);
+	CU_ASSERT_EQUAL(problems, 0);
+	CU_ASSERT_EQUAL(records, 1 + 3001 - refused + 1);
+	free(segs);
+	fixture_teardown(&f);
+}
+
 static void bad_arguments(void)
 {
 	struct flowlog_options o = {0};
@@ -359,6 +521,10 @@ int main(void)
 		{ "disk refuses writes", disk_refuses_writes },
 		{ "many rotations verify", many_rotations_verify },
 		{ "close reports a failing disk", close_reports_failing_disk },
+		{ "a failing syncer stops later seals", failing_syncer_stops_later_seals },
+		{ "recovery signs earlier segments", recovery_signs_earlier_segments },
+		{ "recovery sets aside an unchained pending segment",
+		  recovery_sets_aside_unchained_pending },
 		{ "bad arguments", bad_arguments },
 		{ NULL, NULL },
 	};
