@@ -34,6 +34,7 @@ struct audit_verify_result {
 	uint64_t records, segments, problems;
 	int64_t first_ms, last_ms;      /* earliest and latest record end seen */
 	char open_segment[SEGMENT_NAME_MAX]; /* the unsigned last segment, "" when none */
+	uint64_t pending;               /* segments the writer has not named yet (.pending) */
 	uint64_t start_seq;             /* the first record on disk (1 unless retention ran) */
 };
 

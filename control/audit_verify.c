@@ -340,6 +340,26 @@ static void report_torn_file(void *ctx, const char *name, uint64_t first_seq, ui
 	       first_seq ? first_seq - 1 : 0, name, SEGMENT_TORN_SUFFIX);
 }
 
+static void report_unchained_file(void *ctx, const char *name, uint64_t first_seq,
+				  uint64_t size)
+{
+	struct verifier *v = ctx;
+
+	v->segment = name;
+	report(v, first_seq, AUDIT_TRUNCATED,
+	       "%" PRIu64 " bytes of records from seq %" PRIu64 " do not chain from the log (the "
+	       "records before them were lost in a crash); the writer set them aside as %s%s",
+	       size, first_seq, name, SEGMENT_UNCHAINED_SUFFIX);
+}
+
+static void count_pending_file(void *ctx, const char *name, uint64_t first_seq, uint64_t size)
+{
+	(void)name;
+	(void)first_seq;
+	(void)size;
+	(*(uint64_t *)ctx)++;
+}
+
 int audit_verify(const struct audit_verify_options *o, struct audit_verify_result *res)
 {
 	char dir[4096], path[4096 + SEGMENT_NAME_MAX + 2];
@@ -401,9 +421,14 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 		if (sealed)
 			check_seal(v, &s);
 	}
-	rc = segment_list_torn(dir, report_torn_file, v);
+	rc = segment_list_aside(dir, SEGMENT_TORN_SUFFIX, report_torn_file, v);
+	if (!rc)
+		rc = segment_list_aside(dir, SEGMENT_UNCHAINED_SUFFIX, report_unchained_file, v);
+	if (!rc)
+		rc = segment_list_aside(dir, SEGMENT_PENDING_SUFFIX, count_pending_file,
+					&res->pending);
 	if (rc)
-		report(v, 0, AUDIT_TORN, "cannot list torn segments: %s", strerror(-rc));
+		report(v, 0, AUDIT_TORN, "cannot list set-aside segments: %s", strerror(-rc));
 	v->segment = "";
 	res->start_seq = v->started ? v->start_seq : 0;
 	if (v->started && !v->start_explained && !v->skipped)

@@ -193,6 +193,10 @@ static int cmd_verify(int argc, char **argv)
 	if (res.open_segment[0])
 		printf("note: %s is the open segment (not signed yet); its records are checked "
 		       "by the chain only\n", res.open_segment);
+	if (res.pending)
+		printf("note: %" PRIu64 " newer segment(s) wait for the one before them to be "
+		       "signed (.pending); the writer names them, and they are not checked yet\n",
+		       res.pending);
 	if (rc == 0) {
 		printf("OK: %" PRIu64 " records, %" PRIu64 " segments, first %s, last %s\n",
 		       res.records, res.segments, t1, t2);

@@ -60,7 +60,7 @@ static int run_open(struct flowlog_io *io, const char *name, struct sync_job *sj
 	if (io->fd >= 0)
 		return -EBUSY;
 	snprintf(io->segment, sizeof(io->segment), "%s", name);
-	snprintf(path, sizeof(path), "%s/%s%s", io->dir, name, FLOWLOG_IO_PENDING_SUFFIX);
+	snprintf(path, sizeof(path), "%s/%s%s", io->dir, name, SEGMENT_PENDING_SUFFIX);
 	io->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
 	if (io->fd < 0)
 		return -errno;
@@ -140,6 +140,10 @@ static bool runnable(const struct flowlog_io *io)
 {
 	if (io->count == 0 || (io->failing && !io->kick))
 		return false;
+	/* One segment at most waits for its name: a crash then sets aside no more than
+	 * one segment of records that were never reported on disk. */
+	if (io->jobs[io->head].type == JOB_OPEN && io->unnamed > 0)
+		return false;
 	return io->jobs[io->head].type == JOB_WRITE || (io->scount < SYNC_JOBS && !io->sfailing);
 }
 
@@ -179,6 +183,8 @@ static void *disk_thread(void *arg)
 			snprintf(io->what, sizeof(io->what), "%s %s", step,
 				 j.type == JOB_OPEN ? j.seal.segment : io->segment);
 		} else {
+			if (rc > 0 && sj.type == SYNC_NAME)
+				io->unnamed++;
 			if (rc > 0)
 				flowlog_sync_push(io, &sj);
 			finish(io, &j);

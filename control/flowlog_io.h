@@ -29,8 +29,6 @@
 #define FLOWLOG_IO_BUFS 64
 #define FLOWLOG_IO_BUFS_MAX 4096
 #define FLOWLOG_IO_BUF_SIZE (128u * 1024)
-/* A segment the syncer has not named yet (see above); recovery names it. */
-#define FLOWLOG_IO_PENDING_SUFFIX ".pending"
 
 struct flowlog_io_buf {
 	char *data;             /* FLOWLOG_IO_BUF_SIZE bytes */

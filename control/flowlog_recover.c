@@ -13,7 +13,6 @@
 #include "flowlog_recover.h"
 
 #define PATH_ROOM (4096 + SEGMENT_NAME_MAX + 16)
-#define UNCHAINED_SUFFIX ".unchained"
 
 static void rlog(struct flowlog_recovery *r, const char *fmt, ...)
 {
@@ -135,7 +134,7 @@ static bool segment_seq(const char *name, size_t len, uint64_t *seq)
 /* The lowest <segment>.pending of dir: 1 and its segment name, 0 when none, -errno. */
 static int first_pending(const char *dir, char *name, uint64_t *first_seq)
 {
-	size_t slen = strlen(FLOWLOG_IO_PENDING_SUFFIX);
+	size_t slen = strlen(SEGMENT_PENDING_SUFFIX);
 	struct dirent *de;
 	bool found = false;
 	uint64_t seq;
@@ -148,7 +147,7 @@ static int first_pending(const char *dir, char *name, uint64_t *first_seq)
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 
-		if (n > slen && !strcmp(de->d_name + n - slen, FLOWLOG_IO_PENDING_SUFFIX) &&
+		if (n > slen && !strcmp(de->d_name + n - slen, SEGMENT_PENDING_SUFFIX) &&
 		    segment_seq(de->d_name, n - slen, &seq) && (!found || seq < *first_seq)) {
 			found = true;
 			*first_seq = seq;
@@ -220,7 +219,7 @@ static int settle_pending(struct flowlog_recovery *r, uint64_t torn, uint64_t *c
 	rc = first_pending(r->dir, name, &seq);
 	if (rc <= 0)
 		return rc;
-	snprintf(file, sizeof(file), "%s%s", name, FLOWLOG_IO_PENDING_SUFFIX);
+	snprintf(file, sizeof(file), "%s%s", name, SEGMENT_PENDING_SUFFIX);
 	snprintf(from, sizeof(from), "%s/%s", r->dir, file);
 	rc = scan_segment(r->dir, file, &sc);
 	if (rc)
@@ -238,7 +237,7 @@ static int settle_pending(struct flowlog_recovery *r, uint64_t torn, uint64_t *c
 		if (rc)
 			return rc;
 	}
-	snprintf(to, sizeof(to), "%s/%s%s", r->dir, name, chains ? "" : UNCHAINED_SUFFIX);
+	snprintf(to, sizeof(to), "%s/%s%s", r->dir, name, chains ? "" : SEGMENT_UNCHAINED_SUFFIX);
 	rc = rename_durably(r->dir, from, to);
 	if (rc)
 		return rc;
@@ -247,7 +246,7 @@ static int settle_pending(struct flowlog_recovery *r, uint64_t torn, uint64_t *c
 	else
 		rlog(r, "flowlog: %s does not go on from seq %" PRIu64 "%s (a crash lost what it "
 		     "follows); set aside as %s%s", file, r->seq, torn ? " and a torn line" : "",
-		     name, UNCHAINED_SUFFIX);
+		     name, SEGMENT_UNCHAINED_SUFFIX);
 	return 1;
 }
 

@@ -51,7 +51,7 @@ static int run_name(struct flowlog_io *io, struct sync_job *j)
 
 	if (!j->renamed) {
 		snprintf(from, sizeof(from), "%s/%s%s", io->dir, j->seal.segment,
-			 FLOWLOG_IO_PENDING_SUFFIX);
+			 SEGMENT_PENDING_SUFFIX);
 		snprintf(to, sizeof(to), "%s/%s", io->dir, j->seal.segment);
 		if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
 			return -errno;
@@ -91,6 +91,7 @@ static void finish(struct flowlog_io *io, const struct sync_job *j)
 			io->st.synced_seq = j->seal.last_seq;
 		break;
 	case SYNC_NAME:
+		io->unnamed--;
 		break;
 	}
 	io->shead = (io->shead + 1) % SYNC_JOBS;

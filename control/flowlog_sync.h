@@ -57,6 +57,7 @@ struct flowlog_io {
 	bool failing, sfailing;         /* a head job failed; retried when kicked */
 	bool kick, skick, stop;
 	bool running;                   /* the disk thread runs its head job */
+	unsigned unnamed;               /* segments created .pending, not named yet */
 	uint64_t retries;               /* kicked attempts finished (by either thread) */
 	int retry_rc;                   /* the first failure among them since reset */
 	int unreported;                 /* an error no call has returned yet */

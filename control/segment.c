@@ -147,10 +147,11 @@ err_alloc:
 	return rc;
 }
 
-int segment_list_torn(const char *dir, void (*fn)(void *ctx, const char *name, uint64_t first_seq,
-						    uint64_t size), void *ctx)
+int segment_list_aside(const char *dir, const char *suffix,
+		       void (*fn)(void *ctx, const char *name, uint64_t first_seq, uint64_t size),
+		       void *ctx)
 {
-	size_t slen = strlen(SEGMENT_TORN_SUFFIX);
+	size_t slen = strlen(suffix);
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
@@ -164,7 +165,7 @@ int segment_list_torn(const char *dir, void (*fn)(void *ctx, const char *name, u
 		uint64_t seq;
 
 		if (n <= slen || n - slen >= sizeof(name) ||
-		    strcmp(de->d_name + n - slen, SEGMENT_TORN_SUFFIX))
+		    strcmp(de->d_name + n - slen, suffix))
 			continue;
 		memcpy(name, de->d_name, n - slen);
 		name[n - slen] = '\0';

@@ -24,6 +24,14 @@
 /* A segment a crash left with nothing but a torn first line is renamed to
  * <name>.torn by the writer at restart: it holds no record, but verify reports it. */
 #define SEGMENT_TORN_SUFFIX ".torn"
+/* The writer creates each new segment as <name>.pending and names it once the segment
+ * before it is signed, so readers never meet an unsigned segment before a newer one;
+ * after a crash the next writer names it. Its records are not on disk yet as far as
+ * the log is concerned. */
+#define SEGMENT_PENDING_SUFFIX ".pending"
+/* A pending segment whose first record does not chain from the log (what it followed
+ * was lost in a crash) is set aside as <name>.unchained; verify reports it. */
+#define SEGMENT_UNCHAINED_SUFFIX ".unchained"
 /* ,"hash":"<64 hex>"} */
 #define SEGMENT_HASH_TAIL (9 + SEGMENT_HEX_LEN + 2)
 /* ,"prev":"<64 hex>" */
@@ -59,10 +67,11 @@ void segment_name(uint64_t first_seq, int64_t now_ms, char *buf);
  * (possibly empty), or -errno. Files that are not segments are ignored. */
 int segment_list(const char *dir, struct segment_file **out, size_t *n);
 
-/* Calls fn for each <segment>.torn file in dir (name without the suffix, its size):
- * 0 or -errno. */
-int segment_list_torn(const char *dir, void (*fn)(void *ctx, const char *name, uint64_t first_seq,
-						    uint64_t size), void *ctx);
+/* Calls fn for each <segment><suffix> file in dir (.torn, .pending, .unchained; name
+ * without the suffix, its size): 0 or -errno. */
+int segment_list_aside(const char *dir, const char *suffix,
+		       void (*fn)(void *ctx, const char *name, uint64_t first_seq, uint64_t size),
+		       void *ctx);
 
 /* 0 and a reader, or -errno (-ENOENT when the file is gone). */
 int segment_reader_open(const char *path, struct segment_reader **out);
