@@ -9,67 +9,10 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
-#include "acl.h"
-#include "arp.h"
-#include "conntrack.h"
-#include "deny.h"
 #include "eth.h"
-#include "ipv4.h"
-#include "neigh.h"
-#include "pipeline.h"
-
-#define PIPELINE_LOG(level, ...) RTE_LOG(level, USER1, "pipeline: " __VA_ARGS__)
+#include "pipeline_impl.h"
 
 #define PREFETCH_AHEAD 4
-
-/* How far a frame got in the first pass. */
-enum stage {
-	STAGE_DONE,  /* verdict known (drop or local) */
-	STAGE_CT,    /* valid IPv4 to route: needs connection tracking */
-};
-
-struct pkt {
-	struct rte_mbuf *m;
-	uint8_t stage;
-	uint8_t verdict;
-	uint8_t reason;
-	uint8_t zin;
-	uint8_t lin;         /* the ingress zone's port the frame came in on */
-	uint8_t zout;
-	uint8_t side;        /* endpoint of key the packet came from */
-	bool opener;         /* may open a connection */
-	bool classified;
-	bool reply;          /* local: send m back out of the ingress port to reply_to */
-	struct rte_ether_addr reply_to;
-	uint16_t flow;
-	uint32_t nexthop;
-	uint32_t frame_len;
-	uint32_t acl_res[ACL_CATEGORIES];
-	struct ipv4_info ip;
-	struct ct_key key;
-	struct acl_key acl;
-	struct rte_ether_addr src_mac;
-};
-
-struct pipeline {
-	struct tables *const *slot;
-	struct tables *t;            /* the tables this call runs with */
-	unsigned worker;
-	struct rte_mempool *pool;
-	struct conntrack *ct;
-	struct neigh *nb;
-	struct deny *deny;
-	void (*neigh_learned)(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
-			      const struct rte_ether_addr *mac);
-	void *neigh_ctx;
-	/* Keys this burst added to or removed from the table: a later packet of the burst
-	 * with one of them looks its connection up again. At most two per packet. */
-	struct ct_key changed[2 * PIPELINE_BURST_MAX];
-	unsigned n_changed;
-	struct counters c;
-	struct pipeline_tx tx[ZONE_COUNT][PIPELINE_LINKS_MAX];
-	struct pkt burst[PIPELINE_BURST_MAX];
-};
 
 int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
 {
@@ -151,160 +94,6 @@ static inline void pkt_clear(struct pkt *pk)
 	memset((char *)pk + half, 0, offsetof(struct pkt, key) - half);
 }
 
-static struct tables *tables_current(struct pipeline *p)
-{
-	p->t = __atomic_load_n(p->slot, __ATOMIC_ACQUIRE);
-	return p->t;
-}
-
-/* Queues m on the TX buffer of zone's port `link`; false (m untouched) when it is
- * full. */
-static bool tx_push(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf *m)
-{
-	struct pipeline_tx *tx = &p->tx[zone][link];
-
-	if (unlikely(tx->n >= PIPELINE_TX_MAX))
-		return false;
-	tx->pkts[tx->n++] = m;
-	p->c.tx_packets[zone]++;
-	p->c.tx_bytes[zone] += rte_pktmbuf_pkt_len(m);
-	return true;
-}
-
-/* Asks on every port of the zone: the answer also tells which port ip is behind. */
-static void send_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
-{
-	const struct tables_zone *z = &p->t->zone[zone];
-
-	for (uint8_t link = 0; link < z->n_links; link++) {
-		struct rte_mbuf *m = arp_request(p->pool, z, ip);
-
-		if (m == NULL) {
-			p->c.drop[zone][REASON_NO_MBUF]++;
-			return;
-		}
-		if (!tx_push(p, zone, link, m)) {
-			p->c.drop[zone][REASON_TX_FULL]++;
-			rte_pktmbuf_free(m);
-		}
-	}
-}
-
-static void neigh_drop_cb(void *ctx, struct rte_mbuf *m, uint8_t zin)
-{
-	struct pipeline *p = ctx;
-
-	p->c.drop[zin][REASON_NO_NEIGHBOR]++;
-	rte_pktmbuf_free(m);
-}
-
-static void neigh_request_cb(void *ctx, uint8_t zone, uint32_t ip)
-{
-	send_arp_request(ctx, zone, ip);
-}
-
-/* Sends the packets that waited for e's MAC. */
-static void neigh_release(struct pipeline *p, struct neigh_entry *e)
-{
-	for (unsigned h = 0; h < e->n_held; h++) {
-		struct rte_mbuf *m = e->held[h];
-
-		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = e->mac;
-		if (!tx_push(p, e->zone, e->link, m)) {
-			p->c.drop[e->held_zone[h]][REASON_TX_FULL]++;
-			rte_pktmbuf_free(m);
-		}
-	}
-	e->n_held = 0;
-}
-
-/* Learns ip's MAC and port under the tables p->t (those of the burst, if in one). */
-static void learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
-		  const struct rte_ether_addr *mac, int64_t now)
-{
-	const struct tables *t = p->t;
-	const struct cp_neighbor *sn;
-	struct rte_ether_addr use = *mac;
-	struct neigh_entry *e;
-
-	if (t == NULL || zone >= ZONE_COUNT || link >= t->zone[zone].n_links)
-		return;
-	/* A static neighbour keeps its configured MAC; ARP only says which port. */
-	sn = tables_neighbor(t, zone, ip);
-	if (sn != NULL)
-		memcpy(use.addr_bytes, sn->mac, RTE_ETHER_ADDR_LEN);
-	e = neigh_learn(p->nb, zone, link, ip, &use, now);
-	if (e != NULL)
-		neigh_release(p, e);
-}
-
-void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
-			  const struct rte_ether_addr *mac, int64_t now)
-{
-	tables_current(p); /* between bursts: the latest tables */
-	learn(p, zone, link, ip, mac, now);
-}
-
-static void done(struct pkt *pk, enum verdict v, enum reason r)
-{
-	pk->stage = STAGE_DONE;
-	pk->verdict = (uint8_t)v;
-	pk->reason = (uint8_t)r;
-}
-
-static void handle_arp(struct pipeline *p, struct pkt *pk, int64_t now)
-{
-	struct arp_result res;
-	bool drop;
-	enum reason r = arp_input(pk->m, pk->zin, p->t, &res, &drop);
-
-	if (drop) {
-		done(pk, VERDICT_DROP, r);
-		return;
-	}
-	if (res.reply) {
-		pk->reply = true;
-		pk->reply_to = res.sender_mac;
-	}
-	if (res.learn) {
-		learn(p, pk->zin, pk->lin, res.sender_ip, &res.sender_mac, now);
-		if (p->neigh_learned != NULL)
-			p->neigh_learned(p->neigh_ctx, pk->zin, pk->lin, res.sender_ip,
-					 &res.sender_mac);
-	}
-	done(pk, VERDICT_LOCAL, REASON_ARP);
-}
-
-/* Steps 5: a packet for one of the appliance's own addresses. */
-static void handle_local(struct pipeline *p, struct pkt *pk)
-{
-	const struct tables_zone *z = &p->t->zone[pk->zin];
-
-	if (pk->ip.dst != z->address || !z->ping || pk->ip.proto != IPPROTO_ICMP) {
-		done(pk, VERDICT_DROP, REASON_TO_APPLIANCE);
-		return;
-	}
-	if (pk->ip.fragment) {
-		done(pk, VERDICT_DROP, REASON_FRAGMENT);
-		return;
-	}
-	if (ipv4_parse_l4(pk->m, &pk->ip) != REASON_NONE) {
-		done(pk, VERDICT_DROP, REASON_MALFORMED);
-		return;
-	}
-	if (pk->ip.icmp_type != ICMP_ECHO_REQUEST) {
-		done(pk, VERDICT_DROP, REASON_TO_APPLIANCE);
-		return;
-	}
-	if (ipv4_echo_reply(pk->m, &pk->ip) != 0) {
-		done(pk, VERDICT_DROP, REASON_MALFORMED);
-		return;
-	}
-	pk->reply = true;
-	pk->reply_to = pk->src_mac;
-	done(pk, VERDICT_LOCAL, REASON_ECHO);
-}
-
 static bool is_appliance_address(const struct tables *t, uint32_t a)
 {
 	for (unsigned z = 0; z < ZONE_COUNT; z++)
@@ -334,7 +123,7 @@ static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
 	}
 	pk->src_mac = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
 	if (ethertype == RTE_ETHER_TYPE_ARP) {
-		handle_arp(p, pk, now);
+		pipeline_handle_arp(p, pk, now);
 		return;
 	}
 	if (unlikely(ethertype == RTE_ETHER_TYPE_IPV6)) {
@@ -362,7 +151,7 @@ static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
 		return;
 	}
 	if (unlikely(is_appliance_address(t, pk->ip.dst))) {
-		handle_local(p, pk);
+		pipeline_handle_local(p, pk);
 		return;
 	}
 	/* A non-first fragment has no ports; a first one may hide them. */
@@ -635,7 +424,7 @@ static void forward(struct pipeline *p, struct pkt *pk, int64_t now)
 		return;
 	}
 	if (request)
-		send_arp_request(p, pk->zout, pk->nexthop);
+		pipeline_arp_request(p, pk->zout, pk->nexthop);
 }
 
 static void finish(struct pipeline *p, struct pkt *pk, int64_t now,
@@ -792,7 +581,7 @@ void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget)
 		ended = conntrack_sweep(p->ct, now, budget, t->generation, recheck, p,
 					(int64_t)t->timeouts.tcp_transitory * 1000);
 		p->c.conn_closed += ended;
-		neigh_sweep(p->nb, now, neigh_drop_cb, neigh_request_cb, p);
+		neigh_sweep(p->nb, now, pipeline_neigh_drop, pipeline_neigh_request, p);
 	}
 	deny_flush(p->deny, now, false);
 }
@@ -801,7 +590,7 @@ void pipeline_shutdown(struct pipeline *p, int64_t now)
 {
 	p->c.conn_closed += conntrack_flush(p->ct, now, FLOWREC_END_SHUTDOWN);
 	/* Far in the future: every held frame is given up. */
-	neigh_sweep(p->nb, INT64_MAX, neigh_drop_cb, neigh_request_cb, p);
+	neigh_sweep(p->nb, INT64_MAX, pipeline_neigh_drop, pipeline_neigh_request, p);
 	deny_flush(p->deny, now, true);
 }
 

@@ -1,0 +1,109 @@
+/* What the pipeline's files share (pipeline.c: the steps of a frame; pipeline_local.c:
+ * ARP, neighbours and frames for the appliance itself). Not a public header. */
+#ifndef BUNRI_PIPELINE_IMPL_H
+#define BUNRI_PIPELINE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "acl.h"
+#include "conntrack.h"
+#include "deny.h"
+#include "ipv4.h"
+#include "neigh.h"
+#include "pipeline.h"
+
+#define PIPELINE_LOG(level, ...) RTE_LOG(level, USER1, "pipeline: " __VA_ARGS__)
+
+/* How far a frame got in the first pass. */
+enum stage {
+	STAGE_DONE,  /* verdict known (drop or local) */
+	STAGE_CT,    /* valid IPv4 to route: needs connection tracking */
+};
+
+struct pkt {
+	struct rte_mbuf *m;
+	uint8_t stage;
+	uint8_t verdict;
+	uint8_t reason;
+	uint8_t zin;
+	uint8_t lin;         /* the ingress zone's port the frame came in on */
+	uint8_t zout;
+	uint8_t side;        /* endpoint of key the packet came from */
+	bool opener;         /* may open a connection */
+	bool classified;
+	bool reply;          /* local: send m back out of the ingress port to reply_to */
+	struct rte_ether_addr reply_to;
+	uint16_t flow;
+	uint32_t nexthop;
+	uint32_t frame_len;
+	uint32_t acl_res[ACL_CATEGORIES];
+	struct ipv4_info ip;
+	struct ct_key key;
+	struct acl_key acl;
+	struct rte_ether_addr src_mac;
+};
+
+struct pipeline {
+	struct tables *const *slot;
+	struct tables *t;            /* the tables this call runs with */
+	unsigned worker;
+	struct rte_mempool *pool;
+	struct conntrack *ct;
+	struct neigh *nb;
+	struct deny *deny;
+	void (*neigh_learned)(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
+			      const struct rte_ether_addr *mac);
+	void *neigh_ctx;
+	/* Keys this burst added to or removed from the table: a later packet of the burst
+	 * with one of them looks its connection up again. At most two per packet. */
+	struct ct_key changed[2 * PIPELINE_BURST_MAX];
+	unsigned n_changed;
+	struct counters c;
+	struct pipeline_tx tx[ZONE_COUNT][PIPELINE_LINKS_MAX];
+	struct pkt burst[PIPELINE_BURST_MAX];
+};
+
+static inline struct tables *tables_current(struct pipeline *p)
+{
+	p->t = __atomic_load_n(p->slot, __ATOMIC_ACQUIRE);
+	return p->t;
+}
+
+/* Queues m on the TX buffer of zone's port `link`; false (m untouched) when it is
+ * full. */
+static inline bool tx_push(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf *m)
+{
+	struct pipeline_tx *tx = &p->tx[zone][link];
+
+	if (unlikely(tx->n >= PIPELINE_TX_MAX))
+		return false;
+	tx->pkts[tx->n++] = m;
+	p->c.tx_packets[zone]++;
+	p->c.tx_bytes[zone] += rte_pktmbuf_pkt_len(m);
+	return true;
+}
+
+static inline void done(struct pkt *pk, enum verdict v, enum reason r)
+{
+	pk->stage = STAGE_DONE;
+	pk->verdict = (uint8_t)v;
+	pk->reason = (uint8_t)r;
+}
+
+/* pipeline_local.c */
+/* Asks for ip's MAC on every port of zone. */
+void pipeline_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip);
+/* Step 2: an ARP frame (answered, learned from, or dropped). */
+void pipeline_handle_arp(struct pipeline *p, struct pkt *pk, int64_t now);
+/* Step 5: a packet for one of the appliance's own addresses. */
+void pipeline_handle_local(struct pipeline *p, struct pkt *pk);
+/* neigh_sweep()'s callbacks, ctx is the pipeline. */
+void pipeline_neigh_drop(void *ctx, struct rte_mbuf *m, uint8_t zin);
+void pipeline_neigh_request(void *ctx, uint8_t zone, uint32_t ip);
+
+#endif

@@ -1,0 +1,139 @@
+/* The pipeline's frames for the appliance itself and its neighbours: ARP requests
+ * answered and learned from (the port included, in a zone with several), ARP asked on
+ * every port of a zone, frames held for a next hop sent once it answers, and ping to
+ * the appliance's own addresses. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "arp.h"
+#include "pipeline_impl.h"
+
+/* On every port of the zone: the answer also tells which port ip is behind. */
+void pipeline_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
+{
+	const struct tables_zone *z = &p->t->zone[zone];
+
+	for (uint8_t link = 0; link < z->n_links; link++) {
+		struct rte_mbuf *m = arp_request(p->pool, z, ip);
+
+		if (m == NULL) {
+			p->c.drop[zone][REASON_NO_MBUF]++;
+			return;
+		}
+		if (!tx_push(p, zone, link, m)) {
+			p->c.drop[zone][REASON_TX_FULL]++;
+			rte_pktmbuf_free(m);
+		}
+	}
+}
+
+void pipeline_neigh_drop(void *ctx, struct rte_mbuf *m, uint8_t zin)
+{
+	struct pipeline *p = ctx;
+
+	p->c.drop[zin][REASON_NO_NEIGHBOR]++;
+	rte_pktmbuf_free(m);
+}
+
+void pipeline_neigh_request(void *ctx, uint8_t zone, uint32_t ip)
+{
+	pipeline_arp_request(ctx, zone, ip);
+}
+
+/* Sends the packets that waited for e's MAC. */
+static void neigh_release(struct pipeline *p, struct neigh_entry *e)
+{
+	for (unsigned h = 0; h < e->n_held; h++) {
+		struct rte_mbuf *m = e->held[h];
+
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = e->mac;
+		if (!tx_push(p, e->zone, e->link, m)) {
+			p->c.drop[e->held_zone[h]][REASON_TX_FULL]++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	e->n_held = 0;
+}
+
+/* Learns ip's MAC and port under the tables p->t (those of the burst, if in one). */
+static void learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
+		  const struct rte_ether_addr *mac, int64_t now)
+{
+	const struct tables *t = p->t;
+	const struct cp_neighbor *sn;
+	struct rte_ether_addr use = *mac;
+	struct neigh_entry *e;
+
+	if (t == NULL || zone >= ZONE_COUNT || link >= t->zone[zone].n_links)
+		return;
+	/* A static neighbour keeps its configured MAC; ARP only says which port. */
+	sn = tables_neighbor(t, zone, ip);
+	if (sn != NULL)
+		memcpy(use.addr_bytes, sn->mac, RTE_ETHER_ADDR_LEN);
+	e = neigh_learn(p->nb, zone, link, ip, &use, now);
+	if (e != NULL)
+		neigh_release(p, e);
+}
+
+void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
+			  const struct rte_ether_addr *mac, int64_t now)
+{
+	tables_current(p); /* between bursts: the latest tables */
+	learn(p, zone, link, ip, mac, now);
+}
+
+void pipeline_handle_arp(struct pipeline *p, struct pkt *pk, int64_t now)
+{
+	struct arp_result res;
+	bool drop;
+	enum reason r = arp_input(pk->m, pk->zin, p->t, &res, &drop);
+
+	if (drop) {
+		done(pk, VERDICT_DROP, r);
+		return;
+	}
+	if (res.reply) {
+		pk->reply = true;
+		pk->reply_to = res.sender_mac;
+	}
+	if (res.learn) {
+		learn(p, pk->zin, pk->lin, res.sender_ip, &res.sender_mac, now);
+		if (p->neigh_learned != NULL)
+			p->neigh_learned(p->neigh_ctx, pk->zin, pk->lin, res.sender_ip,
+					 &res.sender_mac);
+	}
+	done(pk, VERDICT_LOCAL, REASON_ARP);
+}
+
+void pipeline_handle_local(struct pipeline *p, struct pkt *pk)
+{
+	const struct tables_zone *z = &p->t->zone[pk->zin];
+
+	if (pk->ip.dst != z->address || !z->ping || pk->ip.proto != IPPROTO_ICMP) {
+		done(pk, VERDICT_DROP, REASON_TO_APPLIANCE);
+		return;
+	}
+	if (pk->ip.fragment) {
+		done(pk, VERDICT_DROP, REASON_FRAGMENT);
+		return;
+	}
+	if (ipv4_parse_l4(pk->m, &pk->ip) != REASON_NONE) {
+		done(pk, VERDICT_DROP, REASON_MALFORMED);
+		return;
+	}
+	if (pk->ip.icmp_type != ICMP_ECHO_REQUEST) {
+		done(pk, VERDICT_DROP, REASON_TO_APPLIANCE);
+		return;
+	}
+	if (ipv4_echo_reply(pk->m, &pk->ip) != 0) {
+		done(pk, VERDICT_DROP, REASON_MALFORMED);
+		return;
+	}
+	pk->reply = true;
+	pk->reply_to = pk->src_mac;
+	done(pk, VERDICT_LOCAL, REASON_ECHO);
+}
