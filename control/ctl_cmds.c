@@ -163,11 +163,15 @@ static void print_status(const json_t *s)
 		const json_t *ports = json_object_get(z, "ports"), *p;
 		size_t k;
 
+		/* the port's own frames; what the zone forwarded and dropped on its first row */
 		json_array_foreach(ports, k, p) {
-			printf("%-9s %-22s %-5s %12lld %12lld %12lld %12lld\n",
-			       k == 0 ? str(z, "zone") : "", str(p, "name"), str(p, "link"),
-			       (long long)num(z, "rx_packets"), (long long)num(z, "tx_packets"),
-			       (long long)num(z, "forwarded"), (long long)num(z, "dropped"));
+			printf("%-9s %-22s %-5s %12lld %12lld", k == 0 ? str(z, "zone") : "",
+			       str(p, "name"), str(p, "link"), (long long)num(p, "rx_packets"),
+			       (long long)num(p, "tx_packets"));
+			if (k == 0)
+				printf(" %12lld %12lld", (long long)num(z, "forwarded"),
+				       (long long)num(z, "dropped"));
+			putchar('\n');
 		}
 	}
 	printf("\ndrops by reason:");
@@ -180,6 +184,14 @@ static void print_status(const json_t *s)
 	printf("\nconnections %lld live of %lld, %lld opened, %lld closed\n",
 	       (long long)num(conn, "live"), (long long)num(conn, "capacity"),
 	       (long long)num(conn, "opened"), (long long)num(conn, "closed"));
+	if (json_array_size(json_object_get(s, "per_worker")) > 1) {
+		json_array_foreach(json_object_get(s, "per_worker"), i, v)
+			printf("  worker %lld  %lld live, %lld opened, %lld frames not sent, %lld "
+			       "records lost, %lld neighbours not shared\n",
+			       (long long)num(v, "worker"), (long long)num(v, "live"),
+			       (long long)num(v, "opened"), (long long)num(v, "tx_dropped"),
+			       (long long)num(v, "records_lost"), (long long)num(v, "neighbours_lost"));
+	}
 	printf("records     %lld sent to the controller, %lld buffered, %lld lost; "
 	       "controller %s\n", (long long)num(rec, "sent"), (long long)num(rec, "buffered"),
 	       (long long)(num(rec, "lost_ring") + num(rec, "dropped_buffer")),

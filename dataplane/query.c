@@ -106,15 +106,28 @@ static json_t *policy_json(const struct daemon *d, const struct tables *t)
 	return o;
 }
 
+/* One worker's share: how evenly RSS spreads connections, and what it lost. */
+static json_t *worker_json(const struct worker *w)
+{
+	const struct counters *c = pipeline_counters(w->pipe);
+
+	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "worker", (int)w->index,
+			 "live", (json_int_t)conntrack_count(pipeline_conntrack(w->pipe)),
+			 "opened", (json_int_t)c->conn_opened, "closed", (json_int_t)c->conn_closed,
+			 "tx_dropped", (json_int_t)w->tx_dropped,
+			 "records_lost", (json_int_t)w->records_lost,
+			 "neighbours_lost", (json_int_t)w->neigh_lost);
+}
+
 json_t *query_status(struct daemon *d, const struct query_records *rec)
 {
 	const struct tables *t = d->tables;
 	struct counters c;
 	uint64_t drops[REASON_COUNT] = { 0 }, tx_dropped = 0, live = 0, cap = 0, mem = 0;
 	json_t *o = json_object(), *zones = json_array(), *conn = json_object(),
-	       *records = json_object();
+	       *records = json_object(), *workers = json_array();
 
-	if (o == NULL || zones == NULL || conn == NULL || records == NULL)
+	if (o == NULL || zones == NULL || conn == NULL || records == NULL || workers == NULL)
 		goto err;
 	sum_counters(d, &c);
 	for (unsigned z = 0; z < ZONE_COUNT; z++) {
@@ -128,11 +141,13 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 		cap += conntrack_capacity(pipeline_conntrack(d->workers[w].pipe));
 		mem += conntrack_memory(pipeline_conntrack(d->workers[w].pipe));
 		tx_dropped += d->workers[w].tx_dropped;
+		json_array_append_new(workers, worker_json(&d->workers[w]));
 	}
 	json_object_set_new(o, "appliance", json_string(appliance_name(d->appliance)));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "started_ms", json_integer(d->started_ms));
 	json_object_set_new(o, "workers", json_integer(d->n_workers));
+	json_object_set_new(o, "per_worker", workers);
 	json_object_set_new(o, "rss", json_boolean(d->ports.rss));
 	json_object_set_new(o, "policy", policy_json(d, t));
 	json_object_set_new(o, "zones", zones);
@@ -160,6 +175,7 @@ err:
 	json_decref(zones);
 	json_decref(conn);
 	json_decref(records);
+	json_decref(workers);
 	return NULL;
 }
 

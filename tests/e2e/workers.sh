@@ -60,6 +60,12 @@ expect_eq "flows: $CONNS live MN-LG-001 connections" \
   "$(echo "$flows" | jget 'len([c for c in d["connections"] if c["proto"] == "tcp"])')" "$CONNS"
 expect_eq "flows: both workers hold some of them" \
   "$(echo "$flows" | jget 'sorted({c["worker"] for c in d["connections"]})')" "[0, 1]"
+status=$(lab_ctl status --json)
+expect_eq "status: each worker's live connections add up" \
+  "$(echo "$status" | jget 'sum(w["live"] for w in d["per_worker"]) == d["connections"]["live"] and all(w["live"] > 0 for w in d["per_worker"])')" True
+expect_eq "status: no neighbour failed to reach the other worker" \
+  "$(echo "$status" | jget 'sum(w["neighbours_lost"] for w in d["per_worker"])')" 0
+expect_ok "status prints a line per worker" bash -c "'$BUILD/control/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -q '^  worker 1 '"
 
 echo go >&7
 exec 7>&-
