@@ -87,10 +87,10 @@ void conntrack_forget(struct conntrack *ct, struct ct_entry *e);
  * e->generation), false to end it as revoked. */
 typedef bool (*conntrack_recheck_fn)(void *ctx, struct ct_entry *e);
 
-/* Visits up to budget entries from where the last sweep stopped: ends those whose
- * expires_ms <= now (reason fin after FIN both ways, else timeout), asks recheck about
- * those whose generation differs and revokes those it refuses (keeping them linger_ms).
- * Returns the number of connections ended. */
+/* Visits up to budget entry slots (free ones count too; a full pass is capacity + 1)
+ * from where the last sweep stopped: ends those whose expires_ms <= now (reason fin
+ * after FIN both ways, else timeout), asks recheck about those whose generation differs
+ * and revokes those it refuses (keeping them linger_ms). Returns the number ended. */
 unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
 			 uint64_t generation, conntrack_recheck_fn recheck, void *ctx,
 			 int64_t linger_ms);

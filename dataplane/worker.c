@@ -239,6 +239,10 @@ int worker_main(void *arg)
 	struct rte_mbuf *pkts[PIPELINE_BURST_MAX];
 	uint16_t queue = (uint16_t)w->index;
 	int64_t now = worker_now(w), last_sweep = now;
+	uint64_t slots = (uint64_t)conntrack_capacity(pipeline_conntrack(w->pipe)) + 1;
+	uint32_t sweep_budget = (uint32_t)RTE_MAX(slots * WORKER_SWEEP_MS /
+						  WORKER_SWEEP_PASS_MS + 1,
+						  (uint64_t)WORKER_SWEEP_MIN);
 	unsigned idle = 0;
 
 	rte_rcu_qsbr_thread_online(w->qs, w->index);
@@ -261,7 +265,7 @@ int worker_main(void *arg)
 		}
 		neigh_receive(w, now, queue);
 		if (now - last_sweep >= WORKER_SWEEP_MS) {
-			pipeline_sweep(w->pipe, now, WORKER_SWEEP_BUDGET);
+			pipeline_sweep(w->pipe, now, sweep_budget);
 			flush_tx(w, queue);
 			last_sweep = now;
 		}

@@ -19,8 +19,12 @@
 struct rte_rcu_qsbr;
 struct rte_ring;
 
-#define WORKER_SWEEP_MS 10       /* revocations reach every connection within a second */
-#define WORKER_SWEEP_BUDGET 4096
+/* Every WORKER_SWEEP_MS the sweep visits enough connection slots to pass the whole
+ * table every WORKER_SWEEP_PASS_MS, so revocations and timeouts reach every connection
+ * within a second however large the table (at least WORKER_SWEEP_MIN slots a tick). */
+#define WORKER_SWEEP_MS 10
+#define WORKER_SWEEP_PASS_MS 800
+#define WORKER_SWEEP_MIN 4096
 
 struct worker {
 	unsigned index;               /* RCU thread id, per-worker rule counters, queue id */

@@ -4,7 +4,9 @@
  * rules, and with 1M concurrent connections (and the table's memory), each the best
  * of three rounds. Figures only: nothing here is asserted.
  *
- *   bench_pipeline [--packets N] [--conns N]
+ *   bench_pipeline [--packets N] [--conns N] [--only established|new|fill]
+ *
+ * --only runs one part (and its set-up), e.g. under `perf record`.
  */
 #include <errno.h>
 #include <limits.h>
@@ -318,6 +320,11 @@ static void frames_for(struct bench *b, unsigned conns, unsigned round)
 	b->n_frames = conns;
 }
 
+static bool part(const char *only, const char *name)
+{
+	return only == NULL || strcmp(only, name) == 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned rule_counts[] = { 10, 1000, 10000 };
@@ -327,25 +334,33 @@ int main(int argc, char **argv)
 	char prefix[64];
 	char *eal[] = { argv[0], "--no-huge", "-m", "3072", "--no-pci", "--no-telemetry", "--no-shconf",
 			"--file-prefix", prefix, "--log-level", "lib.*:error", "-l", "0", NULL };
+	const char *only = NULL;
 	int c;
 
 	static const struct option opts[] = {
 		{ "packets", required_argument, NULL, 'p' },
 		{ "conns", required_argument, NULL, 'c' },
+		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	snprintf(prefix, sizeof(prefix), "bench_pipeline_%ld", (long)getpid());
-	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0]) - 1), eal) < 0) {
-		fprintf(stderr, "bench_pipeline: DPDK EAL did not start\n");
-		return 1;
-	}
-	while ((c = getopt_long(argc, argv, "p:c:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:o:", opts, NULL)) != -1) {
 		if (c == 'p')
 			packets = strtoull(optarg, NULL, 10);
 		else if (c == 'c')
 			conns_1m = (unsigned)strtoul(optarg, NULL, 10);
-		else
+		else if (c == 'o' && (!strcmp(optarg, "established") || !strcmp(optarg, "new") ||
+				      !strcmp(optarg, "fill")))
+			only = optarg;
+		else {
+			fprintf(stderr, "usage: bench_pipeline [--packets N] [--conns N] "
+					"[--only established|new|fill]\n");
 			return 2;
+		}
+	}
+	snprintf(prefix, sizeof(prefix), "bench_pipeline_%ld", (long)getpid());
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0]) - 1), eal) < 0) {
+		fprintf(stderr, "bench_pipeline: DPDK EAL did not start\n");
+		return 1;
 	}
 	b.pool = rte_pktmbuf_pool_create("bench_pool", 8191, 256, 0,
 					 RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
@@ -359,16 +374,18 @@ int main(int argc, char **argv)
 	       FRAME_LEN, (double)rte_get_tsc_hz() / 1e9);
 
 	/* Established: 1,024 connections opened once, then only known packets. */
-	if (setup(&b, 10, 65536) != 0)
-		return 1;
-	frames_for(&b, 1024, 0);
-	run(&b, 1024, T_NOW);
-	report("established (1,024 connections, 10 rules)", best_of(&b, packets, T_NOW + 1),
-	       packets);
-	teardown(&b);
+	if (part(only, "established")) {
+		if (setup(&b, 10, 65536) != 0)
+			return 1;
+		frames_for(&b, 1024, 0);
+		run(&b, 1024, T_NOW);
+		report("established (1,024 connections, 10 rules)",
+		       best_of(&b, packets, T_NOW + 1), packets);
+		teardown(&b);
+	}
 
 	/* New connections: every packet opens one (rule lookup + insert). */
-	for (unsigned i = 0; i < RTE_DIM(rule_counts); i++) {
+	for (unsigned i = 0; part(only, "new") && i < RTE_DIM(rule_counts); i++) {
 		char what[64];
 		uint64_t cycles;
 
@@ -395,7 +412,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 1M concurrent connections: opening them, then traffic over all of them. */
-	{
+	if (part(only, "fill")) {
 		char what[64];
 		uint64_t cycles;
 

@@ -2,6 +2,7 @@
 """Reads bunri-dataplane's status over its control socket, for tests/bench/dataplane.sh.
   dpstat.py SOCK rate SECONDS          packets/s received on mynumber over SECONDS
   dpstat.py SOCK opened TARGET         connections/s while the first TARGET open
+  dpstat.py SOCK closed TARGET         ms until TARGET connections have closed (30 s at most)
   dpstat.py SOCK get EXPR              a Python expression over the status, bound to d
 """
 import json
@@ -53,6 +54,14 @@ def main():
             time.sleep(0.002)
         t1 = time.monotonic()
         print(int((d["connections"]["opened"] - o0) / (t1 - t0)))
+    elif what == "closed":
+        target, t0 = int(arg), time.monotonic()
+        while status(path)["connections"]["closed"] < target:
+            if time.monotonic() - t0 > 30:
+                print("more than 30000")
+                return
+            time.sleep(0.002)
+        print(int((time.monotonic() - t0) * 1000))
     else:
         d = status(path)
         print(eval(arg))

@@ -2,6 +2,7 @@
 """Inputs of tests/bench/dataplane.sh, written into DIR:
   appliance.cfg   mynumber on net_pcap0, lgwan on net_null0, static neighbours
   policy.cfg      1,000 flows x 10 UDP ports = 10,000 rules (mynumber -> lgwan)
+  policy-half.cfg the first 500 of those flows
   est.pcap        64 UDP connections, one 64-byte frame each (replayed: established)
   new.pcap        N distinct UDP connections, one 64-byte frame each
 Frames are written with struct (no scapy: a million frames take seconds).
@@ -52,6 +53,20 @@ def write_pcap(path, frames):
             f.write(fr)
 
 
+def write_policy(path, flows, today):
+    with open(path, "w") as f:
+        f.write('hosts = { lgwan-server = { address = "10.20.0.10"; }; };\nservices = { };\nflows = (\n')
+        for i in range(flows):
+            net = flow_src(i, 0) - 2
+            ports = ", ".join(f'"udp/{BASE_PORT + i * PORTS_PER_FLOW + k}"'
+                              for k in range(PORTS_PER_FLOW))
+            f.write(f'  {{ id = "B{i:04d}"; purpose = "bench"; from = "mynumber:{ip(net)}/26"; '
+                    f'to = "lgwan:lgwan-server"; services = [{ports}]; approved_by = "bench"; '
+                    f'valid_until = "{today.replace(year=today.year + 1)}"; log = false; }}'
+                    f'{"," if i + 1 < flows else ""}\n')
+        f.write(");\n")
+
+
 def main():
     out, n_new = sys.argv[1], int(sys.argv[2])
     os.makedirs(out, exist_ok=True)
@@ -70,17 +85,10 @@ timeouts = {{ udp = 3600; }};
 control = {{ socket = "{out}/run/control.sock"; }};
 logging = {{ dir = "{out}/log"; key = "{out}/keys/flowlog.key"; buffer_records = 1048576; }};
 """)
-    with open(os.path.join(out, "policy.cfg"), "w") as f:
-        f.write('hosts = { lgwan-server = { address = "10.20.0.10"; }; };\nservices = { };\nflows = (\n')
-        for i in range(FLOWS):
-            net = flow_src(i, 0) - 2
-            ports = ", ".join(f'"udp/{BASE_PORT + i * PORTS_PER_FLOW + k}"'
-                              for k in range(PORTS_PER_FLOW))
-            f.write(f'  {{ id = "B{i:04d}"; purpose = "bench"; from = "mynumber:{ip(net)}/26"; '
-                    f'to = "lgwan:lgwan-server"; services = [{ports}]; approved_by = "bench"; '
-                    f'valid_until = "{today.replace(year=today.year + 1)}"; log = false; }}'
-                    f'{"," if i + 1 < FLOWS else ""}\n')
-        f.write(");\n")
+    # policy-half.cfg keeps the first half of the flows: a reload to it revokes half of
+    # (b)'s connections.
+    for name, flows in (("policy.cfg", FLOWS), ("policy-half.cfg", FLOWS // 2)):
+        write_policy(os.path.join(out, name), flows, today)
     # Established: 64 connections spread over the rules, the last flows included.
     est = [frame(flow_src(i * 15, 1), DST, 40000 + i, BASE_PORT + i * 15 * PORTS_PER_FLOW + 3)
            for i in range(64)]

@@ -196,6 +196,30 @@ static void sweep_budget(void)
 	conntrack_free(ct);
 }
 
+/* A pass is capacity + 1 slots, free ones included: two calls of half that reach every
+ * connection of a full table, and a pass over a sparse one costs the same. */
+static void sweep_pass_covers_table(void)
+{
+	struct conntrack *ct = table("ct_pass", 256);
+	const uint32_t half = (256 + 1 + 1) / 2;
+	unsigned ended;
+
+	for (uint16_t p = 1; p <= 256; p++)
+		add(ct, p, 10);
+	CU_ASSERT_EQUAL(conntrack_count(ct), 256);
+	ended = conntrack_sweep(ct, 10, half, 1, NULL, NULL, 0);
+	ended += conntrack_sweep(ct, 10, half, 1, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(ended, 256);
+	CU_ASSERT_EQUAL(conntrack_count(ct), 0);
+	/* The cursor wraps: later connections are found wherever their slot is. */
+	for (uint16_t p = 1; p <= 3; p++)
+		add(ct, p, 20);
+	ended = conntrack_sweep(ct, 20, half, 1, NULL, NULL, 0);
+	ended += conntrack_sweep(ct, 20, half, 1, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(ended, 3);
+	conntrack_free(ct);
+}
+
 static bool allow_even(void *ctx, struct ct_entry *e)
 {
 	uint64_t *generation = ctx;
@@ -288,6 +312,7 @@ int main(int argc, char **argv)
 		{ "sweep ends idle connections", sweep_timeouts },
 		{ "sweep says fin after FIN both ways", sweep_fin },
 		{ "sweep visits at most its budget", sweep_budget },
+		{ "two half passes reach every connection", sweep_pass_covers_table },
 		{ "sweep revokes what the new policy refuses", sweep_revokes },
 		{ "a full table refuses new connections", table_full },
 		{ "bad configuration is refused", bad_conf },
