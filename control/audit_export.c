@@ -81,9 +81,31 @@ static void to_jst(const char *utc, char *buf, size_t len)
 		 (unsigned)(ms % 1000) % 1000u);
 }
 
+/* v as decimal at out; returns the length. */
+static size_t put_int(char *out, int64_t v)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, o = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[o++] = '-';
+	while (n)
+		out[o++] = tmp[--n];
+	return o;
+}
+
+/* One CSV row, built in memory and written with one call: a field per column, in
+ * column order, then CRLF. */
 static int write_csv(struct exporter *x, const struct record *rec)
 {
-	char field[2 * SEGMENT_LINE_MAX + 8], num[32], jst[80];
+	char line[2 * SEGMENT_LINE_MAX + 4 * N_COLUMNS + 8], jst[80];
+	size_t o = 0;
+	int n;
 
 	for (size_t i = 0; i < N_COLUMNS; i++) {
 		/* the writer puts the fields in column order: look there first */
@@ -91,22 +113,35 @@ static int write_csv(struct exporter *x, const struct record *rec)
 						       ? &rec->f[i] : record_get(rec, csv_columns[i]);
 		const char *text = "";
 
-		if (v && v->kind == RECORD_STRING) {
-			text = v->str;
-			if (x->o->excel && (i == 2 || i == 3)) {
-				to_jst(text, jst, sizeof(jst));
-				text = jst;
-			}
-		} else if (v && v->kind == RECORD_INT) {
-			snprintf(num, sizeof(num), "%" PRId64, v->num);
-			text = num;
-		}
-		if (audit_csv_field(text, x->o->excel, field, sizeof(field)) < 0)
+		if (sizeof(line) - o < 32)
 			return -ENOSPC;
-		if (fputs(field, x->out) == EOF || fputs(i + 1 < N_COLUMNS ? "," : "\r\n", x->out) == EOF)
-			return -EIO;
+		if (v && v->kind == RECORD_INT && v->num >= 0) {
+			/* a number never needs quoting, nor (not negative) a formula guard */
+			o += put_int(line + o, v->num);
+		} else {
+			char num[24];
+
+			if (v && v->kind == RECORD_STRING) {
+				text = v->str;
+				if (x->o->excel && (i == 2 || i == 3)) {
+					to_jst(text, jst, sizeof(jst));
+					text = jst;
+				}
+			} else if (v && v->kind == RECORD_INT) {
+				num[put_int(num, v->num)] = '\0';
+				text = num;
+			}
+			n = audit_csv_field(text, x->o->excel, line + o, sizeof(line) - o - 2);
+			if (n < 0)
+				return -ENOSPC;
+			o += (size_t)n;
+		}
+		if (i + 1 < N_COLUMNS)
+			line[o++] = ',';
 	}
-	return 0;
+	line[o++] = '\r';
+	line[o++] = '\n';
+	return fwrite(line, 1, o, x->out) == o ? 0 : -EIO;
 }
 
 #define str record_str
