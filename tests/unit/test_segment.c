@@ -157,6 +157,14 @@ static void times_and_hex(void)
 	CU_ASSERT_EQUAL(segment_unhex(hex, 4, back), 0);
 	CU_ASSERT_EQUAL(memcmp(b, back, 4), 0);
 	CU_ASSERT_EQUAL(segment_unhex("007FA5FF", 4, back), -EINVAL);  /* lower case only */
+	CU_ASSERT_EQUAL(segment_unhex("007fa5fg", 4, back), -EINVAL);
+	CU_ASSERT_EQUAL(segment_unhex("0 7fa5ff", 4, back), -EINVAL);
+	CU_ASSERT_EQUAL(segment_unhex("007f\xc3\xa5" "ff", 4, back), -EINVAL);
+	CU_ASSERT_EQUAL(segment_unhex("01234567", 4, back), 0);
+	CU_ASSERT_EQUAL(back[3], 0x67);
+	CU_ASSERT_EQUAL(segment_unhex("89abcdef", 4, back), 0);
+	CU_ASSERT_EQUAL(back[0], 0x89);
+	CU_ASSERT_EQUAL(back[3], 0xef);
 }
 
 int main(void)
