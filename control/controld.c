@@ -23,6 +23,7 @@
 #include "ctlproto.h"
 #include "dpconn.h"
 #include "flowlog.h"
+#include "flowlog_io.h"
 #include "ipfix.h"
 #include "polaudit.h"
 #include "policy.h"
@@ -459,6 +460,7 @@ static int open_flowlog(struct controld *c)
 		.rotate_seconds = lg->rotate_seconds,
 		.retention_days = lg->retention_days,
 		.fsync_ms = lg->fsync_ms,
+		.io_buffers = lg->write_buffer_mb * ((1u << 20) / FLOWLOG_IO_BUF_SIZE),
 		.log = log_line,
 	};
 	int ret = seal_key_load_private(lg->key, &c->key);

@@ -54,7 +54,8 @@ static void parse_group_keys(struct loader *ld, const config_setting_t *root)
 						    "rotate_seconds", "retention_days",
 						    "fsync_ms",	       "key",
 						    "buffer_records", "ipfix",
-						    "ipfix_domain",   NULL };
+						    "ipfix_domain",   "write_buffer_mb",
+						    NULL };
 	static const char *const timeout_keys[] = { "tcp_established", "tcp_transitory", "udp",
 						    "icmp", NULL };
 	static const struct {
@@ -197,6 +198,7 @@ static void parse_logging(struct loader *ld, const config_setting_t *root)
 	lg->retention_days = bounded_int(ld, g, "retention_days", 400, 0, 3650);
 	lg->fsync_ms = bounded_int(ld, g, "fsync_ms", 1000, 10, 1000);
 	lg->buffer_records = bounded_int(ld, g, "buffer_records", 65536, 1024, 16u << 20);
+	lg->write_buffer_mb = bounded_int(ld, g, "write_buffer_mb", 8, 1, 512);
 	lg->ipfix_domain = bounded_int(ld, g, "ipfix_domain", 1, 0, UINT32_MAX);
 	if (g && config_setting_get_member(g, "ipfix"))
 		parse_collectors(ld, config_setting_get_member(g, "ipfix"));

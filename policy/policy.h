@@ -23,6 +23,7 @@ struct appliance_logging {
 	unsigned fsync_ms;          /* fsync at least this often */
 	const char *key;            /* Ed25519 private key (PEM, 0600) */
 	unsigned buffer_records;    /* records the dataplane holds while the controller is away */
+	unsigned write_buffer_mb;   /* records the controller holds while the disk is behind */
 	uint32_t ipfix_domain;      /* IPFIX observation domain id */
 	unsigned n_collectors;      /* live IPFIX/UDP collectors */
 	struct {
