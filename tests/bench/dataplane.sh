@@ -27,6 +27,9 @@ cleanup() {
 trap cleanup EXIT
 
 EAL=(--no-huge --no-pci --no-telemetry -l 0,1 --log-level 'lib.*:error')
+# The control plane (controller, bunrictl, the status reader) stays on CPU 0 with the
+# main lcore, as on an appliance whose worker cores are isolated: CPU 1 is the worker's.
+HK=(taskset -c 0)
 PAGES="4 KiB pages (--no-huge)"
 if [ "${BENCH_HUGE:-0}" = 1 ]; then
   free_mb=$(awk '/HugePages_Free/ {f = $2} /Hugepagesize/ {s = $2} END {print int(f * s / 1024)}' /proc/meminfo)
@@ -71,7 +74,7 @@ start_dataplane() { # PCAP MBUFS MEM CONNECTIONS
   echo "bunri-dataplane did not start:"; cat "$DIR/dataplane.log"; exit 1
 }
 start_controld() {
-  "$BUILD/control/bunri-controld" --config "$DIR/appliance.cfg" --policy "$DIR/policy.cfg" \
+  "${HK[@]}" "$BUILD/control/bunri-controld" --config "$DIR/appliance.cfg" --policy "$DIR/policy.cfg" \
     >>"$DIR/controld.log" 2>&1 &
   CD=$!
   PIDS+=("$CD")
@@ -79,7 +82,7 @@ start_controld() {
   echo "bunri-controld did not install the policy:"; cat "$DIR/controld.log"; exit 1
 }
 stop() { kill -TERM "$1"; wait "$1" 2>/dev/null || true; rm -f "$DIR/run/"*.sock; }
-stat() { $PY "$SRC/tests/bench/dpstat.py" "$DIR/run/control.sock" "$@"; }
+stat() { "${HK[@]}" $PY "$SRC/tests/bench/dpstat.py" "$DIR/run/control.sock" "$@"; }
 ratio() { $PY -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"; }
 mpps() { $PY -c "import sys; print(f'{float(sys.argv[1]) / 1e6:.2f} Mpps')" "$1"; }
 
@@ -101,7 +104,7 @@ before=$(stat get 'sum(sum(z["drops"].values()) for z in d["zones"]) + d["tx_dro
 rx0=$(stat get 'sum(z["rx_packets"] for z in d["zones"])')
 t0=$(date +%s%N)
 for _ in $(seq 1 100); do
-  "$BUILD/control/bunrictl" reload --config "$DIR/appliance.cfg" >/dev/null
+  "${HK[@]}" "$BUILD/control/bunrictl" reload --config "$DIR/appliance.cfg" >/dev/null
 done
 t1=$(date +%s%N)
 after=$(stat get 'sum(sum(z["drops"].values()) for z in d["zones"]) + d["tx_dropped"]')
@@ -119,7 +122,7 @@ MB=$((N_NEW + 65536))
 MEM=$(( (MB * 2304 / 1048576) + 3072 + N_NEW / 1024 ))
 tp=$(testpmd_rate "$DIR/new.pcap" $MB $MEM)
 start_dataplane "$DIR/new.pcap" $MB $MEM $((N_NEW + N_NEW / 8))
-"$BUILD/control/bunri-controld" --config "$DIR/appliance.cfg" --policy "$DIR/policy.cfg" \
+"${HK[@]}" "$BUILD/control/bunri-controld" --config "$DIR/appliance.cfg" --policy "$DIR/policy.cfg" \
   >>"$DIR/controld.log" 2>&1 &
 CD=$!
 PIDS+=("$CD")
@@ -137,7 +140,7 @@ echo "    then established over $N_NEW connections: bunri $(mpps "$dp")"
 closed0=$(stat get 'd["connections"]["closed"]')
 gone=$(( N_NEW / 1000 * 500 + (N_NEW % 1000 > 500 ? N_NEW % 1000 - 500 : 0) ))
 cp "$DIR/policy-half.cfg" "$DIR/policy.cfg"
-"$BUILD/control/bunrictl" reload --config "$DIR/appliance.cfg" >/dev/null
+"${HK[@]}" "$BUILD/control/bunrictl" reload --config "$DIR/appliance.cfg" >/dev/null
 ms=$(stat closed $((closed0 + gone)))
 echo "(e) a reload revoking $gone of $N_NEW connections under load: the last cut $ms ms after the reload returned  (target: within 1 s)"
 stop "$DP"
