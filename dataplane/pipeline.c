@@ -572,17 +572,20 @@ void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf
 	}
 }
 
-void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget)
+void pipeline_sweep_connections(struct pipeline *p, int64_t now, uint32_t budget)
 {
 	struct tables *t = tables_current(p);
-	unsigned ended;
 
-	if (t != NULL) {
-		ended = conntrack_sweep(p->ct, now, budget, t->generation, recheck, p,
-					(int64_t)t->timeouts.tcp_transitory * 1000);
-		p->c.conn_closed += ended;
+	if (t != NULL && budget > 0)
+		p->c.conn_closed += conntrack_sweep(p->ct, now, budget, t->generation, recheck,
+						    p, (int64_t)t->timeouts.tcp_transitory * 1000);
+}
+
+void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget)
+{
+	pipeline_sweep_connections(p, now, budget);
+	if (tables_current(p) != NULL)
 		neigh_sweep(p->nb, now, pipeline_neigh_drop, pipeline_neigh_request, p);
-	}
 	deny_flush(p->deny, now, false);
 }
 

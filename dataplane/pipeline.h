@@ -77,8 +77,12 @@ void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf
 void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
 			  const struct rte_ether_addr *mac, int64_t now);
 /* Housekeeping at now: ends expired and revoked connections (visiting at most budget
- * of them), gives up on unanswered ARP, closes deny intervals. */
+ * connection slots, see conntrack_sweep()), gives up on unanswered ARP, closes deny
+ * intervals. */
 void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget);
+/* Only the connections' part of pipeline_sweep(): cheap enough to run every
+ * millisecond in small steps, so no single step holds up the receive queues. */
+void pipeline_sweep_connections(struct pipeline *p, int64_t now, uint32_t budget);
 /* Ends every connection (reason shutdown), drops held frames, emits pending denies. */
 void pipeline_shutdown(struct pipeline *p, int64_t now);
 

@@ -238,11 +238,10 @@ int worker_main(void *arg)
 	const struct ports *ps = w->ports;
 	struct rte_mbuf *pkts[PIPELINE_BURST_MAX];
 	uint16_t queue = (uint16_t)w->index;
-	int64_t now = worker_now(w), last_sweep = now;
+	int64_t now = worker_now(w), last_sweep = now, last_step = now;
 	uint64_t slots = (uint64_t)conntrack_capacity(pipeline_conntrack(w->pipe)) + 1;
-	uint32_t sweep_budget = (uint32_t)RTE_MAX(slots * WORKER_SWEEP_MS /
-						  WORKER_SWEEP_PASS_MS + 1,
-						  (uint64_t)WORKER_SWEEP_MIN);
+	uint32_t step = (uint32_t)RTE_MAX(slots / WORKER_SWEEP_PASS_MS + 1,
+					  (uint64_t)WORKER_SWEEP_MIN);
 	unsigned idle = 0;
 
 	rte_rcu_qsbr_thread_online(w->qs, w->index);
@@ -264,8 +263,13 @@ int worker_main(void *arg)
 			flush_tx(w, queue);
 		}
 		neigh_receive(w, now, queue);
+		if (now != last_step) {
+			/* one step per millisecond, however many were missed */
+			pipeline_sweep_connections(w->pipe, now, step);
+			last_step = now;
+		}
 		if (now - last_sweep >= WORKER_SWEEP_MS) {
-			pipeline_sweep(w->pipe, now, sweep_budget);
+			pipeline_sweep(w->pipe, now, 0); /* ARP requests, deny intervals */
 			flush_tx(w, queue);
 			last_sweep = now;
 		}

@@ -19,12 +19,15 @@
 struct rte_rcu_qsbr;
 struct rte_ring;
 
-/* Every WORKER_SWEEP_MS the sweep visits enough connection slots to pass the whole
- * table every WORKER_SWEEP_PASS_MS, so revocations and timeouts reach every connection
- * within a second however large the table (at least WORKER_SWEEP_MIN slots a tick). */
+/* Every millisecond the sweep visits enough connection slots to pass the whole table
+ * every WORKER_SWEEP_PASS_MS, so revocations and timeouts reach every connection within
+ * a second however large the table (at least WORKER_SWEEP_MIN slots a step). Small
+ * steps: a step over 1M connections after a reload, each one checked against the new
+ * rules, must not hold the receive queues for long. Neighbours and deny intervals are
+ * swept every WORKER_SWEEP_MS. */
 #define WORKER_SWEEP_MS 10
 #define WORKER_SWEEP_PASS_MS 800
-#define WORKER_SWEEP_MIN 4096
+#define WORKER_SWEEP_MIN 256
 
 struct worker {
 	unsigned index;               /* RCU thread id, per-worker rule counters, queue id */
