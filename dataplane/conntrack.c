@@ -230,12 +230,45 @@ void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end wh
 	ct->count--;
 }
 
+/* Ends e if its time is up: 1 if it did. */
+static unsigned expire(struct conntrack *ct, struct ct_entry *e, int64_t now)
+{
+	if (e->expires_ms > now)
+		return 0;
+	conntrack_end(ct, e, e->key.proto == IPPROTO_TCP && tcpstate_fin_both(&e->tcp) ?
+		      FLOWREC_END_FIN : FLOWREC_END_TIMEOUT, now);
+	return 1;
+}
+
+/* The sweep's connections of older generations, n at a time: revokes those the
+ * current policy refuses, and the others expire as usual. */
+static unsigned settle(struct conntrack *ct, struct ct_entry **batch, unsigned n,
+		       int64_t now, conntrack_recheck_fn recheck, void *ctx, int64_t linger_ms)
+{
+	bool allowed[CONNTRACK_RECHECK_BULK];
+	unsigned ended = 0;
+
+	recheck(ctx, batch, n, allowed);
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_entry *e = batch[i];
+
+		if (!allowed[i]) {
+			conntrack_revoke(ct, e, now, RTE_MIN(e->expires_ms, now + linger_ms));
+			ended++;
+		} else {
+			ended += expire(ct, e, now);
+		}
+	}
+	return ended;
+}
+
 unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
 			 uint64_t generation, conntrack_recheck_fn recheck, void *ctx,
 			 int64_t linger_ms)
 {
 	const uint32_t slots = ct->capacity + 1;
-	unsigned ended = 0;
+	struct ct_entry *batch[CONNTRACK_RECHECK_BULK];
+	unsigned ended = 0, n = 0;
 
 	/* The entries array in slot order, not rte_hash_iterate(): that one walks the
 	 * buckets and jumps to a random key and entry for each, where this streams through
@@ -254,18 +287,19 @@ unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
 				conntrack_forget(ct, e);
 			continue;
 		}
-		if (e->generation != generation && recheck != NULL && !recheck(ctx, e)) {
-			conntrack_revoke(ct, e, now, RTE_MIN(e->expires_ms, now + linger_ms));
-			ended++;
+		if (e->generation != generation && recheck != NULL) {
+			/* asked in batches: one rte_acl call for many connections */
+			batch[n++] = e;
+			if (n == CONNTRACK_RECHECK_BULK) {
+				ended += settle(ct, batch, n, now, recheck, ctx, linger_ms);
+				n = 0;
+			}
 			continue;
 		}
-		if (e->expires_ms <= now) {
-			conntrack_end(ct, e, e->key.proto == IPPROTO_TCP &&
-				      tcpstate_fin_both(&e->tcp) ? FLOWREC_END_FIN :
-				      FLOWREC_END_TIMEOUT, now);
-			ended++;
-		}
+		ended += expire(ct, e, now);
 	}
+	if (n > 0)
+		ended += settle(ct, batch, n, now, recheck, ctx, linger_ms);
 	return ended;
 }
 

@@ -82,10 +82,12 @@ void conntrack_revoke(struct conntrack *ct, struct ct_entry *e, int64_t now,
 /* Removes an entry without a record (a revoked entry whose time is up). */
 void conntrack_forget(struct conntrack *ct, struct ct_entry *e);
 
-/* Asked by the sweep for a connection allowed under an older policy generation:
- * return true if the current policy still allows it (and update e->rule, e->flow,
- * e->generation), false to end it as revoked. */
-typedef bool (*conntrack_recheck_fn)(void *ctx, struct ct_entry *e);
+/* Asked by the sweep about n <= CONNTRACK_RECHECK_BULK connections allowed under an
+ * older policy generation, at once: set allowed[i] if the current policy still allows
+ * e[i] (and update its rule, flow and generation); the others end as revoked. */
+#define CONNTRACK_RECHECK_BULK 32
+typedef void (*conntrack_recheck_fn)(void *ctx, struct ct_entry **e, unsigned n,
+				     bool *allowed);
 
 /* Visits up to budget entry slots (free ones count too; a full pass is capacity + 1)
  * from where the last sweep stopped: ends those whose expires_ms <= now (reason fin

@@ -222,24 +222,46 @@ static bool allowed_now(struct pipeline *p, struct pkt *pk)
 	return pk->acl_res[ACL_CAT_EXACT] != 0;
 }
 
-static bool recheck(void *ctx, struct ct_entry *e)
+/* Whether the current policy still allows each of n connections of older generations
+ * (one rte_acl call); those allowed take the rule and flow that allow them now. */
+static void recheck_bulk(void *ctx, struct ct_entry **e, unsigned n, bool *allowed)
 {
 	struct pipeline *p = ctx;
 	const struct tables *t = p->t;
-	unsigned o = e->orig_side, q = !e->orig_side;
-	uint32_t res[ACL_CATEGORIES];
-	struct acl_key k;
-	const struct acl_key *kp = &k;
+	struct acl_key k[CONNTRACK_RECHECK_BULK];
+	const struct acl_key *kp[CONNTRACK_RECHECK_BULK];
+	uint32_t res[CONNTRACK_RECHECK_BULK * ACL_CATEGORIES];
+	bool ok;
 
-	acl_key_fill(&k, e->key.proto, e->key.zone[o], e->key.zone[q], e->key.ip[o],
-		     e->key.ip[q], e->key.proto == IPPROTO_ICMP ? e->icmp_type :
-		     e->key.port[q], e->src_mac);
-	if (acl_classify(t->acl, &kp, res, 1) != 0 || res[ACL_CAT_EXACT] == 0)
-		return false;
-	e->rule = res[ACL_CAT_EXACT] - 1;
-	e->flow = t->rule_flow[e->rule];
-	e->generation = t->generation;
-	return true;
+	n = RTE_MIN(n, (unsigned)CONNTRACK_RECHECK_BULK);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned o = e[i]->orig_side, q = !e[i]->orig_side;
+
+		acl_key_fill(&k[i], e[i]->key.proto, e[i]->key.zone[o], e[i]->key.zone[q],
+			     e[i]->key.ip[o], e[i]->key.ip[q],
+			     e[i]->key.proto == IPPROTO_ICMP ? e[i]->icmp_type :
+			     e[i]->key.port[q], e[i]->src_mac);
+		kp[i] = &k[i];
+	}
+	ok = acl_classify(t->acl, kp, res, n) == 0; /* fail closed: none allowed */
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t r = ok ? res[i * ACL_CATEGORIES + ACL_CAT_EXACT] : 0;
+
+		allowed[i] = r != 0;
+		if (r != 0) {
+			e[i]->rule = r - 1;
+			e[i]->flow = t->rule_flow[e[i]->rule];
+			e[i]->generation = t->generation;
+		}
+	}
+}
+
+static bool recheck(struct pipeline *p, struct ct_entry *e)
+{
+	bool allowed;
+
+	recheck_bulk(p, &e, 1, &allowed);
+	return allowed;
 }
 
 static uint32_t timeout_s(const struct tables *t, const struct ct_entry *e)
@@ -577,8 +599,9 @@ void pipeline_sweep_connections(struct pipeline *p, int64_t now, uint32_t budget
 	struct tables *t = tables_current(p);
 
 	if (t != NULL && budget > 0)
-		p->c.conn_closed += conntrack_sweep(p->ct, now, budget, t->generation, recheck,
-						    p, (int64_t)t->timeouts.tcp_transitory * 1000);
+		p->c.conn_closed += conntrack_sweep(p->ct, now, budget, t->generation,
+						    recheck_bulk, p,
+						    (int64_t)t->timeouts.tcp_transitory * 1000);
 }
 
 void pipeline_sweep(struct pipeline *p, int64_t now, uint32_t budget)

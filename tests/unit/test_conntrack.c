@@ -220,15 +220,38 @@ static void sweep_pass_covers_table(void)
 	conntrack_free(ct);
 }
 
-static bool allow_even(void *ctx, struct ct_entry *e)
+static void allow_even(void *ctx, struct ct_entry **e, unsigned n, bool *allowed)
 {
 	uint64_t *generation = ctx;
-	uint16_t port = e->key.port[e->orig_side];
 
-	if (port % 2 != 0)
-		return false;
-	e->generation = *generation;
-	return true;
+	CU_ASSERT(n >= 1 && n <= CONNTRACK_RECHECK_BULK);
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t port = e[i]->key.port[e[i]->orig_side];
+
+		allowed[i] = port % 2 == 0;
+		if (allowed[i])
+			e[i]->generation = *generation;
+	}
+}
+
+/* More connections than one recheck batch: each is asked about once, the refused ones
+ * are revoked, and those allowed but idle past their time still end. */
+static void sweep_revokes_in_batches(void)
+{
+	struct conntrack *ct = table("ct_batches", 256);
+	uint64_t generation = 2;
+	unsigned ended;
+
+	for (uint16_t p = 1; p <= 100; p++)
+		add(ct, p, p <= 10 ? 900 : 100000);
+	ended = conntrack_sweep(ct, 1000, UINT32_MAX, 2, allow_even, &generation, 500);
+	/* 50 odd ports revoked; of the even ones, 2..10 had expired: 5 more */
+	CU_ASSERT_EQUAL(ended, 55);
+	CU_ASSERT_EQUAL(count_reason(FLOWREC_END_REVOKED), 50);
+	CU_ASSERT_EQUAL(count_reason(FLOWREC_END_TIMEOUT), 5);
+	/* the 45 allowed ones moved to generation 2: not asked again */
+	CU_ASSERT_EQUAL(conntrack_sweep(ct, 1001, UINT32_MAX, 2, allow_even, &generation, 500), 0);
+	conntrack_free(ct);
 }
 
 static void sweep_revokes(void)
@@ -314,6 +337,7 @@ int main(int argc, char **argv)
 		{ "sweep visits at most its budget", sweep_budget },
 		{ "two half passes reach every connection", sweep_pass_covers_table },
 		{ "sweep revokes what the new policy refuses", sweep_revokes },
+		{ "rechecks go in batches", sweep_revokes_in_batches },
 		{ "a full table refuses new connections", table_full },
 		{ "bad configuration is refused", bad_conf },
 		{ NULL, NULL },
