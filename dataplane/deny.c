@@ -28,6 +28,7 @@ struct deny_entry {
 	int64_t first_ms;
 	int64_t last_ms;
 	uint64_t count;
+	uint64_t interval;      /* the interval it counts in; an older one: a free slot */
 };
 
 struct deny {
@@ -37,6 +38,7 @@ struct deny {
 	uint32_t count;
 	int64_t interval_ms;
 	int64_t start_ms;       /* start of the current interval; -1 before the first */
+	uint64_t interval;      /* intervals handed over so far, plus one */
 	uint64_t records;
 	struct flowrec_sink sink;
 };
@@ -74,6 +76,7 @@ int deny_create(const char *name, uint32_t capacity, int64_t interval_ms, int so
 	d->capacity = capacity;
 	d->interval_ms = interval_ms;
 	d->start_ms = -1;
+	d->interval = 1;
 	d->sink = sink;
 	*out = d;
 	return 0;
@@ -125,6 +128,7 @@ static void emit_all(struct deny *d)
 	rte_hash_reset(d->hash);
 	d->count = 0;
 	d->start_ms = -1;
+	d->interval++;
 }
 
 void deny_flush(struct deny *d, int64_t now, bool force)
@@ -148,27 +152,28 @@ void deny_note(struct deny *d, int64_t now, uint8_t zone, uint32_t src, uint32_t
 	k.dport = dport;
 	k.zone = zone;
 	k.proto = proto;
-	snprintf(k.reason, sizeof(k.reason), "%s", reason);
+	memcpy(k.reason, reason, strnlen(reason, sizeof(k.reason) - 1));
 
 	deny_flush(d, now, false);
-	pos = rte_hash_lookup(d->hash, &k);
-	if (pos < 0) {
-		if (d->count >= d->capacity)
-			emit_all(d); /* full: close the interval early rather than lose counts */
-		pos = rte_hash_add_key(d->hash, &k);
-		if (pos < 0 || (uint32_t)pos > d->capacity) {
-			DENY_LOG(ERR, "rte_hash_add_key: %d\n", pos);
-			return;
-		}
-		e = &d->entries[pos];
+	/* One hash operation: add_key hands back the slot of a key already there, and
+	 * the slot's interval says whether it is new in this one. */
+	if (d->count >= d->capacity && rte_hash_lookup(d->hash, &k) < 0)
+		emit_all(d); /* full: close the interval early rather than lose counts */
+	pos = rte_hash_add_key(d->hash, &k);
+	if (pos < 0 || (uint32_t)pos > d->capacity) {
+		DENY_LOG(ERR, "rte_hash_add_key: %d\n", pos);
+		return;
+	}
+	e = &d->entries[pos];
+	if (e->interval != d->interval) {
 		e->key = k;
 		e->first_ms = now;
 		e->count = 0;
+		e->interval = d->interval;
 		d->count++;
 		if (d->start_ms < 0)
 			d->start_ms = now;
 	}
-	e = &d->entries[pos];
 	e->last_ms = now;
 	e->count++;
 }
