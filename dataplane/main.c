@@ -228,8 +228,10 @@ int main(int argc, char **argv)
 		goto out_workers;
 	fprintf(stderr, "bunri-dataplane: %s: %u ports, %u workers, deny-all until a policy "
 		"is installed\n", appliance_name(d.appliance), d.ports.n, d.n_workers);
-	while (!d.stop)
+	while (!d.stop) {
 		ctlsrv_poll(srv, 100);
+		ports_watch_links(&d.ports);
+	}
 	fprintf(stderr, "bunri-dataplane: stopping\n");
 	stop_workers(&d, srv);
 	ports_stop(&d.ports);

@@ -37,6 +37,7 @@ int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
 	p->slot = conf->tables;
 	p->neigh_learned = conf->neigh_learned;
 	p->neigh_ctx = conf->neigh_ctx;
+	p->link_down = conf->link_down;
 	p->worker = conf->worker;
 	p->pool = conf->pool;
 
@@ -414,6 +415,11 @@ static bool next_hop(struct pipeline *p, const struct pkt *pk, int64_t now,
 	ne = neigh_lookup(p->nb, pk->zout, pk->nexthop);
 	if (ne == NULL || !ne->resolved || ne->expires_ms <= now ||
 	    ne->link >= t->zone[pk->zout].n_links)
+		return false;
+	/* Its port went down: unknown again, so it is asked for on the ports that are up
+	 * (the frame waits for the answer). With no other port up, nothing changes. */
+	if (unlikely(!link_up(p, pk->zout, ne->link)) &&
+	    other_link_up(p, pk->zout, ne->link, t->zone[pk->zout].n_links))
 		return false;
 	if (sn == NULL)
 		*dst = ne->mac;

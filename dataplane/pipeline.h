@@ -22,6 +22,8 @@ struct conntrack;
 #define PIPELINE_BURST_MAX 64
 #define PIPELINE_TX_MAX 512
 
+#define PIPELINE_LINKS_MAX CP_PORTS_MAX /* ports per zone; a zone's port is a link 0.. */
+
 struct pipeline_conf {
 	const char *name;            /* prefix of this worker's DPDK object names */
 	unsigned worker;             /* index into the tables' per-worker rule counters */
@@ -40,6 +42,11 @@ struct pipeline_conf {
 	void (*neigh_learned)(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
 			      const struct rte_ether_addr *mac);
 	void *neigh_ctx;
+	/* Per zone and port: nonzero while the port's link is down (the control thread
+	 * writes it, the workers read it). A neighbour behind a port that went down is
+	 * asked for again on the zone's ports that are up, and ARP asks only on those.
+	 * NULL: every link is up. */
+	const uint8_t (*link_down)[PIPELINE_LINKS_MAX];
 };
 
 /* What happened to one received frame. */
@@ -49,8 +56,6 @@ struct pipeline_verdict {
 	uint8_t to;        /* egress zone, ZONE_NONE unless forwarded */
 	uint16_t flow;     /* flowname number, FLOWNAME_NONE unless forwarded */
 };
-
-#define PIPELINE_LINKS_MAX CP_PORTS_MAX /* ports per zone; a zone's port is a link 0.. */
 
 /* Frames waiting to leave one zone's port. The caller transmits pkts[0..n), frees what
  * the port did not take, and sets n to 0, after every pipeline call. */

@@ -59,6 +59,7 @@ struct pipeline {
 	void (*neigh_learned)(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
 			      const struct rte_ether_addr *mac);
 	void *neigh_ctx;
+	const uint8_t (*link_down)[PIPELINE_LINKS_MAX];
 	/* Keys this burst added to or removed from the table: a later packet of the burst
 	 * with one of them looks its connection up again. At most two per packet. */
 	struct ct_key changed[2 * PIPELINE_BURST_MAX];
@@ -67,6 +68,23 @@ struct pipeline {
 	struct pipeline_tx tx[ZONE_COUNT][PIPELINE_LINKS_MAX];
 	struct pkt burst[PIPELINE_BURST_MAX];
 };
+
+/* Whether zone's port `link` is up, as the control thread last saw it. */
+static inline bool link_up(const struct pipeline *p, uint8_t zone, uint8_t link)
+{
+	return p->link_down == NULL ||
+	       !__atomic_load_n(&p->link_down[zone][link], __ATOMIC_RELAXED);
+}
+
+/* Whether zone has a port up other than `link` (of n_links). */
+static inline bool other_link_up(const struct pipeline *p, uint8_t zone, uint8_t link,
+				 uint8_t n_links)
+{
+	for (uint8_t l = 0; l < n_links; l++)
+		if (l != link && link_up(p, zone, l))
+			return true;
+	return false;
+}
 
 static inline struct tables *tables_current(struct pipeline *p)
 {

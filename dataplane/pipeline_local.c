@@ -12,14 +12,21 @@
 #include "arp.h"
 #include "pipeline_impl.h"
 
-/* On every port of the zone: the answer also tells which port ip is behind. */
+/* On every port of the zone that is up (on all of them if none is): the answer also
+ * tells which port ip is behind. */
 void pipeline_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
 {
 	const struct tables_zone *z = &p->t->zone[zone];
+	bool any_up = false;
 
+	for (uint8_t link = 0; link < z->n_links; link++)
+		any_up |= link_up(p, zone, link);
 	for (uint8_t link = 0; link < z->n_links; link++) {
-		struct rte_mbuf *m = arp_request(p->pool, z, ip);
+		struct rte_mbuf *m;
 
+		if (any_up && !link_up(p, zone, link))
+			continue;
+		m = arp_request(p->pool, z, ip);
 		if (m == NULL) {
 			p->c.drop[zone][REASON_NO_MBUF]++;
 			return;

@@ -181,6 +181,26 @@ err_ports:
 	return ret;
 }
 
+void ports_watch_links(struct ports *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct ports_port *pp = &p->port[i];
+		struct rte_eth_link link;
+		uint8_t down;
+
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(pp->id, &link) != 0)
+			continue; /* the PMD cannot say: keep what we knew */
+		down = link.link_status == RTE_ETH_LINK_DOWN;
+		if (down == p->link_down[pp->zone][pp->link])
+			continue;
+		__atomic_store_n(&p->link_down[pp->zone][pp->link], down, __ATOMIC_RELAXED);
+		p->link_changes++;
+		fprintf(stderr, "bunri-dataplane: port %s (%s, port %u of the zone) link %s\n",
+			pp->name, zone_name((enum zone)pp->zone), pp->link, down ? "down" : "up");
+	}
+}
+
 void ports_stop(struct ports *p)
 {
 	for (unsigned i = 0; i < p->n; i++)

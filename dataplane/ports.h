@@ -33,6 +33,11 @@ struct ports {
 	uint16_t n_queues;
 	bool rss;
 	struct rte_mempool *pool;
+	/* Nonzero while a zone's link is down, as ports_watch_links() last saw it; the
+	 * workers read it (a neighbour behind a port that went down is looked for on the
+	 * zone's other ports). */
+	uint8_t link_down[ZONE_COUNT][CP_PORTS_MAX];
+	uint64_t link_changes;        /* link state changes seen since start */
 };
 
 /* Finds, configures and starts the ports the zones of cp name, with n_workers queue
@@ -44,5 +49,8 @@ int ports_open(struct ports *p, const struct cpolicy *cp, unsigned n_workers,
 void ports_close(struct ports *p);
 /* Stops the ports (no more RX or TX) without closing them. */
 void ports_stop(struct ports *p);
+/* Reads every port's link state (without waiting) into link_down, and says on stderr
+ * when one goes down or comes back. The control thread calls it about every 100 ms. */
+void ports_watch_links(struct ports *p);
 
 #endif

@@ -149,6 +149,7 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 	json_object_set_new(o, "workers", json_integer(d->n_workers));
 	json_object_set_new(o, "per_worker", workers);
 	json_object_set_new(o, "rss", json_boolean(d->ports.rss));
+	json_object_set_new(o, "link_changes", json_integer((json_int_t)d->ports.link_changes));
 	json_object_set_new(o, "policy", policy_json(d, t));
 	json_object_set_new(o, "zones", zones);
 	json_object_set_new(o, "drops", drops_json(drops));

@@ -126,6 +126,7 @@ int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct p
 	pc.socket = (int)rte_lcore_to_socket_id(lcore);
 	pc.neigh_learned = neigh_share;
 	pc.neigh_ctx = w;
+	pc.link_down = (const uint8_t (*)[PIPELINE_LINKS_MAX])ports->link_down;
 	ret = pipeline_create(&pc, &w->pipe);
 	if (ret != 0)
 		goto err_pipe;

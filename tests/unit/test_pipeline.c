@@ -92,16 +92,23 @@ struct fixture {
 	struct pipeline *p;
 };
 
-static void fixture_up_cfg(struct fixture *f, uint32_t conn_capacity, const char *cfg)
+static void fixture_up_cfg_links(struct fixture *f, uint32_t conn_capacity, const char *cfg,
+				 const uint8_t (*link_down)[PIPELINE_LINKS_MAX])
 {
 	struct pipeline_conf pc = {
 		.name = "tp", .tables = &f->t, .pool = pool, .sink = { .emit = collect },
 		.names = names, .conn_capacity = conn_capacity, .socket = SOCKET_ID_ANY,
+		.link_down = link_down,
 	};
 
 	n_records = 0;
 	f->t = build_tables_cfg(cfg, T0_MS, 1);
 	CU_ASSERT_FATAL(pipeline_create(&pc, &f->p) == 0);
+}
+
+static void fixture_up_cfg(struct fixture *f, uint32_t conn_capacity, const char *cfg)
+{
+	fixture_up_cfg_links(f, conn_capacity, cfg, NULL);
 }
 
 static void fixture_up(struct fixture *f, uint32_t conn_capacity)
@@ -327,20 +334,14 @@ static void static_neighbor_wins(void)
 /* lgwan on two ports: the next hop is asked for on both, answers on the second, and
  * from then on frames for it leave by the second only; the appliance answers ping on
  * the port the request came in by. */
-static void zone_with_two_ports(void)
+/* The pcap tests' appliance.cfg with lgwan on two ports. */
+static void fixture_two_ports(struct fixture *f, const uint8_t (*link_down)[PIPELINE_LINKS_MAX])
 {
 	const char *src = getenv("BUNRI_SRCDIR");
 	char common[4096], cfg[] = "/tmp/bunri-two-ports-XXXXXX";
-	struct fixture f;
-	struct rte_mbuf *b[1];
-	struct pipeline_verdict v[1];
-	struct rte_ether_hdr *eh;
-	struct rte_arp_hdr *ah;
 	FILE *in, *out;
 	char line[512];
 	int fd;
-	uint8_t echo[8] = { 8, 0, 0, 0, 0x12, 0x34, 0, 1 };
-	uint16_t sum;
 
 	snprintf(common, sizeof(common), "%s/tests/pcap/common/appliance.cfg", src ? src : ".");
 	fd = mkstemp(cfg);
@@ -353,9 +354,39 @@ static void zone_with_two_ports(void)
 		      line, out);
 	fclose(in);
 	CU_ASSERT_FATAL(fclose(out) == 0);
-	fixture_up_cfg(&f, 1024, cfg);
+	fixture_up_cfg_links(f, 1024, cfg, link_down);
 	unlink(cfg);
-	CU_ASSERT_EQUAL(f.t->zone[ZONE_LGWAN].n_links, 2);
+	CU_ASSERT_EQUAL(f->t->zone[ZONE_LGWAN].n_links, 2);
+}
+
+/* Takes the frames waiting on zone's port `link`: how many, and whether each is ARP. */
+static unsigned take_tx(struct fixture *f, uint8_t zone, uint8_t link, unsigned *arp)
+{
+	struct pipeline_tx *tx = pipeline_tx(f->p, zone, link);
+	unsigned n = tx->n;
+
+	*arp = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(tx->pkts[i], struct rte_ether_hdr *);
+
+		*arp += eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+		rte_pktmbuf_free(tx->pkts[i]);
+	}
+	tx->n = 0;
+	return n;
+}
+
+static void zone_with_two_ports(void)
+{
+	struct fixture f;
+	struct rte_mbuf *b[1];
+	struct pipeline_verdict v[1];
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+	uint8_t echo[8] = { 8, 0, 0, 0, 0x12, 0x34, 0, 1 };
+	uint16_t sum;
+
+	fixture_two_ports(&f, NULL);
 
 	/* MN-LG-001: the lgwan router is unknown, so the SYN waits and ARP asks on both. */
 	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 100, 0);
@@ -398,6 +429,70 @@ static void zone_with_two_ports(void)
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_LOCAL);
 	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 0)->n, 0);
 	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 1)->n, 3);
+	fixture_down(&f);
+}
+
+/* lgwan's router answered on port 0, then port 0's link goes down: the next frame
+ * waits while ARP asks on port 1 only, and leaves by port 1 once the router answers
+ * there. Port 0 coming back changes nothing until the neighbour is asked again. */
+static void port_down_fails_over(void)
+{
+	static uint8_t link_down[ZONE_COUNT][PIPELINE_LINKS_MAX];
+	struct fixture f;
+	struct rte_mbuf *b[1];
+	struct pipeline_verdict v[1];
+	unsigned arp;
+
+	memset(link_down, 0, sizeof(link_down));
+	fixture_two_ports(&f, (const uint8_t (*)[PIPELINE_LINKS_MAX])link_down);
+	b[0] = udp(ZONE_LGWAN, PC2, VB, 50000, 3389);
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
+	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_FORWARD);
+	/* the internet router is static and internet has one port: out at once */
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_INTERNET, 0, &arp), 1);
+	/* the reply goes to lgwan's router, unknown: ARP on both ports */
+	b[0] = udp(ZONE_INTERNET, VB, PC2, 3389, 50000);
+	pipeline_rx(f.p, ZONE_INTERNET, 0, b, 1, T0_MS + 1, v);
+	CU_ASSERT_EQUAL(v[0].reason, REASON_REPLY);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 1);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 1);
+	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
+	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS + 2, v);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);   /* the held reply */
+	CU_ASSERT_EQUAL(arp, 0);
+
+	/* Port 0 goes down. */
+	link_down[ZONE_LGWAN][0] = 1;
+	b[0] = udp(ZONE_INTERNET, VB, PC2, 3389, 50000);
+	pipeline_rx(f.p, ZONE_INTERNET, 0, b, 1, T0_MS + 3, v);
+	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_FORWARD);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 0);   /* nothing on the dead port */
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);   /* ARP there instead */
+	CU_ASSERT_EQUAL(arp, 1);
+	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
+	pipeline_rx(f.p, ZONE_LGWAN, 1, b, 1, T0_MS + 4, v);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);   /* the held frame, by port 1 */
+	CU_ASSERT_EQUAL(arp, 0);
+	b[0] = udp(ZONE_INTERNET, VB, PC2, 3389, 50000);
+	pipeline_rx(f.p, ZONE_INTERNET, 0, b, 1, T0_MS + 5, v);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 0);
+
+	/* Port 0 back: the neighbour stays on port 1. */
+	link_down[ZONE_LGWAN][0] = 0;
+	b[0] = udp(ZONE_INTERNET, VB, PC2, 3389, 50000);
+	pipeline_rx(f.p, ZONE_INTERNET, 0, b, 1, T0_MS + 6, v);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 0);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);
+
+	/* Both down: nowhere better to go, the frame leaves by the port it knew. */
+	link_down[ZONE_LGWAN][0] = link_down[ZONE_LGWAN][1] = 1;
+	b[0] = udp(ZONE_INTERNET, VB, PC2, 3389, 50000);
+	pipeline_rx(f.p, ZONE_INTERNET, 0, b, 1, T0_MS + 7, v);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 0);
 	fixture_down(&f);
 }
 
@@ -572,6 +667,8 @@ int main(int argc, char **argv)
 		{ "static neighbours win over ARP", static_neighbor_wins },
 		{ "a zone with two ports: ARP on both, frames by the one that answered",
 		  zone_with_two_ports },
+		{ "a port's link goes down: its neighbour is found on the other",
+		  port_down_fails_over },
 		{ "a full connection table drops new connections", table_full },
 		{ "an undrained TX buffer drops and counts", tx_full },
 		{ "a policy swap revokes only what it no longer allows", policy_swap },
