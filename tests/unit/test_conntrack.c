@@ -1,16 +1,14 @@
 /* Connection tracking on a real rte_hash: the bidirectional key, records oriented on
  * the initiator, the sweep (timeouts, FIN, budget, revocation) and a full table. */
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <rte_eal.h>
 #include <rte_memory.h>
 
 #include "conntrack.h"
+#include "eal_fixture.h"
 #include "runner.h"
 
 #define MAX_RECORDS 64
@@ -326,7 +324,7 @@ static void bad_conf(void)
 	CU_ASSERT_EQUAL(conntrack_create(&conf, &ct), -EINVAL);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "both directions give one key", key_is_bidirectional },
@@ -342,29 +340,15 @@ int main(int argc, char **argv)
 		{ "bad configuration is refused", bad_conf },
 		{ NULL, NULL },
 	};
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry", "--no-shconf",
-			"--file-prefix", prefix, "--log-level", "lib.*:error", NULL };
 	int ret;
 
-	(void)argc;
-	snprintf(prefix, sizeof(prefix), "test_conntrack_%ld", (long)getpid());
-	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
-		fprintf(stderr, "test_conntrack: DPDK EAL did not start\n");
+	if (test_eal_start("test_conntrack", 256, NULL) != 0)
 		return 2;
-	}
 	names = flowname_create();
 	if (names == NULL)
 		return 2;
 	ret = test_run("conntrack", cases);
 	flowname_free(names);
-	{
-		/* EAL leaves its (empty, --no-shconf) runtime directory behind. */
-		char rundir[PATH_MAX];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	test_eal_stop();
 	return ret;
 }

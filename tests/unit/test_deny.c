@@ -1,16 +1,14 @@
 /* The deny table on a real rte_hash: one record per tuple and interval with its count,
  * an early hand-over when the table is full (no count lost), tuples counted afresh in
  * the next interval, and reasons longer than a record holds. */
-#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <rte_eal.h>
 #include <rte_memory.h>
 
 #include "deny.h"
+#include "eal_fixture.h"
 #include "runner.h"
 
 #define MAX_RECORDS 256
@@ -135,7 +133,7 @@ static void reasons(void)
 	deny_free(d);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "one record per tuple and interval", one_record_per_tuple },
@@ -144,25 +142,11 @@ int main(int argc, char **argv)
 		{ "reasons are part of the key and cut to fit", reasons },
 		{ NULL, NULL },
 	};
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "128", "--no-pci", "--no-telemetry", "--no-shconf",
-			"--file-prefix", prefix, "--log-level", "lib.*:error", NULL };
 	int ret;
 
-	(void)argc;
-	snprintf(prefix, sizeof(prefix), "test_deny_%ld", (long)getpid());
-	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
-		fprintf(stderr, "test_deny: DPDK EAL did not start\n");
+	if (test_eal_start("test_deny", 128, NULL) != 0)
 		return 2;
-	}
 	ret = test_run("deny", cases);
-	{
-		/* EAL leaves its (empty, --no-shconf) runtime directory behind. */
-		char rundir[PATH_MAX];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	test_eal_stop();
 	return ret;
 }

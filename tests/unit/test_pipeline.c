@@ -5,7 +5,6 @@
  * a zone on two ports.
  * Runs against tests/pcap/common/{appliance,policy}.cfg. */
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +12,6 @@
 #include <unistd.h>
 
 #include <rte_arp.h>
-#include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -23,6 +21,7 @@
 #include "conntrack.h"
 #include "pipeline.h"
 #include "policy.h"
+#include "eal_fixture.h"
 #include "runner.h"
 
 #define T0_MS 1780272000000LL /* 2026-06-01 09:00 JST */
@@ -658,7 +657,7 @@ static void no_tables_deny_all(void)
 	pipeline_free(p);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "a burst opens a connection and uses it", burst_opens_and_uses },
@@ -677,17 +676,10 @@ int main(int argc, char **argv)
 		{ "without tables everything is dropped", no_tables_deny_all },
 		{ NULL, NULL },
 	};
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-telemetry", "--no-shconf",
-			"--file-prefix", prefix, "--log-level", "*:error", NULL };
 	int ret;
 
-	(void)argc;
-	snprintf(prefix, sizeof(prefix), "test_pipeline_%ld", (long)getpid());
-	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
-		fprintf(stderr, "test_pipeline: DPDK EAL did not start\n");
+	if (test_eal_start("test_pipeline", 512, NULL) != 0)
 		return 2;
-	}
 	pool = rte_pktmbuf_pool_create("tp_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	names = flowname_create();
@@ -696,13 +688,6 @@ int main(int argc, char **argv)
 	ret = test_run("pipeline", cases);
 	flowname_free(names);
 	rte_mempool_free(pool);
-	{
-		/* EAL leaves its (empty, --no-shconf) runtime directory behind. */
-		char rundir[PATH_MAX];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	test_eal_stop();
 	return ret;
 }

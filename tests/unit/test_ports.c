@@ -1,15 +1,13 @@
 /* The dataplane's ports on real DPDK vdevs (net_ring): the zones' ports opened by name,
  * and link state followed by ports_watch_links() into the flags the workers read. */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <rte_eal.h>
 #include <rte_ethdev.h>
 
 #include "cfgfile.h"
 #include "ports.h"
+#include "eal_fixture.h"
 #include "runner.h"
 
 static const char *const FLOWS[] = {
@@ -50,32 +48,18 @@ static void opens_and_follows_links(void)
 	cpolicy_free(cp);
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "ports open by name and follow their links", opens_and_follows_links },
 		{ NULL, NULL },
 	};
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-telemetry", "--no-shconf",
-			"--file-prefix", prefix, "--log-level", "lib.*:error",
-			"--vdev", "net_ring0", "--vdev", "net_ring1", "--vdev", "net_ring2", NULL };
+	static const char *const extra[] = { "--vdev", "net_ring0", "--vdev", "net_ring1", "--vdev", "net_ring2", NULL };
 	int ret;
 
-	(void)argc;
-	snprintf(prefix, sizeof(prefix), "test_ports_%ld", (long)getpid());
-	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
-		fprintf(stderr, "test_ports: DPDK EAL did not start\n");
+	if (test_eal_start("test_ports", 256, extra) != 0)
 		return 2;
-	}
 	ret = test_run("ports", cases);
-	{
-		/* EAL leaves its (empty, --no-shconf) runtime directory behind. */
-		char rundir[PATH_MAX];
-
-		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-		rte_eal_cleanup();
-		rmdir(rundir);
-	}
+	test_eal_stop();
 	return ret;
 }
