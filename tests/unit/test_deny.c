@@ -9,20 +9,9 @@
 
 #include "deny.h"
 #include "eal_fixture.h"
+#include "record_sink.h"
 #include "runner.h"
 
-#define MAX_RECORDS 256
-
-static struct flowrec records[MAX_RECORDS];
-static unsigned n_records;
-
-static void collect(void *ctx, const struct flowrec *r)
-{
-	(void)ctx;
-	if (n_records < MAX_RECORDS)
-		records[n_records] = *r;
-	n_records++;
-}
 
 static struct deny *table(const char *name, uint32_t capacity)
 {

@@ -22,12 +22,11 @@
 #include "pipeline.h"
 #include "policy.h"
 #include "eal_fixture.h"
+#include "record_sink.h"
 #include "runner.h"
 
 #define T0_MS 1780272000000LL /* 2026-06-01 09:00 JST */
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-#define MAX_RECORDS 64
-
 static const struct rte_ether_addr port_mac[ZONE_COUNT] = {
 	{ .addr_bytes = { 0x02, 0xb0, 0, 0, 0, 0x01 } },
 	{ .addr_bytes = { 0x02, 0xb0, 0, 0, 0, 0x02 } },
@@ -46,16 +45,6 @@ static const struct rte_ether_addr router_mac[ZONE_COUNT] = {
 
 static struct rte_mempool *pool;
 static struct flowname *names;
-static struct flowrec records[MAX_RECORDS];
-static unsigned n_records;
-
-static void collect(void *ctx, const struct flowrec *r)
-{
-	(void)ctx;
-	if (n_records < MAX_RECORDS)
-		records[n_records] = *r;
-	n_records++;
-}
 
 /* The tables of appliance.cfg `cfg` (NULL: tests/pcap/common's) and the common policy. */
 static struct tables *build_tables_cfg(const char *cfg_path, int64_t now_ms,
@@ -212,6 +201,21 @@ static struct rte_mbuf *arp_reply(uint8_t zone, uint32_t ip, const struct rte_et
 	return m;
 }
 
+/* The lgwan router (10.20.0.254) answers the appliance's ARP on lgwan's port `link`:
+ * what the pipeline made of the reply. */
+static struct pipeline_verdict lgwan_router_answers(struct fixture *f, uint8_t link,
+						    int64_t now)
+{
+	struct rte_mbuf *b[1] = {
+		arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN],
+			  IP4(10, 20, 0, 1)),
+	};
+	struct pipeline_verdict v[1];
+
+	pipeline_rx(f->p, ZONE_LGWAN, link, b, 1, now, v);
+	return v[0];
+}
+
 static void burst_opens_and_uses(void)
 {
 	struct fixture f;
@@ -220,8 +224,7 @@ static void burst_opens_and_uses(void)
 
 	fixture_up(&f, 1024);
 	/* The lgwan next hop is unknown: teach it first so frames leave at once. */
-	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
+	v[0] = lgwan_router_answers(&f, 0, T0_MS);
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_LOCAL);
 
 	/* Three datagrams of one new connection in one burst, then a spoofed one. */
@@ -261,8 +264,7 @@ static void burst_ends_and_reopens(void)
 	struct pipeline_verdict v[3];
 
 	fixture_up(&f, 1024);
-	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
+	v[0] = lgwan_router_answers(&f, 0, T0_MS);
 	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 100, 0);
 	pipeline_rx(f.p, ZONE_MYNUMBER, 0, b, 1, T0_MS + 1, v);
 	CU_ASSERT_EQUAL(v[0].reason, REASON_NEW);
@@ -403,8 +405,7 @@ static void zone_with_two_ports(void)
 		tx->n = 0;
 	}
 	/* The router answers on the second port: the SYN leaves there. */
-	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, 1, b, 1, T0_MS + 1, v);
+	v[0] = lgwan_router_answers(&f, 1, T0_MS + 1);
 	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 0)->n, 0);
 	CU_ASSERT_EQUAL_FATAL(pipeline_tx(f.p, ZONE_LGWAN, 1)->n, 1);
 	eh = rte_pktmbuf_mtod(pipeline_tx(f.p, ZONE_LGWAN, 1)->pkts[0], struct rte_ether_hdr *);
@@ -457,8 +458,7 @@ static void port_down_fails_over(void)
 	CU_ASSERT_EQUAL(arp, 1);
 	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);
 	CU_ASSERT_EQUAL(arp, 1);
-	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS + 2, v);
+	v[0] = lgwan_router_answers(&f, 0, T0_MS + 2);
 	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);   /* the held reply */
 	CU_ASSERT_EQUAL(arp, 0);
 
@@ -470,8 +470,7 @@ static void port_down_fails_over(void)
 	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 0);   /* nothing on the dead port */
 	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);   /* ARP there instead */
 	CU_ASSERT_EQUAL(arp, 1);
-	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, 1, b, 1, T0_MS + 4, v);
+	v[0] = lgwan_router_answers(&f, 1, T0_MS + 4);
 	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 1, &arp), 1);   /* the held frame, by port 1 */
 	CU_ASSERT_EQUAL(arp, 0);
 	b[0] = udp(ZONE_INTERNET, VB, PC2, 3389, 50000);
@@ -548,8 +547,7 @@ static void policy_swap(void)
 	unsigned revoked = 0;
 
 	fixture_up(&f, 1024);
-	b[0] = arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 254), &router_mac[ZONE_LGWAN], IP4(10, 20, 0, 1));
-	pipeline_rx(f.p, ZONE_LGWAN, 0, b, 1, T0_MS, v);
+	v[0] = lgwan_router_answers(&f, 0, T0_MS);
 	/* MN-LG-030 (tcp/8443, ends 09:10 JST) and MN-LG-001 (tcp/443). */
 	b[0] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42000, 8443, RTE_TCP_SYN_FLAG, 100, 0);
 	b[1] = tcp(ZONE_MYNUMBER, ATENA, CHUKAN, 42001, 443, RTE_TCP_SYN_FLAG, 100, 0);
