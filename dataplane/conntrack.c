@@ -34,7 +34,8 @@ int conntrack_create(const struct conntrack_conf *conf, struct conntrack **out)
 		.name = conf->name,
 		.entries = conf->capacity,
 		.key_len = sizeof(struct ct_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = rte_hash_crc,   /* what conntrack_hash() computes inline */
+		.hash_func_init_val = CONNTRACK_HASH_INIT,
 		.socket_id = conf->socket,
 		/* Extendable buckets: the table holds `capacity` keys however they hash. */
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
@@ -111,26 +112,33 @@ struct ct_entry *conntrack_lookup(struct conntrack *ct, const struct ct_key *k)
 	return entry_at(ct, rte_hash_lookup(ct->hash, k));
 }
 
-void conntrack_lookup_bulk(struct conntrack *ct, const struct ct_key **keys, unsigned n,
-			   struct ct_entry **out)
+struct ct_entry *conntrack_lookup_hashed(struct conntrack *ct, const struct ct_key *k,
+					 uint32_t sig)
+{
+	return entry_at(ct, rte_hash_lookup_with_hash(ct->hash, k, sig));
+}
+
+void conntrack_lookup_bulk(struct conntrack *ct, const struct ct_key **keys,
+			   uint32_t *sigs, unsigned n, struct ct_entry **out)
 {
 	int32_t pos[BULK_MAX];
 
 	if (n == 0)
 		return;
-	if (n > BULK_MAX || rte_hash_lookup_bulk(ct->hash, (const void **)keys, n, pos) != 0) {
+	if (n > BULK_MAX ||
+	    rte_hash_lookup_with_hash_bulk(ct->hash, (const void **)keys, sigs, n, pos) != 0) {
 		for (unsigned i = 0; i < n; i++)
-			out[i] = conntrack_lookup(ct, keys[i]);
+			out[i] = conntrack_lookup_hashed(ct, keys[i], sigs[i]);
 		return;
 	}
 	for (unsigned i = 0; i < n; i++)
 		out[i] = entry_at(ct, pos[i]);
 }
 
-struct ct_entry *conntrack_add(struct conntrack *ct, const struct ct_key *k,
-			       unsigned orig_side, int64_t now)
+struct ct_entry *conntrack_add_hashed(struct conntrack *ct, const struct ct_key *k,
+				      uint32_t sig, unsigned orig_side, int64_t now)
 {
-	struct ct_entry *e = entry_at(ct, rte_hash_add_key(ct->hash, k));
+	struct ct_entry *e = entry_at(ct, rte_hash_add_key_with_hash(ct->hash, k, sig));
 
 	if (e == NULL) {
 		errno = ENOSPC;
@@ -151,6 +159,12 @@ struct ct_entry *conntrack_add(struct conntrack *ct, const struct ct_key *k,
 	e->expires_ms = now;
 	ct->count++;
 	return e;
+}
+
+struct ct_entry *conntrack_add(struct conntrack *ct, const struct ct_key *k,
+			       unsigned orig_side, int64_t now)
+{
+	return conntrack_add_hashed(ct, k, conntrack_hash(k), orig_side, now);
 }
 
 static void record_fill(const struct conntrack *ct, const struct ct_entry *e,

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_hash_crc.h>
+
 #include "flowname.h"
 #include "flowrec.h"
 #include "tcpstate.h"
@@ -62,15 +64,26 @@ void conntrack_free(struct conntrack *ct);
 unsigned conntrack_key(struct ct_key *k, uint8_t proto, uint8_t zsrc, uint32_t src,
 		       uint16_t sport, uint8_t zdst, uint32_t dst, uint16_t dport);
 
+/* k's hash signature, as the table computes it: the packet path computes it once per
+ * packet and passes it to the _hashed calls below. */
+#define CONNTRACK_HASH_INIT 0
+static inline uint32_t conntrack_hash(const struct ct_key *k)
+{
+	return rte_hash_crc(k, sizeof(*k), CONNTRACK_HASH_INIT);
+}
 /* The entry for k, or NULL. */
 struct ct_entry *conntrack_lookup(struct conntrack *ct, const struct ct_key *k);
-/* Looks up n keys at once; out[i] NULL when absent. n <= 64. */
-void conntrack_lookup_bulk(struct conntrack *ct, const struct ct_key **keys, unsigned n,
-			   struct ct_entry **out);
+struct ct_entry *conntrack_lookup_hashed(struct conntrack *ct, const struct ct_key *k,
+					 uint32_t sig);
+/* Looks up n keys with their signatures at once; out[i] NULL when absent. n <= 64. */
+void conntrack_lookup_bulk(struct conntrack *ct, const struct ct_key **keys,
+			   uint32_t *sigs, unsigned n, struct ct_entry **out);
 /* A new zeroed entry for k, opened by endpoint orig_side at now; NULL with errno
  * ENOSPC (table full) or EEXIST. */
 struct ct_entry *conntrack_add(struct conntrack *ct, const struct ct_key *k,
 			       unsigned orig_side, int64_t now);
+struct ct_entry *conntrack_add_hashed(struct conntrack *ct, const struct ct_key *k,
+				      uint32_t sig, unsigned orig_side, int64_t now);
 /* Emits the entry's flow record with reason why, then removes it. */
 void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end why,
 		   int64_t now);

@@ -183,6 +183,7 @@ static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
 	}
 	pk->side = (uint8_t)conntrack_key(&pk->key, pk->ip.proto, pk->zin, pk->ip.src,
 					  pk->ip.sport, pk->zout, pk->ip.dst, pk->ip.dport);
+	pk->sig = conntrack_hash(&pk->key);
 	switch (pk->ip.proto) {
 	case IPPROTO_TCP:
 		pk->opener = (pk->ip.tcp.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST | TCP_F_FIN))
@@ -278,18 +279,23 @@ static uint32_t timeout_s(const struct tables *t, const struct ct_entry *e)
 	}
 }
 
-static void ct_changed(struct pipeline *p, const struct ct_key *k)
+static void ct_changed(struct pipeline *p, const struct ct_key *k, uint32_t sig)
 {
-	if (p->n_changed < RTE_DIM(p->changed))
-		p->changed[p->n_changed++] = *k;
+	if (p->n_changed < RTE_DIM(p->changed)) {
+		p->changed[p->n_changed] = *k;
+		p->changed_sig[p->n_changed++] = sig;
+		p->changed_mask |= UINT64_C(1) << (sig & 63);
+	}
 }
 
 /* Whether an earlier packet of this burst opened or ended k's connection, so the
  * burst's bulk lookup of k is out of date. */
-static bool ct_stale(const struct pipeline *p, const struct ct_key *k)
+static bool ct_stale(const struct pipeline *p, const struct ct_key *k, uint32_t sig)
 {
+	if ((p->changed_mask & (UINT64_C(1) << (sig & 63))) == 0)
+		return false;
 	for (unsigned i = 0; i < p->n_changed; i++)
-		if (memcmp(&p->changed[i], k, sizeof(*k)) == 0)
+		if (p->changed_sig[i] == sig && memcmp(&p->changed[i], k, sizeof(*k)) == 0)
 			return true;
 	return false;
 }
@@ -297,7 +303,7 @@ static bool ct_stale(const struct pipeline *p, const struct ct_key *k)
 static void ct_end(struct pipeline *p, struct ct_entry *e, enum flowrec_end why,
 		   int64_t now)
 {
-	ct_changed(p, &e->key);
+	ct_changed(p, &e->key, conntrack_hash(&e->key));
 	conntrack_end(p->ct, e, why, now);
 	p->c.conn_closed++;
 }
@@ -318,12 +324,12 @@ static struct ct_entry *open_conn(struct pipeline *p, struct pkt *pk, int64_t no
 		return NULL;
 	}
 	rule = pk->acl_res[ACL_CAT_EXACT] - 1;
-	e = conntrack_add(p->ct, &pk->key, pk->side, now);
+	e = conntrack_add_hashed(p->ct, &pk->key, pk->sig, pk->side, now);
 	if (e == NULL) {
 		done(pk, VERDICT_DROP, REASON_TABLE_FULL);
 		return NULL;
 	}
-	ct_changed(p, &pk->key);
+	ct_changed(p, &pk->key, pk->sig);
 	p->c.conn_opened++;
 	e->rule = rule;
 	e->flow = t->rule_flow[rule];
@@ -353,7 +359,7 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 			done(pk, VERDICT_DROP, REASON_REVOKED);
 			return NULL;
 		}
-		ct_changed(p, &e->key);
+		ct_changed(p, &e->key, pk->sig);
 		conntrack_forget(p->ct, e);
 		e = NULL;
 	}
@@ -523,6 +529,7 @@ void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf
 		 uint16_t n, int64_t now, struct pipeline_verdict *v)
 {
 	const struct ct_key *keys[PIPELINE_BURST_MAX];
+	uint32_t sigs[PIPELINE_BURST_MAX];
 	const struct acl_key *akeys[PIPELINE_BURST_MAX];
 	struct ct_entry *found[PIPELINE_BURST_MAX];
 	uint32_t ares[PIPELINE_BURST_MAX * ACL_CATEGORIES];
@@ -557,13 +564,15 @@ void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf
 		classify_frame(p, pk, now);
 		if (pk->stage == STAGE_CT) {
 			keys[n_ct] = &pk->key;
+			sigs[n_ct] = pk->sig;
 			ct_pk[n_ct++] = pk;
 		}
 	}
 
 	/* Look up the burst's connections at once, then classify the new ones at once. */
-	conntrack_lookup_bulk(p->ct, keys, n_ct, found);
+	conntrack_lookup_bulk(p->ct, keys, sigs, n_ct, found);
 	p->n_changed = 0;
+	p->changed_mask = 0;
 	for (unsigned i = 0; i < n_ct; i++) {
 		if (found[i] != NULL) {
 			/* the entry is read and written in the last pass: fetch it now */
@@ -590,8 +599,8 @@ void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf
 
 		if (pk->stage == STAGE_CT) {
 			/* Earlier packets of this burst may have opened or closed it. */
-			struct ct_entry *e = p->n_changed == 0 || !ct_stale(p, &pk->key) ?
-				found[c] : conntrack_lookup(p->ct, &pk->key);
+			struct ct_entry *e = !ct_stale(p, &pk->key, pk->sig) ? found[c] :
+				conntrack_lookup_hashed(p->ct, &pk->key, pk->sig);
 
 			c++;
 			process_ct(p, pk, e, now);

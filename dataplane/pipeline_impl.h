@@ -34,6 +34,7 @@ struct pkt {
 	uint8_t lin;         /* the ingress zone's port the frame came in on */
 	uint8_t zout;
 	uint8_t side;        /* endpoint of key the packet came from */
+	uint32_t sig;        /* key's hash signature (conntrack_hash) */
 	bool opener;         /* may open a connection */
 	bool classified;
 	bool reply;          /* local: send m back out of the ingress port to reply_to */
@@ -61,8 +62,11 @@ struct pipeline {
 	void *neigh_ctx;
 	const uint8_t (*link_down)[PIPELINE_LINKS_MAX];
 	/* Keys this burst added to or removed from the table: a later packet of the burst
-	 * with one of them looks its connection up again. At most two per packet. */
+	 * with one of them looks its connection up again. At most two per packet. The
+	 * mask has bit (sig % 64) of each, so most packets need not compare keys. */
 	struct ct_key changed[2 * PIPELINE_BURST_MAX];
+	uint32_t changed_sig[2 * PIPELINE_BURST_MAX];
+	uint64_t changed_mask;
 	unsigned n_changed;
 	struct counters c;
 	struct pipeline_tx tx[ZONE_COUNT][PIPELINE_LINKS_MAX];

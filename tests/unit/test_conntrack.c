@@ -64,6 +64,42 @@ static void key_distinguishes(void)
 	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
 }
 
+/* The packet path hashes a key once (conntrack_hash) and passes the signature on: it
+ * must be the table's own hash, so the calls with and without it find the same entries. */
+static void signature_is_the_tables_hash(void)
+{
+	struct conntrack *ct = table("ct_sig", 256);
+	struct ct_key k[40];
+	const struct ct_key *kp[40];
+	uint32_t sig[40];
+	struct ct_entry *e[40], *found[40];
+
+	for (unsigned i = 0; i < 40; i++) {
+		unsigned side = conntrack_key(&k[i], i % 2 ? IPPROTO_TCP : IPPROTO_UDP, 0,
+					      0x0a0a0000 + i, (uint16_t)(40000 + i), 1,
+					      0x0a140005, 443);
+
+		kp[i] = &k[i];
+		sig[i] = conntrack_hash(&k[i]);
+		e[i] = i % 2 ? conntrack_add(ct, &k[i], side, 0) :
+			conntrack_add_hashed(ct, &k[i], sig[i], side, 0);
+		CU_ASSERT_FATAL(e[i] != NULL);
+	}
+	conntrack_lookup_bulk(ct, kp, sig, 40, found);
+	for (unsigned i = 0; i < 40; i++) {
+		CU_ASSERT_PTR_EQUAL(found[i], e[i]);
+		CU_ASSERT_PTR_EQUAL(conntrack_lookup(ct, &k[i]), e[i]);
+		CU_ASSERT_PTR_EQUAL(conntrack_lookup_hashed(ct, &k[i], sig[i]), e[i]);
+	}
+	CU_ASSERT_PTR_NULL(conntrack_add_hashed(ct, &k[3], sig[3], 0, 0));
+	CU_ASSERT_EQUAL(errno, EEXIST);
+	conntrack_end(ct, e[5], FLOWREC_END_FIN, 1);
+	conntrack_lookup_bulk(ct, kp, sig, 40, found);
+	CU_ASSERT_PTR_NULL(found[5]);
+	CU_ASSERT_PTR_EQUAL(found[6], e[6]);
+	conntrack_free(ct);
+}
+
 static void record_oriented_on_initiator(void)
 {
 	struct conntrack *ct = table("ct_orient", 64);
@@ -318,6 +354,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		{ "both directions give one key", key_is_bidirectional },
 		{ "protocol, zone and port make different keys", key_distinguishes },
+		{ "a key's signature is the table's hash", signature_is_the_tables_hash },
 		{ "records name the initiator as source", record_oriented_on_initiator },
 		{ "sweep ends idle connections", sweep_timeouts },
 		{ "sweep says fin after FIN both ways", sweep_fin },
