@@ -84,22 +84,6 @@ void conntrack_free(struct conntrack *ct)
 	rte_free(ct);
 }
 
-unsigned conntrack_key(struct ct_key *k, uint8_t proto, uint8_t zsrc, uint32_t src,
-		       uint16_t sport, uint8_t zdst, uint32_t dst, uint16_t dport)
-{
-	unsigned side = (src > dst || (src == dst && sport > dport)) ? 1 : 0;
-
-	k->ip[side] = src;
-	k->port[side] = sport;
-	k->zone[side] = zsrc;
-	k->ip[!side] = dst;
-	k->port[!side] = dport;
-	k->zone[!side] = zdst;
-	k->proto = proto;
-	k->pad = 0;
-	return side;
-}
-
 static struct ct_entry *entry_at(struct conntrack *ct, int32_t pos)
 {
 	if (pos < 0 || (uint32_t)pos > ct->capacity)
