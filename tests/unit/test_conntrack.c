@@ -243,6 +243,40 @@ static void sweep_pass_covers_table(void)
 	conntrack_free(ct);
 }
 
+/* A sparse table, swept in steps that start and stop inside 64-slot words: every live
+ * connection is reached once per pass, wherever its slot is, and ended ones are not
+ * met again. */
+static void sweep_sparse_odd_steps(void)
+{
+	struct conntrack *ct = table("ct_sparse", 1000);
+	const uint32_t slots = 1000 + 1, step = 37;
+	struct ct_entry *e[1000];
+	unsigned live = 0, ended = 0, steps = 0;
+
+	for (uint16_t p = 0; p < 1000; p++)
+		e[p] = add(ct, (uint16_t)(p + 1), 1000);
+	/* keep every 61st, plus the first and last slots' neighbours */
+	for (unsigned i = 0; i < 1000; i++) {
+		if (i % 61 == 0 || i == 63 || i == 64 || i == 999)
+			live++;
+		else
+			conntrack_forget(ct, e[i]);
+	}
+	CU_ASSERT_EQUAL(conntrack_count(ct), live);
+	/* Not due yet: a whole pass ends nothing. */
+	for (uint32_t seen = 0; seen < slots; seen += step)
+		ended += conntrack_sweep(ct, 500, step, 1, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(ended, 0);
+	/* Due: one pass in odd steps ends each exactly once. */
+	for (uint32_t seen = 0; seen < slots; seen += step, steps++)
+		ended += conntrack_sweep(ct, 2000, step, 1, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(ended, live);
+	CU_ASSERT_EQUAL(conntrack_count(ct), 0);
+	CU_ASSERT_EQUAL(steps, (slots + step - 1) / step);
+	CU_ASSERT_EQUAL(n_records, live);
+	conntrack_free(ct);
+}
+
 static void allow_even(void *ctx, struct ct_entry **e, unsigned n, bool *allowed)
 {
 	uint64_t *generation = ctx;
@@ -360,6 +394,7 @@ int main(void)
 		{ "sweep says fin after FIN both ways", sweep_fin },
 		{ "sweep visits at most its budget", sweep_budget },
 		{ "two half passes reach every connection", sweep_pass_covers_table },
+		{ "a sparse table swept in odd steps", sweep_sparse_odd_steps },
 		{ "sweep revokes what the new policy refuses", sweep_revokes },
 		{ "rechecks go in batches", sweep_revokes_in_batches },
 		{ "a full table refuses new connections", table_full },
