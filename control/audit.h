@@ -22,7 +22,7 @@
 
 struct audit_verify_options {
 	const char *log_dir;            /* logging.dir: segments are in <log_dir>/flows */
-	struct seal_key *key;           /* the public key */
+	const struct seal_keyring *keys; /* the public keys: the current one and retired ones */
 	int64_t from_ms, to_ms;         /* only segments with records in [from, to) */
 	/* Called once per problem; segment may be "" for the log as a whole. */
 	void (*problem)(void *ctx, const char *segment, uint64_t seq, const char *kind,
@@ -36,6 +36,7 @@ struct audit_verify_result {
 	char open_segment[SEGMENT_NAME_MAX]; /* the unsigned last segment, "" when none */
 	uint64_t pending;               /* segments the writer has not named yet (.pending) */
 	uint64_t start_seq;             /* the first record on disk (1 unless retention ran) */
+	uint64_t signed_by[SEAL_KEYRING_MAX]; /* segments each key of o->keys verified */
 };
 
 /* 0 when every link and seal checks out, 1 when problems were reported, -errno when

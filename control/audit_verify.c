@@ -390,11 +390,19 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 		v->segment = segs[i].name;
 		v->seg_records = 0;
 		if (segs[i].has_seal) {
-			rc = seal_read(dir, segs[i].name, o->key, &s);
-			if (rc == 0)
+			rc = seal_read(dir, segs[i].name, o->keys, &s);
+			if (rc == 0) {
 				sealed = true;
-			else if (rc == -EKEYREJECTED)
-				report(v, 0, AUDIT_BAD_SIGNATURE, "%s.sig does not verify with this key%s",
+				res->signed_by[s.signer]++;
+			} else if (rc == -ENOKEY) {
+				char id[2 * SEAL_KEY_ID_LEN + 1];
+
+				segment_hex(s.key_id, SEAL_KEY_ID_LEN, id);
+				report(v, 0, AUDIT_BAD_SIGNATURE, "%s.sig is signed by key %s, which is "
+				       "not among the public keys given (a retired key: add its "
+				       "flowlog-%s.pub)", segs[i].name, id, id);
+			} else if (rc == -EKEYREJECTED)
+				report(v, 0, AUDIT_BAD_SIGNATURE, "%s.sig does not verify with its key%s",
 				       segs[i].name,
 				       strcmp(s.segment, segs[i].name) ? " (it names another segment)" : "");
 			else

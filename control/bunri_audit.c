@@ -1,19 +1,23 @@
 /* bunri-audit: what auditors and the install step run against the flow log.
  *
- *   bunri-audit keygen --out-dir DIR
- *   bunri-audit verify --log-dir DIR --pubkey FILE [--from TIME] [--to TIME]
+ *   bunri-audit keygen --out-dir DIR [--rotate]
+ *   bunri-audit verify --log-dir DIR --pubkey FILE [--pubkey FILE...] [--from TIME]
+ *                      [--to TIME]
  *   bunri-audit export --log-dir DIR [--from TIME] [--to TIME] [--zone Z] [--flow ID]
  *                      [--host IP] [--type flow|deny|chain|gap]
  *                      --format csv|jsonl|ipfix [--excel] [-o FILE]
  *                      [--collector IPV4[:PORT]] [--domain N]
  *
  * TIME is YYYY-MM-DD or YYYY-MM-DD[T ]HH:MM[:SS[.mmm]], optionally followed by Z or
- * +HH:MM / -HH:MM; without an offset it is Japan time (JST, +09:00).
+ * +HH:MM / -HH:MM; without an offset it is Japan time (JST, +09:00). keygen --rotate
+ * replaces the pair in DIR and keeps the old public key there as flowlog-<id>.pub;
+ * verify takes every public key that signed segments (one --pubkey each).
  * Exit status: 0 fine, 1 verify found problems, 2 bad usage or the log cannot be read. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +33,9 @@
 #define JST_OFFSET_S (9 * 3600)
 
 static const char usage[] =
-	"usage: bunri-audit keygen --out-dir DIR\n"
-	"       bunri-audit verify --log-dir DIR --pubkey FILE [--from TIME] [--to TIME]\n"
+	"usage: bunri-audit keygen --out-dir DIR [--rotate]\n"
+	"       bunri-audit verify --log-dir DIR --pubkey FILE [--pubkey FILE...]\n"
+	"                          [--from TIME] [--to TIME]\n"
 	"       bunri-audit export --log-dir DIR [--from TIME] [--to TIME] [--zone ZONE]\n"
 	"                          [--flow ID] [--host IP] [--type flow|deny|chain|gap]\n"
 	"                          --format csv|jsonl|ipfix [--excel] [-o FILE]\n"
@@ -106,17 +111,39 @@ static void print_problem(void *ctx, const char *segment, uint64_t seq, const ch
 
 static int cmd_keygen(int argc, char **argv)
 {
-	static const struct option opts[] = {{"out-dir", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+	static const struct option opts[] = {{"out-dir", required_argument, 0, 'd'},
+					     {"rotate", no_argument, 0, 'r'}, {0, 0, 0, 0}};
+	char old_id[2 * SEAL_KEY_ID_LEN + 1], new_id[2 * SEAL_KEY_ID_LEN + 1];
 	const char *dir = NULL;
+	bool rotate = false;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
+		if (c == 'd')
+			dir = optarg;
+		else if (c == 'r')
+			rotate = true;
+		else
 			goto bad;
-		dir = optarg;
 	}
 	if (!dir || optind != argc)
 		goto bad;
+	if (rotate) {
+		rc = seal_key_rotate(dir, old_id, new_id);
+		if (rc) {
+			fprintf(stderr, "bunri-audit: keygen --rotate in %s: %s\n", dir,
+				rc == -EINVAL ? "flowlog.key is not an Ed25519 private key" :
+				rc == -EPERM ? "flowlog.key is readable by others (chmod 600)" :
+				strerror(-rc));
+			return 2;
+		}
+		printf("rotated %s: key %s retired (its public key stays as %s/flowlog-%s.pub), "
+		       "new key %s in %s/%s and %s/%s\n"
+		       "restart bunri-controld to sign with the new key; give auditors %s/%s too\n",
+		       dir, old_id, dir, old_id, new_id, dir, SEAL_KEY_FILE, dir, SEAL_PUB_FILE,
+		       dir, SEAL_PUB_FILE);
+		return 0;
+	}
 	rc = seal_keygen(dir);
 	if (rc) {
 		fprintf(stderr, "bunri-audit: keygen in %s: %s%s\n", dir, strerror(-rc),
@@ -129,6 +156,38 @@ static int cmd_keygen(int argc, char **argv)
 bad:
 	fputs(usage, stderr);
 	return 2;
+}
+
+/* One --pubkey: the current key or a retired one (flowlog-<id>.pub). */
+static int add_pubkey(struct seal_keyring *keys, const char *path)
+{
+	int rc;
+
+	if (keys->n == SEAL_KEYRING_MAX) {
+		fprintf(stderr, "bunri-audit: at most %d --pubkey\n", SEAL_KEYRING_MAX);
+		return -E2BIG;
+	}
+	rc = seal_key_load_public(path, &keys->key[keys->n]);
+	if (rc) {
+		fprintf(stderr, "bunri-audit: %s: %s\n", path,
+			rc == -EINVAL ? "not an Ed25519 public key (PEM)" : strerror(-rc));
+		return rc;
+	}
+	keys->n++;
+	return 0;
+}
+
+/* Which key signed how many of the segments checked (with more than one key given). */
+static void print_signers(const struct seal_keyring *keys, const struct audit_verify_result *res)
+{
+	char id[2 * SEAL_KEY_ID_LEN + 1];
+
+	if (keys->n < 2)
+		return;
+	for (size_t i = 0; i < keys->n; i++) {
+		seal_key_id(keys->key[i], id);
+		printf("key %s: %" PRIu64 " segment(s)\n", id, res->signed_by[i]);
+	}
 }
 
 static int time_arg(const char *opt, const char *v, int64_t *out)
@@ -150,31 +209,34 @@ static int cmd_verify(int argc, char **argv)
 	struct audit_verify_options o = {.from_ms = INT64_MIN, .to_ms = INT64_MAX,
 					 .problem = print_problem};
 	struct audit_verify_result res;
-	const char *pub = NULL;
+	struct seal_keyring keys = {.n = 0};
 	char t1[25], t2[25];
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o.log_dir = optarg; break;
-		case 'k': pub = optarg; break;
+		case 'k':
+			if (add_pubkey(&keys, optarg)) {
+				seal_keyring_free(&keys, 0);
+				return 2;
+			}
+			break;
 		case 'f': if (time_arg("--from", optarg, &o.from_ms)) return 2; break;
 		case 't': if (time_arg("--to", optarg, &o.to_ms)) return 2; break;
-		default: fputs(usage, stderr); return 2;
+		default: seal_keyring_free(&keys, 0); fputs(usage, stderr); return 2;
 		}
 	}
-	if (!o.log_dir || !pub || optind != argc) {
+	if (!o.log_dir || keys.n == 0 || optind != argc) {
+		seal_keyring_free(&keys, 0);
 		fputs(usage, stderr);
 		return 2;
 	}
-	rc = seal_key_load_public(pub, &o.key);
-	if (rc) {
-		fprintf(stderr, "bunri-audit: %s: %s\n", pub,
-			rc == -EINVAL ? "not an Ed25519 public key (PEM)" : strerror(-rc));
-		return 2;
-	}
+	o.keys = &keys;
 	rc = audit_verify(&o, &res);
-	seal_key_free(o.key);
+	if (rc >= 0)
+		print_signers(&keys, &res);
+	seal_keyring_free(&keys, 0);
 	if (rc < 0) {
 		fprintf(stderr, "bunri-audit: cannot read the log in %s/%s: %s\n", o.log_dir,
 			SEGMENT_SUBDIR, strerror(-rc));

@@ -51,6 +51,7 @@ struct controld {
 	struct dpconn dp;
 	struct flowlog *log;
 	struct seal_key *key;
+	struct seal_keyring retired;  /* public keys of the keys rotated out, beside key */
 	unsigned n_ipfix;
 	struct ipfix_exporter *ipfix[APPLIANCE_MAX_COLLECTORS];
 	int listen_fd;
@@ -463,6 +464,7 @@ static int open_flowlog(struct controld *c)
 		.io_buffers = lg->write_buffer_mb * ((1u << 20) / FLOWLOG_IO_BUF_SIZE),
 		.log = log_line,
 	};
+	char keydir[PATH_MAX];
 	int ret = seal_key_load_private(lg->key, &c->key);
 
 	if (ret != 0) {
@@ -470,6 +472,14 @@ static int open_flowlog(struct controld *c)
 		    lg->key, strerror(-ret), "DIR");
 		return ret;
 	}
+	/* Segments signed before a key rotation are checked with the old public keys. */
+	snprintf(keydir, sizeof(keydir), "%s", lg->key);
+	ret = seal_keyring_load_retired(dirname(keydir), &c->retired);
+	if (ret != 0) {
+		say("flow-log keys beside %s: %s", lg->key, strerror(-ret));
+		return ret;
+	}
+	fo.retired = &c->retired;
 	ret = flowlog_open(&c->log, &fo, c->key, now_ms());
 	if (ret != 0)
 		say("flow log in %s/flows: %s", lg->dir, strerror(-ret));
@@ -581,6 +591,7 @@ out_log:
 		status = 1;
 	}
 	seal_key_free(c.key);
+	seal_keyring_free(&c.retired, 0);
 out_policy:
 	cpolicy_free(c.cp);
 	policy_free(c.p);

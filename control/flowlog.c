@@ -29,6 +29,7 @@ struct flowlog {
 	struct flowlog_options o;
 	char dir[4096];                 /* <logging.dir>/flows */
 	struct seal_key *key;
+	struct seal_keyring ring;       /* key, then o.retired's keys: checks seals */
 	EVP_MD_CTX *ctx;
 	EVP_MD *md;
 
@@ -381,11 +382,16 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 	struct flowlog *fl;
 	int rc;
 
-	if (!o->dir || !key || !seal_key_can_sign(key))
+	if (!o->dir || !key || !seal_key_can_sign(key) ||
+	    (o->retired && o->retired->n >= SEAL_KEYRING_MAX))
 		return -EINVAL;
 	fl = calloc(1, sizeof(*fl));
 	if (!fl)
 		return -ENOMEM;
+	fl->ring.key[fl->ring.n++] = key;
+	for (size_t i = 0; o->retired && i < o->retired->n; i++)
+		fl->ring.key[fl->ring.n++] = o->retired->key[i];
+	rec.ring = &fl->ring;
 	fl->o = *o;
 	fl->o.rotate_bytes = o->rotate_bytes ? o->rotate_bytes : DEFAULT_ROTATE_BYTES;
 	fl->o.rotate_seconds = o->rotate_seconds ? o->rotate_seconds : DEFAULT_ROTATE_SECONDS;
@@ -452,7 +458,7 @@ static int apply_retention(struct flowlog *fl)
 	if (rc)
 		return rc;
 	while (old < n && segs[old].has_seal && strcmp(segs[old].name, fl->seg.segment) &&
-	       seal_read(fl->dir, segs[old].name, fl->key, &s) == 0 && s.last_time < cutoff) {
+	       seal_read(fl->dir, segs[old].name, &fl->ring, &s) == 0 && s.last_time < cutoff) {
 		last = s;
 		old++;
 	}

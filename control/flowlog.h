@@ -29,6 +29,9 @@ struct flowlog_options {
 	/* Buffers of 128 KiB that may wait for the disk [64, at most 4096]: the records a
 	 * failing disk can hold back before appends are refused. */
 	uint32_t io_buffers;
+	/* Public keys of earlier signing keys (seal_key_rotate()): seals they made are
+	 * checked with them (retention, recovery). NULL: none. Not owned. */
+	const struct seal_keyring *retired;
 	/* Called for what an operator should know (recovery after a crash, a failing disk);
 	 * NULL: silent. */
 	void (*log)(void *ctx, const char *msg);

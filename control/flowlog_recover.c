@@ -285,7 +285,7 @@ static int settle_last(struct flowlog_recovery *r, const struct segment_file *se
 	int rc;
 
 	r->reason = "restart";
-	if (last->has_seal && seal_read(r->dir, last->name, r->key, &s) == 0) {
+	if (last->has_seal && seal_read(r->dir, last->name, r->ring, &s) == 0) {
 		r->seq = s.last_seq;
 		memcpy(r->hash, s.last, SEGMENT_HASH_LEN);
 		return settle_pending(r, 0, aside);

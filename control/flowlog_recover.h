@@ -12,7 +12,8 @@
 struct flowlog_recovery {
 	/* in */
 	const char *dir;                        /* the flows/ directory */
-	struct seal_key *key;                   /* signs, and checks the last seal */
+	struct seal_key *key;                   /* signs */
+	const struct seal_keyring *ring;        /* checks the last seal (key among them) */
 	void (*log)(void *ctx, const char *msg); /* what an operator should know; NULL */
 	void *log_ctx;
 	/* out */

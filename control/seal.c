@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,12 +16,35 @@
 
 #define SIG_LEN 64
 #define SEAL_MAX 2048
-#define SEAL_MAGIC "bunri-flowlog-seal 1\n"
+#define SEAL_MAGIC_V1 "bunri-flowlog-seal 1\n"
+#define SEAL_MAGIC "bunri-flowlog-seal 2\n"
+#define RETIRED_PREFIX "flowlog-"
+#define RETIRED_SUFFIX ".pub"
 
 struct seal_key {
 	EVP_PKEY *pkey;
 	bool private;
+	uint8_t id[SEAL_KEY_ID_LEN];
 };
+
+/* The first bytes of the SHA-256 of the raw public key. */
+static int key_id_of(EVP_PKEY *pkey, uint8_t id[SEAL_KEY_ID_LEN])
+{
+	uint8_t raw[64], md[32];
+	size_t len = sizeof(raw);
+	unsigned int mdlen = 0;
+
+	if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1 ||
+	    EVP_Digest(raw, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != sizeof(md))
+		return -EIO;
+	memcpy(id, md, SEAL_KEY_ID_LEN);
+	return 0;
+}
+
+void seal_key_id(const struct seal_key *k, char hex[2 * SEAL_KEY_ID_LEN + 1])
+{
+	segment_hex(k->id, SEAL_KEY_ID_LEN, hex);
+}
 
 void seal_key_free(struct seal_key *k)
 {
@@ -66,37 +90,57 @@ err_open:
 	return rc;
 }
 
+/* A new pair written to priv (0600) and pub (0644), neither of which may exist. */
+static int gen_pair(const char *priv, const char *pub)
+{
+	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	int rc;
+
+	if (!pkey)
+		return -EIO;
+	rc = write_pem(priv, 0600, pkey, true);
+	if (!rc) {
+		rc = write_pem(pub, 0644, pkey, false);
+		if (rc)
+			unlink(priv);
+	}
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
+static int key_paths(const char *dir, char *priv, char *pub, size_t len)
+{
+	if ((size_t)snprintf(priv, len, "%s/%s", dir, SEAL_KEY_FILE) >= len ||
+	    (size_t)snprintf(pub, len, "%s/%s", dir, SEAL_PUB_FILE) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (dfd < 0)
+		return -errno;
+	rc = fsync(dfd) ? -errno : 0;
+	close(dfd);
+	return rc;
+}
+
 int seal_keygen(const char *dir)
 {
 	char priv[4096], pub[4096];
 	struct stat st;
-	EVP_PKEY *pkey;
 	int rc;
 
-	if ((size_t)snprintf(priv, sizeof(priv), "%s/%s", dir, SEAL_KEY_FILE) >= sizeof(priv) ||
-	    (size_t)snprintf(pub, sizeof(pub), "%s/%s", dir, SEAL_PUB_FILE) >= sizeof(pub))
-		return -ENAMETOOLONG;
+	rc = key_paths(dir, priv, pub, sizeof(priv));
+	if (rc)
+		return rc;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
 	if (stat(priv, &st) == 0 || stat(pub, &st) == 0)
 		return -EEXIST;
-	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (!pkey)
-		return -EIO;
-	rc = write_pem(priv, 0600, pkey, true);
-	if (rc)
-		goto err_key;
-	rc = write_pem(pub, 0644, pkey, false);
-	if (rc)
-		goto err_priv;
-	EVP_PKEY_free(pkey);
-	return 0;
-
-err_priv:
-	unlink(priv);
-err_key:
-	EVP_PKEY_free(pkey);
-	return rc;
+	return gen_pair(priv, pub);
 }
 
 static int load(const char *path, bool private, struct seal_key **out)
@@ -125,6 +169,9 @@ static int load(const char *path, bool private, struct seal_key **out)
 		rc = -EINVAL;
 		goto err_key;
 	}
+	rc = key_id_of(k->pkey, k->id);
+	if (rc)
+		goto err_key;
 	fclose(f);
 	*out = k;
 	return 0;
@@ -146,19 +193,128 @@ int seal_key_load_public(const char *path, struct seal_key **out)
 	return load(path, false, out);
 }
 
-/* The signed part of a seal file; returns its length or -ENOSPC. */
-static int format_body(const struct seal *s, char *buf, size_t len)
+int seal_key_rotate(const char *dir, char old_id[2 * SEAL_KEY_ID_LEN + 1],
+		    char new_id[2 * SEAL_KEY_ID_LEN + 1])
+{
+	char priv[4096], pub[4096], kept[4096], tpriv[4096], tpub[4096];
+	char hex[2 * SEAL_KEY_ID_LEN + 1];
+	struct seal_key *old, *fresh;
+	struct stat st;
+	int rc;
+
+	rc = key_paths(dir, priv, pub, sizeof(priv));
+	if (rc)
+		return rc;
+	/* the private key must load too: rotating a pair that cannot sign makes no sense */
+	rc = seal_key_load_private(priv, &old);
+	if (rc)
+		return rc;
+	if (stat(priv, &st)) {
+		seal_key_free(old);
+		return -errno;
+	}
+	seal_key_id(old, hex);
+	seal_key_free(old);
+	if ((size_t)snprintf(kept, sizeof(kept), "%s/" RETIRED_PREFIX "%s" RETIRED_SUFFIX, dir,
+			     hex) >= sizeof(kept) ||
+	    (size_t)snprintf(tpriv, sizeof(tpriv), "%s.new", priv) >= sizeof(tpriv) ||
+	    (size_t)snprintf(tpub, sizeof(tpub), "%s.new", pub) >= sizeof(tpub))
+		return -ENAMETOOLONG;
+	/* 1. the old public key under its id (a link: flowlog.pub stays until replaced) */
+	if (link(pub, kept) && errno != EEXIST)
+		return -errno;
+	/* 2. the new pair beside the old one, 3. moved over it; the old private key is
+	 * gone with the rename */
+	unlink(tpriv);
+	unlink(tpub);
+	rc = gen_pair(tpriv, tpub);
+	if (rc)
+		return rc;
+	/* the new pair belongs to whoever owned the old one (the controller's user), also
+	 * when root rotates it */
+	if (chown(tpriv, st.st_uid, st.st_gid) || chown(tpub, st.st_uid, st.st_gid) ||
+	    rename(tpub, pub) || rename(tpriv, priv)) {
+		rc = -errno;
+		unlink(tpriv);
+		unlink(tpub);
+		return rc;
+	}
+	rc = fsync_dir(dir);
+	if (rc)
+		return rc;
+	if (old_id)
+		memcpy(old_id, hex, sizeof(hex));
+	if (new_id) {
+		rc = seal_key_load_public(pub, &fresh);
+		if (rc)
+			return rc;
+		seal_key_id(fresh, new_id);
+		seal_key_free(fresh);
+	}
+	return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_retired(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name), pre = strlen(RETIRED_PREFIX), suf = strlen(RETIRED_SUFFIX);
+
+	return n == pre + 2 * SEAL_KEY_ID_LEN + suf &&
+	       !strncmp(d->d_name, RETIRED_PREFIX, pre) &&
+	       !strcmp(d->d_name + n - suf, RETIRED_SUFFIX);
+}
+
+int seal_keyring_load_retired(const char *dir, struct seal_keyring *ring)
+{
+	struct dirent **names;
+	char path[4096];
+	int n, rc = 0;
+
+	n = scandir(dir, &names, is_retired, by_name);
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		if (!rc && ring->n == SEAL_KEYRING_MAX)
+			rc = -E2BIG;
+		if (!rc && (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+					    names[i]->d_name) >= sizeof(path))
+			rc = -ENAMETOOLONG;
+		if (!rc) {
+			rc = seal_key_load_public(path, &ring->key[ring->n]);
+			if (!rc)
+				ring->n++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+void seal_keyring_free(struct seal_keyring *ring, size_t from)
+{
+	while (ring->n > from)
+		seal_key_free(ring->key[--ring->n]);
+}
+
+/* The signed part of a seal file, naming key k; returns its length or -ENOSPC. */
+static int format_body(const struct seal *s, const struct seal_key *k, char *buf, size_t len)
 {
 	char prev[SEGMENT_HEX_LEN + 1], last[SEGMENT_HEX_LEN + 1], t1[25], t2[25];
+	char id[2 * SEAL_KEY_ID_LEN + 1];
 	int n;
 
 	segment_hex(s->prev, SEGMENT_HASH_LEN, prev);
 	segment_hex(s->last, SEGMENT_HASH_LEN, last);
+	seal_key_id(k, id);
 	n = snprintf(buf, len,
-		     SEAL_MAGIC "segment %s\nfirst_seq %" PRIu64 "\nlast_seq %" PRIu64
+		     SEAL_MAGIC "key %s\nsegment %s\nfirst_seq %" PRIu64 "\nlast_seq %" PRIu64
 				"\nrecords %" PRIu64 "\nbytes %" PRIu64
 				"\nfirst_time %s\nlast_time %s\nprev %s\nlast %s\n",
-		     s->segment, s->first_seq, s->last_seq, s->records, s->bytes,
+		     id, s->segment, s->first_seq, s->last_seq, s->records, s->bytes,
 		     flowrec_format_time(s->first_time, t1), flowrec_format_time(s->last_time, t2),
 		     prev, last);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
@@ -199,11 +355,11 @@ int seal_write(const char *dir, const struct seal *s, struct seal_key *k)
 {
 	char body[SEAL_MAX], path[4096], tmp[4096], hex[2 * SIG_LEN + 1];
 	uint8_t sig[SIG_LEN];
-	int n, rc, fd, dfd;
+	int n, rc, fd;
 
 	if (!k->private)
 		return -EINVAL;
-	n = format_body(s, body, sizeof(body) - sizeof(hex) - 16);
+	n = format_body(s, k, body, sizeof(body) - sizeof(hex) - 16);
 	if (n < 0)
 		return n;
 	rc = sign(k, body, (size_t)n, sig);
@@ -235,12 +391,7 @@ int seal_write(const char *dir, const struct seal *s, struct seal_key *k)
 		rc = -errno;
 		goto err_tmp;
 	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	rc = fsync(dfd) ? -errno : 0;
-	close(dfd);
-	return rc;
+	return fsync_dir(dir);
 
 err_tmp:
 	if (fd >= 0)
@@ -287,9 +438,19 @@ static int parse(const char *buf, size_t len, struct seal *s, size_t *body_len,
 	size_t n;
 
 	memset(s, 0, sizeof(*s));
-	if (len < sizeof(SEAL_MAGIC) - 1 || memcmp(buf, SEAL_MAGIC, sizeof(SEAL_MAGIC) - 1))
+	s->signer = -1;
+	if (len >= sizeof(SEAL_MAGIC) - 1 && !memcmp(buf, SEAL_MAGIC, sizeof(SEAL_MAGIC) - 1)) {
+		p += sizeof(SEAL_MAGIC) - 1;
+		if (!field(&p, end, "key", &v, &n) || n != 2 * SEAL_KEY_ID_LEN ||
+		    segment_unhex(v, SEAL_KEY_ID_LEN, s->key_id))
+			return -EBADMSG;
+		s->has_key_id = true;
+	} else if (len >= sizeof(SEAL_MAGIC_V1) - 1 &&
+		   !memcmp(buf, SEAL_MAGIC_V1, sizeof(SEAL_MAGIC_V1) - 1)) {
+		p += sizeof(SEAL_MAGIC_V1) - 1;
+	} else {
 		return -EBADMSG;
-	p += sizeof(SEAL_MAGIC) - 1;
+	}
 	if (!field(&p, end, "segment", &v, &n) || n == 0 || n >= sizeof(s->segment))
 		return -EBADMSG;
 	memcpy(s->segment, v, n);
@@ -313,7 +474,8 @@ static int parse(const char *buf, size_t len, struct seal *s, size_t *body_len,
 	return 0;
 }
 
-int seal_read(const char *dir, const char *segment, struct seal_key *k, struct seal *s)
+int seal_read(const char *dir, const char *segment, const struct seal_keyring *ring,
+	      struct seal *s)
 {
 	char buf[SEAL_MAX], path[4096];
 	uint8_t sig[SIG_LEN];
@@ -336,9 +498,20 @@ int seal_read(const char *dir, const char *segment, struct seal_key *k, struct s
 	rc = parse(buf, (size_t)n, s, &body_len, sig);
 	if (rc)
 		return rc;
-	if (!k)
+	if (!ring)
 		return 0;
 	if (strcmp(s->segment, segment))
 		return -EKEYREJECTED;
-	return check(k, buf, body_len, sig);
+	/* a version 2 seal is checked with the key it names; version 1 with each */
+	rc = s->has_key_id ? -ENOKEY : -EKEYREJECTED;
+	for (size_t i = 0; i < ring->n; i++) {
+		if (s->has_key_id && memcmp(ring->key[i]->id, s->key_id, SEAL_KEY_ID_LEN))
+			continue;
+		rc = check(ring->key[i], buf, body_len, sig);
+		if (rc == 0)
+			s->signer = (int)i;
+		if (rc != -EKEYREJECTED)
+			break;
+	}
+	return rc;
 }

@@ -6,6 +6,8 @@
  *                  [--gap N] [--realtime] [--no-close]
  *
  * --no-close fsyncs and exits without signing the open segment, as a crash would.
+ * Retired public keys beside FILE (flowlog-<id>.pub) check older seals, as in
+ * bunri-controld.
  *
  * Record i (counting on from the log's last seq) ends at start-ms + i * step-ms.
  * With --realtime, ticks use the wall clock and each newly fsynced seq is printed as
@@ -13,6 +15,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +92,8 @@ int main(int argc, char **argv)
 	bool realtime = false, no_close = false;
 	struct flowlog_stats st;
 	struct seal_key *key;
+	struct seal_keyring retired = {.n = 0};
+	char keydir[PATH_MAX];
 	struct flowlog *fl;
 	int c, rc;
 
@@ -116,6 +122,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flowlog_writer: %s: %s\n", keypath, strerror(-rc));
 		return 1;
 	}
+	snprintf(keydir, sizeof(keydir), "%s", keypath);
+	rc = seal_keyring_load_retired(dirname(keydir), &retired);
+	if (rc) {
+		fprintf(stderr, "flowlog_writer: keys beside %s: %s\n", keypath, strerror(-rc));
+		return 1;
+	}
+	o.retired = &retired;
 	now = realtime ? wall_ms() : start;
 	rc = flowlog_open(&fl, &o, key, now);
 	if (rc) {
@@ -162,6 +175,7 @@ int main(int argc, char **argv)
 	}
 	rc = flowlog_close(fl, realtime ? wall_ms() : start + (int64_t)st.seq * step);
 	seal_key_free(key);
+	seal_keyring_free(&retired, 0);
 	if (rc) {
 		fprintf(stderr, "flowlog_writer: close: %s\n", strerror(-rc));
 		return 1;

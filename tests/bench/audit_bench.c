@@ -227,14 +227,16 @@ static int do_verify(void *arg)
 	struct job *j = arg;
 	struct audit_verify_options o = {.log_dir = j->dir, .from_ms = INT64_MIN, .to_ms = INT64_MAX};
 	struct audit_verify_result res;
+	struct seal_keyring keys = {.n = 1};
 	char key[4200];
 	int rc;
 
 	snprintf(key, sizeof(key), "%s/%s", j->keydir, SEAL_PUB_FILE);
-	if (seal_key_load_public(key, &o.key))
+	if (seal_key_load_public(key, &keys.key[0]))
 		return 1;
+	o.keys = &keys;
 	rc = audit_verify(&o, &res);
-	seal_key_free(o.key);
+	seal_keyring_free(&keys, 0);
 	return rc != 0 || res.records != j->records + 1;
 }
 

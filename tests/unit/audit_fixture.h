@@ -16,6 +16,9 @@ struct fixture {
 	struct seal_key *pub;
 };
 
+/* A ring of the one key k, for seal_read() and audit_verify(). */
+#define RING(k) (&(struct seal_keyring){.key = {(k)}, .n = 1})
+
 /* 0, or -errno; the test should CU_ASSERT_FATAL on it. */
 int fixture_setup(struct fixture *f);
 void fixture_teardown(struct fixture *f);

@@ -147,7 +147,7 @@ static void verify_time_range(void)
 	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
 	write_log(&f);
 	o.log_dir = f.dir;
-	o.key = f.pub;
+	o.keys = RING(f.pub);
 	CU_ASSERT_EQUAL(audit_verify(&o, &all), 0);
 	CU_ASSERT_EQUAL(all.records, 301);
 	CU_ASSERT_EQUAL(all.first_ms, T0);

@@ -31,7 +31,7 @@ static void count_problem(void *ctx, const char *segment, uint64_t seq, const ch
 /* audit_verify over f's log: returns its code, sets records and segments */
 static int verify(struct fixture *f, uint64_t *records, uint64_t *segments)
 {
-	struct audit_verify_options o = {.log_dir = f->dir, .key = f->pub, .from_ms = INT64_MIN,
+	struct audit_verify_options o = {.log_dir = f->dir, .keys = RING(f->pub), .from_ms = INT64_MIN,
 					 .to_ms = INT64_MAX, .problem = count_problem};
 	struct audit_verify_result res;
 	int rc;
@@ -381,7 +381,7 @@ static void recovery_signs_earlier_segments(void)
 	CU_ASSERT_EQUAL(log_lines, 4);          /* named one, signed three */
 	for (size_t i = 2; i <= 4; i++) {
 		struct seal s;
-		CU_ASSERT_EQUAL(seal_read(flows, segs[i].name, f.pub, &s), 0);
+		CU_ASSERT_EQUAL(seal_read(flows, segs[i].name, RING(f.pub), &s), 0);
 	}
 	CU_ASSERT_EQUAL(access(path, F_OK), 0);
 	CU_ASSERT_EQUAL(verify(&f, &records, &segments), 0);

@@ -1,8 +1,13 @@
-/* Segment seals: key files, signing, and every way a seal file can be wrong. */
+/* Segment seals: key files, key ids and rotation, signing, reading with a ring of keys
+ * (version 1 seals too), and every way a seal file can be wrong. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "audit_fixture.h"
 #include "runner.h"
@@ -82,8 +87,8 @@ static void sign_and_read(void)
 	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
 	CU_ASSERT_EQUAL(seal_write(f.dir, &s, f.key), 0);
 	CU_ASSERT_EQUAL(seal_write(f.dir, &s, f.pub), -EINVAL);   /* a public key cannot sign */
-	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, f.pub, &back), 0);
-	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, f.key, &back), 0);
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, RING(f.pub), &back), 0);
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, RING(f.key), &back), 0);
 	CU_ASSERT_STRING_EQUAL(back.segment, s.segment);
 	CU_ASSERT_EQUAL(back.first_seq, s.first_seq);
 	CU_ASSERT_EQUAL(back.last_seq, s.last_seq);
@@ -93,7 +98,7 @@ static void sign_and_read(void)
 	CU_ASSERT_EQUAL(back.last_time, s.last_time);
 	CU_ASSERT_EQUAL(memcmp(back.prev, s.prev, sizeof(s.prev)), 0);
 	CU_ASSERT_EQUAL(memcmp(back.last, s.last, sizeof(s.last)), 0);
-	CU_ASSERT_EQUAL(seal_read(f.dir, "flows-000000000099-20260331T233320Z.jsonl", f.pub, &back),
+	CU_ASSERT_EQUAL(seal_read(f.dir, "flows-000000000099-20260331T233320Z.jsonl", RING(f.pub), &back),
 			-ENOENT);
 	fixture_teardown(&f);
 }
@@ -109,21 +114,158 @@ static void tampered_seals(void)
 	snprintf(path, sizeof(path), "%s/%s.sig", f.dir, s.segment);
 
 	CU_ASSERT_EQUAL(seal_write(f.dir, &s, f.key), 0);
-	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, other.pub, &back), -EKEYREJECTED);
+	/* another key: the seal names its own, which this ring does not hold */
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, RING(other.pub), &back), -ENOKEY);
 
 	replace_in_file(path, "last_seq 19", "last_seq 18");
-	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, f.pub, &back), -EKEYREJECTED);
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, RING(f.pub), &back), -EKEYREJECTED);
 	CU_ASSERT_EQUAL(back.last_seq, 18);                   /* parsed all the same */
 	/* without a key only the shape is checked */
 	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, NULL, &back), 0);
 
 	CU_ASSERT_EQUAL(seal_write(f.dir, &s, f.key), 0);
 	replace_in_file(path, "records 10", "recordz 10");
-	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, f.pub, &back), -EBADMSG);
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, RING(f.pub), &back), -EBADMSG);
 
 	CU_ASSERT_EQUAL(seal_write(f.dir, &s, f.key), 0);
 	replace_in_file(path, "prev abab", "prev xbab");
-	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, f.pub, &back), -EBADMSG);
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, RING(f.pub), &back), -EBADMSG);
+	fixture_teardown(&other);
+	fixture_teardown(&f);
+}
+
+static void key_ids(void)
+{
+	char a[2 * SEAL_KEY_ID_LEN + 1], b[2 * SEAL_KEY_ID_LEN + 1], c[2 * SEAL_KEY_ID_LEN + 1];
+	struct fixture f, other;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&other), 0);
+	seal_key_id(f.key, a);
+	seal_key_id(f.pub, b);
+	seal_key_id(other.pub, c);
+	CU_ASSERT_EQUAL(strlen(a), 2 * SEAL_KEY_ID_LEN);
+	CU_ASSERT_STRING_EQUAL(a, b);          /* a pair's halves have one id */
+	CU_ASSERT_STRING_NOT_EQUAL(a, c);
+	fixture_teardown(&other);
+	fixture_teardown(&f);
+}
+
+/* A rotation keeps the old public key under its id, replaces the pair, and the ring of
+ * the new key and the retired ones checks seals of both. */
+static void rotate_keys(void)
+{
+	char was[2 * SEAL_KEY_ID_LEN + 1], now[2 * SEAL_KEY_ID_LEN + 1], id[2 * SEAL_KEY_ID_LEN + 1];
+	char kept[256], dir2[128];
+	struct seal s = sample(), back;
+	struct seal_keyring ring = {.n = 0};
+	struct seal_key *fresh = NULL;
+	struct stat st;
+	struct fixture f;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	CU_ASSERT_EQUAL(seal_write(f.dir, &s, f.key), 0);           /* signed by the old key */
+	/* root rotating the controller user's key: the new pair stays that user's */
+	if (geteuid() == 0) {
+		CU_ASSERT_EQUAL(chown(f.key_path, 65534, 65534), 0);
+		CU_ASSERT_EQUAL(chown(f.pub_path, 65534, 65534), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(seal_key_rotate(f.keydir, was, now), 0);
+	if (geteuid() == 0) {
+		CU_ASSERT(stat(f.key_path, &st) == 0 && st.st_uid == 65534 && st.st_gid == 65534);
+		CU_ASSERT(stat(f.pub_path, &st) == 0 && st.st_uid == 65534);
+	}
+	seal_key_id(f.pub, id);
+	CU_ASSERT_STRING_EQUAL(was, id);
+	CU_ASSERT_STRING_NOT_EQUAL(was, now);
+	snprintf(kept, sizeof(kept), "%s/flowlog-%s.pub", f.keydir, was);
+	CU_ASSERT_EQUAL(stat(kept, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0644);
+	CU_ASSERT_EQUAL(stat(f.key_path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+	CU_ASSERT_EQUAL_FATAL(seal_key_load_private(f.key_path, &fresh), 0);
+	seal_key_id(fresh, id);
+	CU_ASSERT_STRING_EQUAL(id, now);                            /* the old private key is gone */
+
+	/* the new key alone does not hold the old seal's key */
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, RING(fresh), &back), -ENOKEY);
+	ring.key[ring.n++] = fresh;
+	CU_ASSERT_EQUAL(seal_keyring_load_retired(f.keydir, &ring), 0);
+	CU_ASSERT_EQUAL_FATAL(ring.n, 2);
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, &ring, &back), 0);
+	CU_ASSERT_EQUAL(back.signer, 1);
+	CU_ASSERT(back.has_key_id);
+	CU_ASSERT_EQUAL(seal_write(f.dir, &s, fresh), 0);           /* the new key signs */
+	CU_ASSERT_EQUAL(seal_read(f.dir, s.segment, &ring, &back), 0);
+	CU_ASSERT_EQUAL(back.signer, 0);
+
+	/* a second rotation: two retired keys */
+	CU_ASSERT_EQUAL(seal_key_rotate(f.keydir, NULL, NULL), 0);
+	seal_keyring_free(&ring, 1);
+	CU_ASSERT_EQUAL(seal_keyring_load_retired(f.keydir, &ring), 0);
+	CU_ASSERT_EQUAL(ring.n, 3);
+	seal_keyring_free(&ring, 0);
+
+	/* nothing to rotate */
+	snprintf(dir2, sizeof(dir2), "%s/empty", f.dir);
+	CU_ASSERT_EQUAL(mkdir(dir2, 0700), 0);
+	CU_ASSERT_EQUAL(seal_key_rotate(dir2, NULL, NULL), -ENOENT);
+	fixture_teardown(&f);
+}
+
+/* A version 1 seal (no key line), as the first releases wrote them, signed here with
+ * OpenSSL directly: any key of the ring may have made it. */
+static void version_1_seal(void)
+{
+	static const char body[] =
+		"bunri-flowlog-seal 1\n"
+		"segment flows-000000000010-20260331T233320Z.jsonl\n"
+		"first_seq 10\nlast_seq 19\nrecords 10\nbytes 5000\n"
+		"first_time 2026-03-31T23:33:20.000Z\nlast_time 2026-03-31T23:33:29.999Z\n"
+		"prev abababababababababababababababababababababababababababababababab\n"
+		"last cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\n";
+	struct seal_keyring ring = {.n = 0};
+	uint8_t sig[64];
+	size_t siglen = sizeof(sig);
+	struct fixture f, other;
+	struct seal back;
+	char path[256];
+	EVP_PKEY *pkey;
+	EVP_MD_CTX *md;
+	FILE *fp;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&other), 0);
+	fp = fopen(f.key_path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	pkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+	fclose(fp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pkey);
+	md = EVP_MD_CTX_new();
+	CU_ASSERT_EQUAL_FATAL(EVP_DigestSignInit(md, NULL, NULL, NULL, pkey), 1);
+	CU_ASSERT_EQUAL_FATAL(EVP_DigestSign(md, sig, &siglen, (const unsigned char *)body,
+					     sizeof(body) - 1), 1);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pkey);
+	snprintf(path, sizeof(path), "%s/flows-000000000010-20260331T233320Z.jsonl.sig", f.dir);
+	fp = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs(body, fp);
+	fputs("signature ", fp);
+	for (size_t i = 0; i < siglen; i++)
+		fprintf(fp, "%02x", sig[i]);
+	fputs("\n", fp);
+	fclose(fp);
+
+	ring.key[ring.n++] = other.pub;
+	CU_ASSERT_EQUAL(seal_read(f.dir, "flows-000000000010-20260331T233320Z.jsonl", &ring,
+				  &back), -EKEYREJECTED);
+	ring.key[ring.n++] = f.pub;
+	CU_ASSERT_EQUAL(seal_read(f.dir, "flows-000000000010-20260331T233320Z.jsonl", &ring,
+				  &back), 0);
+	CU_ASSERT_EQUAL(back.signer, 1);
+	CU_ASSERT(!back.has_key_id);
+	CU_ASSERT_EQUAL(back.last_seq, 19);
 	fixture_teardown(&other);
 	fixture_teardown(&f);
 }
@@ -135,6 +277,9 @@ int main(void)
 		{ "bad key files", bad_key_files },
 		{ "sign and read", sign_and_read },
 		{ "tampered seals", tampered_seals },
+		{ "key ids", key_ids },
+		{ "key rotation and rings", rotate_keys },
+		{ "version 1 seals", version_1_seal },
 		{ NULL, NULL },
 	};
 	return test_run("seal", cases);
