@@ -177,6 +177,12 @@ unsigned neigh_sweep(struct neigh *n, int64_t now, neigh_drop_fn drop,
 		if (e->resolved) {
 			if (e->expires_ms <= now)
 				entry_del(n, e);
+			else if (e->expires_ms - now <= NEIGH_REFRESH_MS &&
+				 now - e->used_ms < NEIGH_REFRESH_MS &&
+				 now - e->requested_ms >= NEIGH_RETRY_MS) {
+				e->requested_ms = now;
+				request(ctx, e->zone, e->ip);
+			}
 			continue;
 		}
 		if (e->expires_ms <= now) {

@@ -16,6 +16,10 @@ struct rte_mbuf;
 #define NEIGH_HOLD_MS 3000           /* how long they wait for an ARP reply */
 #define NEIGH_RETRY_MS 1000          /* between ARP requests while packets wait */
 #define NEIGH_REACHABLE_MS 1200000   /* a learned MAC is forgotten after this */
+/* In the last NEIGH_REFRESH_MS of a learned MAC, a neighbour frames were sent to in
+ * that time is asked again every NEIGH_RETRY_MS while its MAC stays in use: an answer
+ * renews it without a frame waiting, silence lets it end (and ARP start afresh). */
+#define NEIGH_REFRESH_MS 30000
 
 struct neigh_entry {
 	uint32_t ip;
@@ -27,6 +31,7 @@ struct neigh_entry {
 	struct rte_ether_addr mac;
 	int64_t expires_ms;        /* resolved: forget after; else: drop held after */
 	int64_t requested_ms;      /* last ARP request */
+	int64_t used_ms;           /* resolved: last frame addressed to it */
 	struct rte_mbuf *held[NEIGH_HOLD_MAX];
 	uint8_t held_zone[NEIGH_HOLD_MAX]; /* ingress zone of each held packet */
 };
@@ -55,8 +60,9 @@ struct neigh_entry *neigh_learn(struct neigh *n, uint8_t zone, uint8_t link, uin
  * full). On error m stays the caller's. */
 int neigh_hold(struct neigh *n, uint8_t zone, uint32_t ip, struct rte_mbuf *m,
 	       uint8_t ingress_zone, int64_t now, bool *request);
-/* Gives up on held packets past NEIGH_HOLD_MS, asks for retries, forgets stale
- * entries. Returns the number of packets dropped. */
+/* Gives up on held packets past NEIGH_HOLD_MS, asks for retries, asks again for
+ * neighbours in use near their end (NEIGH_REFRESH_MS), forgets stale entries. Returns
+ * the number of packets dropped. */
 unsigned neigh_sweep(struct neigh *n, int64_t now, neigh_drop_fn drop,
 		     neigh_request_fn request, void *ctx);
 uint32_t neigh_count(const struct neigh *n);

@@ -411,7 +411,7 @@ static bool next_hop(struct pipeline *p, const struct pkt *pk, int64_t now,
 {
 	const struct tables *t = p->t;
 	const struct cp_neighbor *sn = tables_neighbor(t, pk->zout, pk->nexthop);
-	const struct neigh_entry *ne;
+	struct neigh_entry *ne;
 
 	*link = 0;
 	if (sn != NULL)
@@ -430,6 +430,7 @@ static bool next_hop(struct pipeline *p, const struct pkt *pk, int64_t now,
 	if (sn == NULL)
 		*dst = ne->mac;
 	*link = ne->link;
+	ne->used_ms = now;   /* in use: asked for again before it ends */
 	return true;
 }
 

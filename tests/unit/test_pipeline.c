@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "conntrack.h"
+#include "neigh.h"
 #include "pipeline.h"
 #include "policy.h"
 #include "eal_fixture.h"
@@ -213,6 +214,19 @@ static struct pipeline_verdict lgwan_router_answers(struct fixture *f, uint8_t l
 	struct pipeline_verdict v[1];
 
 	pipeline_rx(f->p, ZONE_LGWAN, link, b, 1, now, v);
+	return v[0];
+}
+
+/* A SYN of a new connection MN-LG-001 allows, towards lgwan's learned router: its
+ * verdict and reason. */
+static struct pipeline_verdict syn_to_lgwan(struct fixture *f, uint16_t sport, int64_t now)
+{
+	struct rte_mbuf *b[1] = {
+		tcp(ZONE_MYNUMBER, ATENA, CHUKAN, sport, 443, RTE_TCP_SYN_FLAG, 100, 0),
+	};
+	struct pipeline_verdict v[1];
+
+	pipeline_rx(f->p, ZONE_MYNUMBER, 0, b, 1, now, v);
 	return v[0];
 }
 
@@ -429,6 +443,59 @@ static void zone_with_two_ports(void)
 	CU_ASSERT_EQUAL(v[0].verdict, VERDICT_LOCAL);
 	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 0)->n, 0);
 	CU_ASSERT_EQUAL(pipeline_tx(f.p, ZONE_LGWAN, 1)->n, 3);
+	fixture_down(&f);
+}
+
+/* A learned next hop in use is asked for again in its last NEIGH_REFRESH_MS while its
+ * MAC stays in use, so no frame ever waits for it; one not in use is let go, and one
+ * that stops answering ends on time and is asked for afresh. */
+static void neighbor_refreshed_in_use(void)
+{
+	const int64_t t1 = T0_MS + 1 + NEIGH_REACHABLE_MS - NEIGH_REFRESH_MS + 10000;
+	struct fixture f;
+	unsigned arp, n;
+	int64_t end;
+
+	fixture_up(&f, 1024);
+	syn_to_lgwan(&f, 42001, T0_MS);                   /* waits; ARP asks */
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 1);
+	lgwan_router_answers(&f, 0, T0_MS + 1);            /* learned until T0+1+20 min */
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 0);
+
+	/* Before the last 30 s nothing is asked, in use or not. */
+	syn_to_lgwan(&f, 42002, t1 - 20000);
+	pipeline_sweep(f.p, t1 - 20000, 0);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 0);
+	/* In the last 30 s, in use: a frame leaves at once and ARP asks, once a second. */
+	CU_ASSERT_EQUAL(syn_to_lgwan(&f, 42003, t1).verdict, VERDICT_FORWARD);
+	pipeline_sweep(f.p, t1, 0);
+	n = take_tx(&f, ZONE_LGWAN, 0, &arp);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(arp, 1);
+	pipeline_sweep(f.p, t1 + 500, 0);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 0);
+	pipeline_sweep(f.p, t1 + 1000, 0);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 1);
+	/* The answer renews it: past the old end, frames still leave at once. */
+	lgwan_router_answers(&f, 0, t1 + 1100);
+	end = t1 + 1100 + NEIGH_REACHABLE_MS;
+	pipeline_sweep(f.p, T0_MS + 1 + NEIGH_REACHABLE_MS + 5000, 0);
+	CU_ASSERT_EQUAL(syn_to_lgwan(&f, 42004, T0_MS + 1 + NEIGH_REACHABLE_MS + 5000).verdict,
+			VERDICT_FORWARD);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 0);
+	/* Not in use in its last 30 s: not asked for; it ends, and the next frame waits
+	 * while ARP asks afresh. */
+	pipeline_sweep(f.p, end - 10000, 0);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 0);
+	pipeline_sweep(f.p, end, 0);
+	CU_ASSERT_EQUAL(syn_to_lgwan(&f, 42005, end + 1).verdict, VERDICT_FORWARD);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 1);                          /* the SYN waits for the answer */
 	fixture_down(&f);
 }
 
@@ -666,6 +733,8 @@ int main(void)
 		  zone_with_two_ports },
 		{ "a port's link goes down: its neighbour is found on the other",
 		  port_down_fails_over },
+		{ "a learned next hop in use is asked for again before it ends",
+		  neighbor_refreshed_in_use },
 		{ "a full connection table drops new connections", table_full },
 		{ "an undrained TX buffer drops and counts", tx_full },
 		{ "a policy swap revokes only what it no longer allows", policy_swap },
