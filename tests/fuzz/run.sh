@@ -31,6 +31,21 @@ printf '%s' '{"seq":1,"type":"flow","start":"2026-06-01T00:00:00.001Z","end":"20
 printf '%s' '{"seq":2,"type":"deny","start":"2026-06-01T00:00:00.000Z","end":"2026-06-01T00:01:00.000Z","from_zone":"internet","to_zone":null,"src":"172.16.5.5","sport":0,"dst":"10.20.0.1","dport":53,"proto":17,"src_mac":"00:00:00:00:00:00","flow":null,"reason":"spoofed\u00e9","count":42,"prev":"aa","hash":"bb"}' \
   >"$work/flowlog_line/deny"
 
+# fuzz_seal: a seal of each version, as the writer formats them (signatures made up).
+mkdir -p "$work/seal"
+body='segment flows-000000000001-20260601T000000Z.jsonl
+first_seq 1
+last_seq 20
+records 20
+bytes 10940
+first_time 2026-06-01T00:00:00.000Z
+last_time 2026-06-01T00:00:19.000Z
+prev 0000000000000000000000000000000000000000000000000000000000000000
+last 3a1f0000000000000000000000000000000000000000000000000000000000ff
+signature 5d'$(printf '0%.0s' $(seq 1 126))
+printf 'bunri-flowlog-seal 2\nkey 00112233445566778899aabbccddeeff\n%s\n' "$body" >"$work/seal/v2"
+printf 'bunri-flowlog-seal 1\n%s\n' "$body" >"$work/seal/v1"
+
 # fuzz_pipeline: each pcap case as one frame sequence, [ctl][len lo][len hi][frame]...,
 # ctl = zone (0 mynumber, 1 lgwan, 2 internet) | 0x80 (address the zone's port MAC).
 mkdir -p "$work/pipeline"
