@@ -25,6 +25,9 @@ static void usage(FILE *out)
 	      "        per approved flow: rules, packets, bytes, connections, last hit\n"
 	      "  flows [--zone ZONE] [--host IP] [--flow ID] [--config FILE] [--json]\n"
 	      "        live connections through the appliance\n"
+	      "  neighbors [--config FILE] [--json]\n"
+	      "        next hops per zone: static or learned by ARP (MAC, port, expiry) or\n"
+	      "        still asked for (frames waiting)\n"
 	      "  stats --prometheus | --json [--config FILE]\n"
 	      "        counters in Prometheus text format (node_exporter textfile collector)\n"
 	      "  --socket PATH  the dataplane's control socket instead of appliance.cfg's\n"
@@ -49,6 +52,8 @@ int main(int argc, char **argv)
 		return ctl_rules_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "flows") == 0)
 		return ctl_flows_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "neighbors") == 0 || strcmp(argv[1], "neighbours") == 0)
+		return ctl_neighbors_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return ctl_stats_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

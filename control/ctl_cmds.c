@@ -300,6 +300,46 @@ int ctl_flows_cmd(int argc, char **argv)
 	return 0;
 }
 
+int ctl_neighbors_cmd(int argc, char **argv)
+{
+	struct common c;
+	const json_t *e;
+	json_t *j;
+	size_t i;
+	int ret = parse(argc, argv, &c, false);
+
+	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
+		return ret;
+	ret = ctl_query(&c.t, CTL_NEIGHBORS, NULL, 0, &j);
+	if (ret != 0)
+		return ret;
+	if (c.json) {
+		print_json(j);
+		json_decref(j);
+		return 0;
+	}
+	printf("%-9s %-16s %-18s %-8s %-22s %8s %8s\n", "ZONE", "ADDRESS", "MAC", "STATE",
+	       "PORT", "EXPIRES", "WAITING");
+	json_array_foreach(json_object_get(j, "neighbors"), i, e) {
+		const json_t *mac = json_object_get(e, "mac"), *port = json_object_get(e, "port");
+		char expires[24] = "-";
+
+		if (json_is_integer(json_object_get(e, "expires_s")))
+			snprintf(expires, sizeof(expires), "%llds",
+				 (long long)num(e, "expires_s"));
+		printf("%-9s %-16s %-18s %-8s %-22s %8s %8lld\n", str(e, "zone"), str(e, "ip"),
+		       json_is_string(mac) ? json_string_value(mac) : "(asking)", str(e, "state"),
+		       json_is_string(port) ? json_string_value(port) : "-", expires,
+		       (long long)num(e, "waiting_frames"));
+	}
+	if (json_array_size(json_object_get(j, "neighbors")) == 0)
+		puts("(no neighbour known yet)");
+	if (!json_is_true(json_object_get(j, "complete")))
+		puts("(incomplete: a worker did not answer in time, or its table is larger than shown)");
+	json_decref(j);
+	return 0;
+}
+
 /* One counter per zone and direction: <metric>{zone,dir="rx"|"tx"} from rx_<what> and
  * tx_<what>. */
 static void zone_metric(const json_t *s, const char *metric, const char *help, const char *what)

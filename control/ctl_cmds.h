@@ -9,6 +9,7 @@ int ctl_reload_cmd(int argc, char **argv);
 int ctl_status_cmd(int argc, char **argv);
 int ctl_rules_cmd(int argc, char **argv);
 int ctl_flows_cmd(int argc, char **argv);
+int ctl_neighbors_cmd(int argc, char **argv);
 int ctl_stats_cmd(int argc, char **argv);
 
 #endif

@@ -34,6 +34,7 @@ enum ctlproto_type {
 	CTL_GAP,           /* dataplane ->: u64 dropped, i64 from_ms, i64 to_ms */
 	CTL_RELOAD,        /* -> controld: empty; reply text of what changed, or the errors */
 	CTL_PART,          /* reply: a piece of a long reply; more pieces, then CTL_OK, follow */
+	CTL_NEIGHBORS,     /* -> dataplane: empty; reply JSON */
 	CTL_TYPE_MAX,
 };
 

@@ -13,6 +13,7 @@
 
 #include "ctlsrv.h"
 #include "flowbuf.h"
+#include "neigh.h"
 #include "query.h"
 
 #define CTLSRV_LOG(level, ...) RTE_LOG(level, USER1, "ctlsrv: " __VA_ARGS__)
@@ -20,6 +21,7 @@
 #define CLIENTS_MAX 16
 #define DEQUEUE_BURST 256
 #define SNAP_CAP 65536
+#define NEIGH_SNAP_CAP 4096    /* a worker's neighbour table (pipeline default) */
 #define CLIENT_TIMEOUT_S 2
 
 struct client {
@@ -44,6 +46,7 @@ struct ctlsrv {
 	uint64_t bad_messages;
 	int64_t last_tick;
 	struct ct_entry *snap[RTE_MAX_LCORE];
+	struct neigh_entry *nsnap[RTE_MAX_LCORE];
 	uint8_t msg[CTLPROTO_MSG_MAX];
 };
 
@@ -68,7 +71,8 @@ int ctlsrv_create(struct daemon *d, const char *path, size_t buffer_records,
 		goto err;
 	for (unsigned w = 0; w < d->n_workers; w++) {
 		s->snap[w] = malloc(sizeof(struct ct_entry) * SNAP_CAP);
-		if (s->snap[w] == NULL) {
+		s->nsnap[w] = malloc(sizeof(struct neigh_entry) * NEIGH_SNAP_CAP);
+		if (s->snap[w] == NULL || s->nsnap[w] == NULL) {
 			ret = -ENOMEM;
 			goto err;
 		}
@@ -83,8 +87,10 @@ int ctlsrv_create(struct daemon *d, const char *path, size_t buffer_records,
 	return 0;
 
 err:
-	for (unsigned w = 0; w < d->n_workers; w++)
+	for (unsigned w = 0; w < d->n_workers; w++) {
 		free(s->snap[w]);
+		free(s->nsnap[w]);
+	}
 	flowbuf_free(s->buf);
 	free(s->path);
 	free(s);
@@ -114,8 +120,10 @@ void ctlsrv_free(struct ctlsrv *s)
 	}
 	close(s->listen_fd);
 	unlink(s->path);
-	for (unsigned w = 0; w < s->d->n_workers; w++)
+	for (unsigned w = 0; w < s->d->n_workers; w++) {
 		free(s->snap[w]);
+		free(s->nsnap[w]);
+	}
 	flowbuf_free(s->buf);
 	free(s->path);
 	free(s);
@@ -237,6 +245,11 @@ static void handle(struct ctlsrv *s, struct client *c, const struct ctlproto_msg
 		if (ctlproto_flows_decode(m->payload, m->len, &q) != 0)
 			break;
 		reply_json(s, c, m->seq, query_flows(s->d, &q, s->snap, SNAP_CAP));
+		return;
+	case CTL_NEIGHBORS:
+		if (m->len != 0)
+			break;
+		reply_json(s, c, m->seq, query_neighbors(s->d, s->nsnap, NEIGH_SNAP_CAP));
 		return;
 	case CTL_SUBSCRIBE:
 		if (s->subscriber >= 0 && s->subscriber != c->fd)

@@ -78,7 +78,7 @@ void neigh_free(struct neigh *n)
 	rte_free(n);
 }
 
-static struct neigh_entry *entry_at(struct neigh *n, int32_t pos)
+static struct neigh_entry *entry_at(const struct neigh *n, int32_t pos)
 {
 	if (pos < 0 || (uint32_t)pos > n->capacity)
 		return NULL;
@@ -204,4 +204,20 @@ unsigned neigh_sweep(struct neigh *n, int64_t now, neigh_drop_fn drop,
 uint32_t neigh_count(const struct neigh *n)
 {
 	return n->count;
+}
+
+uint32_t neigh_copy(const struct neigh *n, struct neigh_entry *out, uint32_t cap)
+{
+	uint32_t next = 0, copied = 0;
+	const void *key;
+	void *data;
+	int32_t pos;
+
+	while (copied < cap && (pos = rte_hash_iterate(n->hash, &key, &data, &next)) >= 0) {
+		const struct neigh_entry *e = entry_at(n, pos);
+
+		if (e != NULL && e->in_use)
+			out[copied++] = *e;
+	}
+	return copied;
 }

@@ -651,6 +651,11 @@ struct conntrack *pipeline_conntrack(struct pipeline *p)
 	return p->ct;
 }
 
+struct neigh *pipeline_neigh(struct pipeline *p)
+{
+	return p->nb;
+}
+
 int64_t pipeline_max_idle_ms(const struct pipeline *p)
 {
 	const struct tables *t = __atomic_load_n(p->slot, __ATOMIC_ACQUIRE);

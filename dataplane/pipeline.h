@@ -95,6 +95,7 @@ void pipeline_shutdown(struct pipeline *p, int64_t now);
 struct pipeline_tx *pipeline_tx(struct pipeline *p, uint8_t zone, uint8_t link);
 const struct counters *pipeline_counters(const struct pipeline *p);
 struct conntrack *pipeline_conntrack(struct pipeline *p);
+struct neigh *pipeline_neigh(struct pipeline *p);
 /* The longest timeout of the current tables, in ms: after it every connection ends. */
 int64_t pipeline_max_idle_ms(const struct pipeline *p);
 

@@ -1,10 +1,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rte_ethdev.h>
 
+#include "neigh.h"
 #include "query.h"
 
 static json_t *ip_json(uint32_t ip)
@@ -292,7 +295,7 @@ json_t *query_flows(struct daemon *d, const struct ctlproto_flows_query *q,
 		return NULL;
 	}
 	for (unsigned w = 0; w < d->n_workers; w++) {
-		int n = worker_snapshot(&d->workers[w], snap[w], cap, 1000);
+		int n = worker_snapshot(&d->workers[w], WORKER_SNAP_CONNECTIONS, snap[w], cap, 1000);
 
 		if (n < 0) {
 			complete = false;
@@ -311,5 +314,119 @@ json_t *query_flows(struct daemon *d, const struct ctlproto_flows_query *q,
 	json_object_set_new(o, "offset", json_integer(q->offset));
 	json_object_set_new(o, "complete", json_boolean(complete));
 	json_object_set_new(o, "connections", arr);
+	return o;
+}
+
+static const char *port_of(const struct daemon *d, uint8_t zone, uint8_t link)
+{
+	for (unsigned i = 0; i < d->ports.n; i++) {
+		if (d->ports.port[i].zone == zone && d->ports.port[i].link == link)
+			return d->ports.port[i].name;
+	}
+	return NULL;
+}
+
+static json_t *mac_json(const uint8_t *m)
+{
+	char buf[18];
+
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+		 m[4], m[5]);
+	return json_string(buf);
+}
+
+static int by_zone_ip(const void *pa, const void *pb)
+{
+	const struct neigh_entry *a = pa, *b = pb;
+
+	if (a->zone != b->zone)
+		return a->zone < b->zone ? -1 : 1;
+	return a->ip < b->ip ? -1 : a->ip > b->ip;
+}
+
+/* Orders learned entries by (zone, address), the resolved one that lasts longest
+ * first: the first of each run is what the workers agree on. */
+static int by_neighbor(const void *pa, const void *pb)
+{
+	const struct neigh_entry *a = pa, *b = pb;
+
+	if (a->zone != b->zone)
+		return a->zone < b->zone ? -1 : 1;
+	if (a->ip != b->ip)
+		return a->ip < b->ip ? -1 : 1;
+	if (a->resolved != b->resolved)
+		return a->resolved ? -1 : 1;
+	return a->expires_ms > b->expires_ms ? -1 : a->expires_ms < b->expires_ms;
+}
+
+static json_t *neighbor_json(const struct daemon *d, const struct tables *t,
+			     const struct neigh_entry *e, unsigned n, int64_t now)
+{
+	const struct cp_neighbor *sn = t != NULL ? tables_neighbor(t, e->zone, e->ip) : NULL;
+	/* the port it answered on; a static one in a zone of one port is behind that one */
+	const char *port = e->resolved ? port_of(d, e->zone, e->link) :
+		sn && t->zone[e->zone].n_links == 1 ? port_of(d, e->zone, 0) : NULL;
+	json_t *j = json_object();
+	unsigned waiting = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		waiting += e[i].n_held;
+	json_object_set_new(j, "zone", json_string(zone_name((enum zone)e->zone)));
+	json_object_set_new(j, "ip", ip_json(e->ip));
+	json_object_set_new(j, "state", json_string(sn ? "static" : e->resolved ? "learned" :
+						    "waiting"));
+	json_object_set_new(j, "mac", sn ? mac_json(sn->mac) :
+			    e->resolved ? mac_json(e->mac.addr_bytes) : json_null());
+	json_object_set_new(j, "port", port ? json_string(port) : json_null());
+	json_object_set_new(j, "expires_s", e->resolved && !sn ?
+			    json_integer((e->expires_ms - now) / 1000) : json_null());
+	json_object_set_new(j, "waiting_frames", json_integer(waiting));
+	json_object_set_new(j, "workers", json_integer(n));
+	return j;
+}
+
+json_t *query_neighbors(struct daemon *d, struct neigh_entry **snap, uint32_t cap)
+{
+	const struct tables *t = d->tables;
+	json_t *o = json_object(), *arr = json_array();
+	struct neigh_entry *all = NULL;
+	size_t n_all = 0;
+	int64_t now = worker_now(&d->workers[0]);
+	bool complete = true;
+
+	all = calloc((size_t)d->n_workers * cap + 1, sizeof(*all));
+	if (o == NULL || arr == NULL || all == NULL) {
+		json_decref(o);
+		json_decref(arr);
+		free(all);
+		return NULL;
+	}
+	for (unsigned w = 0; w < d->n_workers; w++) {
+		int n = worker_snapshot(&d->workers[w], WORKER_SNAP_NEIGHBORS, snap[w], cap, 1000);
+
+		if (n < 0) {
+			complete = false;
+			continue;
+		}
+		complete &= (uint32_t)n < cap;
+		memcpy(all + n_all, snap[w], (size_t)n * sizeof(*all));
+		n_all += (size_t)n;
+	}
+	qsort(all, n_all, sizeof(*all), by_neighbor);
+	for (size_t i = 0, j; i < n_all; i = j) {
+		for (j = i + 1; j < n_all && all[j].zone == all[i].zone && all[j].ip == all[i].ip;)
+			j++;
+		json_array_append_new(arr, neighbor_json(d, t, &all[i], (unsigned)(j - i), now));
+	}
+	/* static neighbours no frame has gone to yet */
+	for (uint32_t i = 0; t != NULL && i < t->n_neigh; i++) {
+		struct neigh_entry key = { .ip = t->neigh[i].ip, .zone = t->neigh[i].zone };
+
+		if (bsearch(&key, all, n_all, sizeof(*all), by_zone_ip) == NULL)
+			json_array_append_new(arr, neighbor_json(d, t, &key, 0, now));
+	}
+	free(all);
+	json_object_set_new(o, "complete", json_boolean(complete));
+	json_object_set_new(o, "neighbors", arr);
 	return o;
 }

@@ -14,6 +14,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "neigh.h"
 #include "worker.h"
 
 #define WORKER_LOG(level, ...) RTE_LOG(level, USER1, "worker: " __VA_ARGS__)
@@ -199,34 +200,44 @@ static void flush_tx(struct worker *w, uint16_t queue)
 	}
 }
 
-/* Answers the control side's request for the live connections: the table is this
- * worker's, so only this worker reads it. */
+/* Answers the control side's request for the live connections or the neighbours: the
+ * tables are this worker's, so only this worker reads them. */
 static void snapshot(struct worker *w)
 {
-	struct conntrack *ct = pipeline_conntrack(w->pipe);
-	struct ct_entry *e;
-	uint32_t cursor = 0, n = 0;
+	uint32_t n = 0;
 
-	while (n < w->snap_cap && conntrack_iterate(ct, &cursor, &e) == 1)
-		w->snap[n++] = *e;
+	if (w->snap_what == WORKER_SNAP_NEIGHBORS) {
+		n = neigh_copy(pipeline_neigh(w->pipe), w->snap, w->snap_cap);
+	} else {
+		struct conntrack *ct = pipeline_conntrack(w->pipe);
+		struct ct_entry *e, *out = w->snap;
+		uint32_t cursor = 0;
+
+		while (n < w->snap_cap && conntrack_iterate(ct, &cursor, &e) == 1)
+			out[n++] = *e;
+	}
 	w->snap_n = n;
 	__atomic_store_n(&w->snap_state, 2, __ATOMIC_RELEASE);
 }
 
-int worker_snapshot(struct worker *w, struct ct_entry *buf, uint32_t cap,
+int worker_snapshot(struct worker *w, enum worker_snap what, void *buf, uint32_t cap,
 		    unsigned timeout_ms)
 {
 	struct timespec nap = { 0, 1000000 };
 
-	if (__atomic_load_n(&w->snap_state, __ATOMIC_ACQUIRE) == 0) {
-		w->snap = buf;
-		w->snap_cap = cap;
-		__atomic_store_n(&w->snap_state, 1, __ATOMIC_RELEASE);
-	}
 	for (unsigned i = 0; i < timeout_ms; i++) {
-		if (__atomic_load_n(&w->snap_state, __ATOMIC_ACQUIRE) == 2) {
+		uint32_t state = __atomic_load_n(&w->snap_state, __ATOMIC_ACQUIRE);
+
+		if (state == 0) {
+			w->snap_what = what;
+			w->snap = buf;
+			w->snap_cap = cap;
+			__atomic_store_n(&w->snap_state, 1, __ATOMIC_RELEASE);
+		} else if (state == 2) {
 			__atomic_store_n(&w->snap_state, 0, __ATOMIC_RELEASE);
-			return (int)w->snap_n;
+			if (w->snap_what == (uint32_t)what && w->snap == buf)
+				return (int)w->snap_n;
+			continue; /* an earlier request that timed out: now ask ours */
 		}
 		nanosleep(&nap, NULL);
 	}

@@ -51,10 +51,11 @@ struct worker {
 	uint64_t tx_dropped;          /* the port did not take them */
 	uint64_t loops;
 
-	/* mailbox: control sets snap, snap_cap and state 1; the worker fills snap and
-	 * sets snap_n and state 2 */
+	/* mailbox: control sets snap_what, snap, snap_cap and state 1; the worker fills
+	 * snap and sets snap_n and state 2 */
 	uint32_t snap_state;
-	struct ct_entry *snap;
+	uint32_t snap_what;           /* enum worker_snap */
+	void *snap;
 	uint32_t snap_cap;
 	uint32_t snap_n;
 	char name[32];
@@ -77,10 +78,14 @@ int worker_main(void *arg);
 /* Unix time in ms from the TSC, as workers see it. */
 int64_t worker_now(const struct worker *w);
 
-/* Control side: copies up to cap of the worker's live connections into buf, done by
- * the worker itself between bursts. The count, or -ETIMEDOUT when the worker did not
- * answer within timeout_ms (buf stays the worker's until it does). */
-int worker_snapshot(struct worker *w, struct ct_entry *buf, uint32_t cap,
+/* What worker_snapshot() copies: live connections (struct ct_entry) or the neighbour
+ * table (struct neigh_entry). */
+enum worker_snap { WORKER_SNAP_CONNECTIONS, WORKER_SNAP_NEIGHBORS };
+
+/* Control side: copies up to cap entries of the worker's table `what` into buf, done
+ * by the worker itself between bursts. The count, or -ETIMEDOUT when the worker did not
+ * answer within timeout_ms (buf stays the worker's until it does: keep it allocated). */
+int worker_snapshot(struct worker *w, enum worker_snap what, void *buf, uint32_t cap,
 		    unsigned timeout_ms);
 
 #endif

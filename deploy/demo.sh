@@ -2,8 +2,8 @@
 # The live appliance in three network namespaces: a host in each of mynumber, lgwan and
 # internet, joined to bunri-dataplane by veth pairs (DPDK net_af_packet), with
 # bunri-controld and the lab's policy. Shows with real clients an allowed specific
-# communication (curl, ping), denied ones, bunrictl status/flows/rules, and a reload that
-# revokes the flow and cuts the live connection. Cleans up after itself, also when
+# communication (curl, ping), denied ones, bunrictl status/flows/rules/neighbors, and a
+# reload that revokes the flow and cuts the live connection. Cleans up after itself, also when
 # interrupted. Run as root from a checkout:  bash deploy/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,10 +79,12 @@ echo "記録 1: sent while MN-LG-001 is approved" >&5
 sleep 1
 show "cat nc.out  (what the lgwan server received)"; cat "$LAB_DIR/nc.out"
 
-step "bunrictl status and bunrictl flows"
+step "bunrictl status, bunrictl flows and bunrictl neighbors"
 lab_ctl status
 echo
 lab_ctl flows
+echo
+lab_ctl neighbors
 
 step "reload a policy without MN-LG-001: the live connection is cut (revoked)"
 cp "$LAB_DIR/policy-revoked.cfg" "$LAB_DIR/policy.cfg"

@@ -69,6 +69,12 @@ rules=$(lab_ctl rules --json)
 expect_gt "rules: MN-LG-001 counted connections" \
   "$(echo "$rules" | jget '[f for f in d["flows"] if f["id"]=="MN-LG-001"][0]["connections"]')" 1
 expect_ok "rules prints a table" lab_ctl rules
+# The next hops ARP learned: chukan-gw's MAC as its namespace has it, behind lgwan's port.
+chukan_mac=$(lab_in l cat /sys/class/net/eth0/address)
+expect_eq "neighbors: chukan-gw learned with its MAC on lgwan's port" \
+  "$(lab_ctl neighbors --json | jget '[(n["state"], n["mac"], n["port"]) for n in d["neighbors"] if n["zone"]=="lgwan" and n["ip"]=="10.20.0.10"]')" \
+  "[('learned', '$chukan_mac', 'net_af_packet1')]"
+expect_ok "neighbors prints a table" bash -c "'$BUILD/control/bunrictl' neighbors --config '$LAB_DIR/appliance.cfg' | grep -q '^lgwan  *10.20.0.10  *$chukan_mac  *learned'"
 expect_ok "stats --prometheus" bash -c "'$BUILD/control/bunrictl' stats --prometheus --config '$LAB_DIR/appliance.cfg' | grep -q '^bunri_flow_packets_total{flow=\"MN-LG-001\"} [1-9]'"
 
 # Reloads while a ping runs: not one echo is lost, and a reload of the same files is

@@ -65,6 +65,9 @@ expect_eq "status: each worker's live connections add up" \
   "$(echo "$status" | jget 'sum(w["live"] for w in d["per_worker"]) == d["connections"]["live"] and all(w["live"] > 0 for w in d["per_worker"])')" True
 expect_eq "status: no neighbour failed to reach the other worker" \
   "$(echo "$status" | jget 'sum(w["neighbours_lost"] for w in d["per_worker"])')" 0
+expect_eq "neighbors: chukan-gw, learned by one worker, is known to both (one entry)" \
+  "$(lab_ctl neighbors --json | jget '[(n["state"], n["workers"]) for n in d["neighbors"] if n["ip"] == "10.20.0.10"]')" \
+  "[('learned', 2)]"
 expect_ok "status prints a line per worker" bash -c "'$BUILD/control/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -q '^  worker 1 '"
 
 echo go >&7
