@@ -46,6 +46,24 @@ signature 5d'$(printf '0%.0s' $(seq 1 126))
 printf 'bunri-flowlog-seal 2\nkey 00112233445566778899aabbccddeeff\n%s\n' "$body" >"$work/seal/v2"
 printf 'bunri-flowlog-seal 1\n%s\n' "$body" >"$work/seal/v1"
 
+# fuzz_ctlproto: a message of each type with a payload, as the daemons send them.
+mkdir -p "$work/ctlproto"
+python3 - "$work/ctlproto" <<'PY'
+import os, struct, sys
+def msg(t, payload):
+    return struct.pack("<IHHII", 0x49524E42, 1, t, 1, len(payload)) + payload
+seeds = {
+    "status": msg(4, b""),
+    "flows": msg(6, bytes([2]) + struct.pack("<III", 0x0a140005, 0, 100) + b"MN-LG-001".ljust(64, b"\0")),
+    "chunk": msg(3, struct.pack("<II", 10, 0) + b"0123456789"),
+    "records": msg(8, struct.pack("<I", 1) + bytes(168)),
+    "gap": msg(9, struct.pack("<Qqq", 5, 1000, 2000)),
+    "error": msg(1, struct.pack("<i", 22) + b"policy refused"),
+}
+for name, data in seeds.items():
+    open(os.path.join(sys.argv[1], name), "wb").write(data)
+PY
+
 # fuzz_pipeline: each pcap case as one frame sequence, [ctl][len lo][len hi][frame]...,
 # ctl = zone (0 mynumber, 1 lgwan, 2 internet) | 0x80 (address the zone's port MAC).
 mkdir -p "$work/pipeline"
