@@ -371,6 +371,70 @@ static void flow_metric(const json_t *r, const char *metric, const char *help,
 		printf("%s{flow=\"%s\"} %lld\n", metric, str(f, "id"), (long long)num(f, field));
 }
 
+/* Per port: <metric>{zone,port} from each port's <what> (or its link as 1/0). */
+static void port_metric(const json_t *s, const char *metric, const char *type,
+			const char *help, const char *what)
+{
+	const json_t *z, *p;
+	size_t i, k;
+
+	printf("# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
+	json_array_foreach(json_object_get(s, "zones"), i, z) {
+		json_array_foreach(json_object_get(z, "ports"), k, p) {
+			long long v = strcmp(what, "link") == 0 ?
+				strcmp(str(p, "link"), "up") == 0 : (long long)num(p, what);
+
+			printf("%s{zone=\"%s\",port=\"%s\"} %lld\n", metric, str(z, "zone"),
+			       str(p, "name"), v);
+		}
+	}
+}
+
+/* What an operator alerts on besides traffic: ports, capacity, records, the policy. */
+static void print_health(const json_t *s)
+{
+	const json_t *conn = json_object_get(s, "connections"), *rec = json_object_get(s, "records"),
+		     *pol = json_object_get(s, "policy");
+
+	port_metric(s, "bunri_port_up", "gauge", "Link state of each port (1 up).", "link");
+	port_metric(s, "bunri_port_rx_missed_total", "counter",
+		    "Frames the NIC dropped because the workers did not keep up.", "rx_missed");
+	port_metric(s, "bunri_port_rx_nombuf_total", "counter",
+		    "Frames the NIC dropped for want of mbufs.", "rx_nombuf");
+	port_metric(s, "bunri_port_errors_total", "counter", "Receive errors of each port.",
+		    "rx_errors");
+	puts("# HELP bunri_link_changes_total Link state changes seen since start.\n"
+	     "# TYPE bunri_link_changes_total counter");
+	printf("bunri_link_changes_total %lld\n", (long long)num(s, "link_changes"));
+	puts("# HELP bunri_tx_dropped_total Frames a port did not take.\n"
+	     "# TYPE bunri_tx_dropped_total counter");
+	printf("bunri_tx_dropped_total %lld\n", (long long)num(s, "tx_dropped"));
+	puts("# HELP bunri_connections_capacity Connections the tables hold at most.\n"
+	     "# TYPE bunri_connections_capacity gauge");
+	printf("bunri_connections_capacity %lld\n", (long long)num(conn, "capacity"));
+	puts("# HELP bunri_records_lost_total Flow records lost before the controller wrote "
+	     "them (a full worker ring or dataplane buffer; each loss is also a gap record).\n"
+	     "# TYPE bunri_records_lost_total counter");
+	printf("bunri_records_lost_total %lld\n",
+	       (long long)(num(rec, "lost_ring") + num(rec, "dropped_buffer")));
+	puts("# HELP bunri_records_buffered Flow records waiting for the controller.\n"
+	     "# TYPE bunri_records_buffered gauge");
+	printf("bunri_records_buffered %lld\n", (long long)num(rec, "buffered"));
+	puts("# HELP bunri_controller_connected Whether bunri-controld takes the records.\n"
+	     "# TYPE bunri_controller_connected gauge");
+	printf("bunri_controller_connected %d\n", json_is_true(json_object_get(rec, "controller")));
+	puts("# HELP bunri_policy_loaded_timestamp_seconds When the running policy was "
+	     "installed.\n# TYPE bunri_policy_loaded_timestamp_seconds gauge");
+	printf("bunri_policy_loaded_timestamp_seconds %lld\n",
+	       (long long)(num(pol, "loaded_at_ms") / 1000));
+	puts("# HELP bunri_policy_deny_all Whether the running policy allows nothing.\n"
+	     "# TYPE bunri_policy_deny_all gauge");
+	printf("bunri_policy_deny_all %d\n", json_is_true(json_object_get(pol, "deny_all")));
+	puts("# HELP bunri_control_bad_messages_total Malformed control-socket messages.\n"
+	     "# TYPE bunri_control_bad_messages_total counter");
+	printf("bunri_control_bad_messages_total %lld\n", (long long)num(s, "bad_messages"));
+}
+
 /* Prometheus text exposition format, for node_exporter's textfile collector. */
 static void print_prometheus(const json_t *s, const json_t *r)
 {
@@ -397,6 +461,7 @@ static void print_prometheus(const json_t *s, const json_t *r)
 	flow_metric(r, "bunri_flow_bytes_total", "Bytes per approved flow.", "bytes");
 	flow_metric(r, "bunri_flow_connections_total", "Connections per approved flow.",
 		    "connections");
+	print_health(s);
 }
 
 int ctl_stats_cmd(int argc, char **argv)

@@ -76,6 +76,22 @@ expect_eq "neighbors: chukan-gw learned with its MAC on lgwan's port" \
   "[('learned', '$chukan_mac', 'net_af_packet1')]"
 expect_ok "neighbors prints a table" bash -c "'$BUILD/control/bunrictl' neighbors --config '$LAB_DIR/appliance.cfg' | grep -q '^lgwan  *10.20.0.10  *$chukan_mac  *learned'"
 expect_ok "stats --prometheus" bash -c "'$BUILD/control/bunrictl' stats --prometheus --config '$LAB_DIR/appliance.cfg' | grep -q '^bunri_flow_packets_total{flow=\"MN-LG-001\"} [1-9]'"
+prom=$(lab_ctl stats --prometheus)
+expect_eq "stats --prometheus: each line a sample of a metric with HELP and TYPE" \
+  "$(echo "$prom" | python3 -c '
+import re, sys
+helped, typed, bad = set(), set(), []
+for line in sys.stdin.read().splitlines():
+    m = re.match(r"# (HELP|TYPE) ([a-z_]+) (.+)$", line)
+    if m:
+        (helped if m.group(1) == "HELP" else typed).add(m.group(2))
+        continue
+    m = re.match(r"([a-z_]+)(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? -?[0-9]+$", line)
+    if not m or m.group(1) not in helped or m.group(1) not in typed:
+        bad.append(line)
+print(bad)')" "[]"
+expect_eq "stats --prometheus: ports up, controller connected, no record lost" \
+  "$(echo "$prom" | grep -E '^bunri_port_up\{zone="lgwan",port="net_af_packet1"\}|^bunri_controller_connected|^bunri_records_lost_total' | awk '{print $2}' | tr '\n' ' ')" "1 0 1 "
 
 # Reloads while a ping runs: not one echo is lost, and a reload of the same files is
 # no change for the audit file.
