@@ -1,7 +1,7 @@
 /* bunri-audit: what auditors and the install step run against the flow log.
  *
  *   bunri-audit keygen --out-dir DIR [--rotate]
- *   bunri-audit verify --log-dir DIR --pubkey FILE [--pubkey FILE...] [--from TIME]
+ *   bunri-audit verify --log-dir DIR (--pubkey FILE | --pubkey-dir DIR)... [--from TIME]
  *                      [--to TIME]
  *   bunri-audit export --log-dir DIR [--from TIME] [--to TIME] [--zone Z] [--flow ID]
  *                      [--host IP] [--type flow|deny|chain|gap]
@@ -11,7 +11,8 @@
  * TIME is YYYY-MM-DD or YYYY-MM-DD[T ]HH:MM[:SS[.mmm]], optionally followed by Z or
  * +HH:MM / -HH:MM; without an offset it is Japan time (JST, +09:00). keygen --rotate
  * replaces the pair in DIR and keeps the old public key there as flowlog-<id>.pub;
- * verify takes every public key that signed segments (one --pubkey each).
+ * verify takes every public key that signed segments (one --pubkey each, or
+ * --pubkey-dir: flowlog.pub and every flowlog-<id>.pub of a directory).
  * Exit status: 0 fine, 1 verify found problems, 2 bad usage or the log cannot be read. */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,7 @@
 
 static const char usage[] =
 	"usage: bunri-audit keygen --out-dir DIR [--rotate]\n"
-	"       bunri-audit verify --log-dir DIR --pubkey FILE [--pubkey FILE...]\n"
+	"       bunri-audit verify --log-dir DIR (--pubkey FILE | --pubkey-dir DIR)...\n"
 	"                          [--from TIME] [--to TIME]\n"
 	"       bunri-audit export --log-dir DIR [--from TIME] [--to TIME] [--zone ZONE]\n"
 	"                          [--flow ID] [--host IP] [--type flow|deny|chain|gap]\n"
@@ -177,6 +178,31 @@ static int add_pubkey(struct seal_keyring *keys, const char *path)
 	return 0;
 }
 
+/* --pubkey-dir: DIR/flowlog.pub (when there) and every retired DIR/flowlog-<id>.pub. */
+static int add_pubkey_dir(struct seal_keyring *keys, const char *dir)
+{
+	char path[4096];
+	size_t before = keys->n;
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, SEAL_PUB_FILE) >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) == 0 && (rc = add_pubkey(keys, path)) != 0)
+		return rc;
+	rc = seal_keyring_load_retired(dir, keys);
+	if (rc) {
+		fprintf(stderr, "bunri-audit: public keys in %s: %s\n", dir,
+			rc == -E2BIG ? "too many" : rc == -EINVAL ? "a flowlog-<id>.pub is not an "
+			"Ed25519 public key" : strerror(-rc));
+		return rc;
+	}
+	if (keys->n == before) {
+		fprintf(stderr, "bunri-audit: no flowlog.pub or flowlog-<id>.pub in %s\n", dir);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /* Which key signed how many of the segments checked (with more than one key given). */
 static void print_signers(const struct seal_keyring *keys, const struct audit_verify_result *res)
 {
@@ -203,6 +229,7 @@ static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"log-dir", required_argument, 0, 'l'}, {"pubkey", required_argument, 0, 'k'},
+		{"pubkey-dir", required_argument, 0, 'K'},
 		{"from", required_argument, 0, 'f'},    {"to", required_argument, 0, 't'},
 		{0, 0, 0, 0},
 	};
@@ -218,6 +245,12 @@ static int cmd_verify(int argc, char **argv)
 		case 'l': o.log_dir = optarg; break;
 		case 'k':
 			if (add_pubkey(&keys, optarg)) {
+				seal_keyring_free(&keys, 0);
+				return 2;
+			}
+			break;
+		case 'K':
+			if (add_pubkey_dir(&keys, optarg)) {
 				seal_keyring_free(&keys, 0);
 				return 2;
 			}

@@ -58,6 +58,21 @@ else
 	fail "verify with both keys failed"; cat "$work/out"
 fi
 
+# --pubkey-dir: the key directory's flowlog.pub and every flowlog-<id>.pub
+if "$audit" verify --log-dir "$log" --pubkey-dir "$keys" > "$work/out" &&
+   grep -q "^key $old: [1-9][0-9]* segment(s)$" "$work/out" &&
+   grep -q "^key $new: [1-9][0-9]* segment(s)$" "$work/out"; then
+	echo "ok: verify --pubkey-dir finds both keys"
+else
+	fail "verify --pubkey-dir:"; cat "$work/out"
+fi
+mkdir "$work/nokeys"
+if "$audit" verify --log-dir "$log" --pubkey-dir "$work/nokeys" > "$work/out" 2>&1; then
+	fail "verify --pubkey-dir of an empty directory succeeded"
+else
+	echo "ok: an empty --pubkey-dir is refused: $(head -1 "$work/out")"
+fi
+
 # expect_unknown WHICH PUB ID: verify with one key names the other key's segments
 expect_unknown() {
 	local rc=0
