@@ -193,65 +193,87 @@ int seal_key_load_public(const char *path, struct seal_key **out)
 	return load(path, false, out);
 }
 
+/* An id of the key in path (private or public), or -errno. */
+static int id_of_file(const char *path, bool private, uint8_t id[SEAL_KEY_ID_LEN])
+{
+	struct seal_key *k;
+	int rc = load(path, private, &k);
+
+	if (rc)
+		return rc;
+	memcpy(id, k->id, SEAL_KEY_ID_LEN);
+	seal_key_free(k);
+	return 0;
+}
+
 int seal_key_rotate(const char *dir, char old_id[2 * SEAL_KEY_ID_LEN + 1],
 		    char new_id[2 * SEAL_KEY_ID_LEN + 1])
 {
 	char priv[4096], pub[4096], kept[4096], tpriv[4096], tpub[4096];
+	uint8_t waiting[SEAL_KEY_ID_LEN], published[SEAL_KEY_ID_LEN];
 	char hex[2 * SEAL_KEY_ID_LEN + 1];
-	struct seal_key *old, *fresh;
+	struct seal_key *old;
 	struct stat st;
 	int rc;
 
 	rc = key_paths(dir, priv, pub, sizeof(priv));
 	if (rc)
 		return rc;
-	/* the private key must load too: rotating a pair that cannot sign makes no sense */
+	/* the private key must load: it is what the retired public key is made from */
 	rc = seal_key_load_private(priv, &old);
 	if (rc)
 		return rc;
-	if (stat(priv, &st)) {
-		seal_key_free(old);
-		return -errno;
-	}
 	seal_key_id(old, hex);
-	seal_key_free(old);
+	if (stat(priv, &st)) {
+		rc = -errno;
+		goto out;
+	}
 	if ((size_t)snprintf(kept, sizeof(kept), "%s/" RETIRED_PREFIX "%s" RETIRED_SUFFIX, dir,
 			     hex) >= sizeof(kept) ||
 	    (size_t)snprintf(tpriv, sizeof(tpriv), "%s.new", priv) >= sizeof(tpriv) ||
-	    (size_t)snprintf(tpub, sizeof(tpub), "%s.new", pub) >= sizeof(tpub))
-		return -ENAMETOOLONG;
-	/* 1. the old public key under its id (a link: flowlog.pub stays until replaced) */
-	if (link(pub, kept) && errno != EEXIST)
-		return -errno;
-	/* 2. the new pair beside the old one, 3. moved over it; the old private key is
-	 * gone with the rename */
-	unlink(tpriv);
-	unlink(tpub);
-	rc = gen_pair(tpriv, tpub);
-	if (rc)
-		return rc;
-	/* the new pair belongs to whoever owned the old one (the controller's user), also
-	 * when root rotates it */
-	if (chown(tpriv, st.st_uid, st.st_gid) || chown(tpub, st.st_uid, st.st_gid) ||
-	    rename(tpub, pub) || rename(tpriv, priv)) {
-		rc = -errno;
+	    (size_t)snprintf(tpub, sizeof(tpub), "%s.new", pub) >= sizeof(tpub)) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	/* 1. the old public key under its id, made from the private key itself */
+	rc = write_pem(kept, 0644, old->pkey, false);
+	if (rc == -EEXIST)
+		rc = 0;
+	if (rc || chown(kept, st.st_uid, st.st_gid)) {
+		rc = rc ? rc : -errno;
+		goto out;
+	}
+	/* An interrupted rotation published the new public key but left its private key
+	 * as flowlog.key.new: finish it. Otherwise 2. a new pair beside the old one, owned
+	 * like it (also when root rotates the controller user's key). */
+	if (!(id_of_file(tpriv, true, waiting) == 0 && id_of_file(pub, false, published) == 0 &&
+	      memcmp(waiting, published, SEAL_KEY_ID_LEN) == 0)) {
 		unlink(tpriv);
 		unlink(tpub);
-		return rc;
+		rc = gen_pair(tpriv, tpub);
+		if (rc)
+			goto out;
+		if (chown(tpriv, st.st_uid, st.st_gid) || chown(tpub, st.st_uid, st.st_gid) ||
+		    rename(tpub, pub)) {
+			rc = -errno;
+			unlink(tpriv);
+			unlink(tpub);
+			goto out;
+		}
+	}
+	/* 3. the new private key over the old one: from here on it signs */
+	if (rename(tpriv, priv)) {
+		rc = -errno;
+		goto out;
 	}
 	rc = fsync_dir(dir);
-	if (rc)
-		return rc;
-	if (old_id)
+	if (!rc && old_id)
 		memcpy(old_id, hex, sizeof(hex));
-	if (new_id) {
-		rc = seal_key_load_public(pub, &fresh);
-		if (rc)
-			return rc;
-		seal_key_id(fresh, new_id);
-		seal_key_free(fresh);
-	}
-	return 0;
+	if (!rc && new_id && (rc = id_of_file(pub, false, published)) == 0)
+		segment_hex(published, SEAL_KEY_ID_LEN, new_id);
+out:
+	seal_key_free(old);
+	return rc;
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)

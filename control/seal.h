@@ -66,9 +66,9 @@ void seal_key_id(const struct seal_key *k, char hex[2 * SEAL_KEY_ID_LEN + 1]);
 
 /* Rotates the key pair in dir: the current public key is kept as flowlog-<id>.pub, a
  * new pair (owned like the old one) replaces flowlog.key and flowlog.pub, and the old
- * private key is removed.
- * A crash leaves either the old pair or the new one in place. 0, -ENOENT (no current
- * pair), -errno, -EIO; *old_id and *new_id (may be NULL) get the ids. */
+ * private key is removed. Until the last step the old key still signs (its public key
+ * already kept); a rotation a crash interrupted is finished by running it again. 0,
+ * -ENOENT (no current key), -errno, -EIO; old_id and new_id (may be NULL) get the ids. */
 int seal_key_rotate(const char *dir, char old_id[2 * SEAL_KEY_ID_LEN + 1],
 		    char new_id[2 * SEAL_KEY_ID_LEN + 1]);
 /* Adds to ring the retired public keys (flowlog-<id>.pub) of dir: 0, -errno, -E2BIG

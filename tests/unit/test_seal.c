@@ -213,6 +213,60 @@ static void rotate_keys(void)
 	fixture_teardown(&f);
 }
 
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[4096];
+	FILE *in = fopen(from, "r"), *out;
+	size_t n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	out = fopen(to, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	n = fread(buf, 1, sizeof(buf), in);
+	CU_ASSERT_EQUAL(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	CU_ASSERT_EQUAL(fclose(out), 0);
+	CU_ASSERT_EQUAL(chmod(to, mode), 0);
+}
+
+/* A crash between publishing the new public key and moving the new private key in:
+ * the old key still signs (its public key kept), and rotating again finishes the
+ * rotation with the waiting key instead of making a third. */
+static void rotation_interrupted(void)
+{
+	char was[2 * SEAL_KEY_ID_LEN + 1], now[2 * SEAL_KEY_ID_LEN + 1];
+	char a[2 * SEAL_KEY_ID_LEN + 1], b[2 * SEAL_KEY_ID_LEN + 1], id[2 * SEAL_KEY_ID_LEN + 1];
+	char path[256];
+	struct seal_key *k = NULL;
+	struct fixture f, next;
+	struct stat st;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&next), 0);
+	seal_key_id(f.key, a);
+	seal_key_id(next.key, b);
+	/* the state such a crash leaves: flowlog.key old, flowlog.pub new, the new
+	 * private key waiting beside it */
+	snprintf(path, sizeof(path), "%s.new", f.key_path);
+	copy_file(next.key_path, path, 0600);
+	copy_file(next.pub_path, f.pub_path, 0644);
+	CU_ASSERT_EQUAL_FATAL(seal_key_rotate(f.keydir, was, now), 0);
+	CU_ASSERT_STRING_EQUAL(was, a);
+	CU_ASSERT_STRING_EQUAL(now, b);
+	CU_ASSERT_EQUAL_FATAL(seal_key_load_private(f.key_path, &k), 0);
+	seal_key_id(k, id);
+	CU_ASSERT_STRING_EQUAL(id, b);
+	seal_key_free(k);
+	CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);                  /* nothing left waiting */
+	snprintf(path, sizeof(path), "%s/flowlog-%s.pub", f.keydir, a);
+	CU_ASSERT_EQUAL_FATAL(seal_key_load_public(path, &k), 0);  /* made from the old key */
+	seal_key_id(k, id);
+	CU_ASSERT_STRING_EQUAL(id, a);
+	seal_key_free(k);
+	fixture_teardown(&next);
+	fixture_teardown(&f);
+}
+
 /* A version 1 seal (no key line), as the first releases wrote them, signed here with
  * OpenSSL directly: any key of the ring may have made it. */
 static void version_1_seal(void)
@@ -279,6 +333,7 @@ int main(void)
 		{ "tampered seals", tampered_seals },
 		{ "key ids", key_ids },
 		{ "key rotation and rings", rotate_keys },
+		{ "an interrupted rotation is finished", rotation_interrupted },
 		{ "version 1 seals", version_1_seal },
 		{ NULL, NULL },
 	};
