@@ -199,43 +199,46 @@ static void print_status(const json_t *s)
 	printf("control     %lld bad messages refused\n", (long long)num(s, "bad_messages"));
 }
 
-int ctl_status_cmd(int argc, char **argv)
+/* The dataplane's answer to a query without arguments: printed as JSON with --json (*j
+ * NULL then), else in *j for a table. 0, or the exit status of a failure. */
+static int fetch(int argc, char **argv, uint16_t type, json_t **j)
 {
 	struct common c;
-	json_t *j;
 	int ret = parse(argc, argv, &c, false);
 
+	*j = NULL;
 	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
 		return ret;
-	ret = ctl_query(&c.t, CTL_STATUS, NULL, 0, &j);
-	if (ret != 0)
+	ret = ctl_query(&c.t, type, NULL, 0, j);
+	if (ret != 0 || !c.json)
 		return ret;
-	if (c.json)
-		print_json(j);
-	else
-		print_status(j);
-	json_decref(j);
+	print_json(*j);
+	json_decref(*j);
+	*j = NULL;
 	return 0;
+}
+
+int ctl_status_cmd(int argc, char **argv)
+{
+	json_t *j;
+	int ret = fetch(argc, argv, CTL_STATUS, &j);
+
+	if (ret == 0 && j != NULL) {
+		print_status(j);
+		json_decref(j);
+	}
+	return ret;
 }
 
 int ctl_rules_cmd(int argc, char **argv)
 {
-	struct common c;
 	const json_t *f;
 	json_t *j;
 	size_t i;
-	int ret = parse(argc, argv, &c, false);
+	int ret = fetch(argc, argv, CTL_RULES, &j);
 
-	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
+	if (ret != 0 || j == NULL)
 		return ret;
-	ret = ctl_query(&c.t, CTL_RULES, NULL, 0, &j);
-	if (ret != 0)
-		return ret;
-	if (c.json) {
-		print_json(j);
-		json_decref(j);
-		return 0;
-	}
 	printf("%-16s %-18s %6s %12s %14s %8s  %s\n", "FLOW", "ZONES", "RULES", "PACKETS",
 	       "BYTES", "CONNS", "LAST HIT");
 	json_array_foreach(json_object_get(j, "flows"), i, f) {
@@ -302,22 +305,13 @@ int ctl_flows_cmd(int argc, char **argv)
 
 int ctl_neighbors_cmd(int argc, char **argv)
 {
-	struct common c;
 	const json_t *e;
 	json_t *j;
 	size_t i;
-	int ret = parse(argc, argv, &c, false);
+	int ret = fetch(argc, argv, CTL_NEIGHBORS, &j);
 
-	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
+	if (ret != 0 || j == NULL)
 		return ret;
-	ret = ctl_query(&c.t, CTL_NEIGHBORS, NULL, 0, &j);
-	if (ret != 0)
-		return ret;
-	if (c.json) {
-		print_json(j);
-		json_decref(j);
-		return 0;
-	}
 	printf("%-9s %-16s %-18s %-8s %-22s %8s %8s\n", "ZONE", "ADDRESS", "MAC", "STATE",
 	       "PORT", "EXPIRES", "WAITING");
 	json_array_foreach(json_object_get(j, "neighbors"), i, e) {
