@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "check_cmd.h"
 #include "ctlproto.h"
 #include "dpconn.h"
@@ -54,6 +56,8 @@ struct controld {
 	struct seal_keyring retired;  /* public keys of the keys rotated out, beside key */
 	unsigned n_ipfix;
 	struct ipfix_exporter *ipfix[APPLIANCE_MAX_COLLECTORS];
+	char ipfix_name[APPLIANCE_MAX_COLLECTORS][24];   /* "a.b.c.d:port" */
+	int64_t started_ms;
 	int listen_fd;
 	int clients[CLIENTS_MAX];
 	int64_t next_connect_ms;
@@ -249,6 +253,53 @@ static int expire(struct controld *c, int64_t now_s)
 	return ret;
 }
 
+/* The controller's own state for `bunrictl status`: the flow log (how far it is
+ * written and fsynced, what the disk refused), the dataplane link and each IPFIX
+ * collector. NULL when out of memory. */
+static char *status_json(const struct controld *c)
+{
+	json_t *o = json_object(), *dp = json_object(), *ipfix = json_array(), *log = NULL;
+	char *text = NULL;
+
+	if (o == NULL || dp == NULL || ipfix == NULL)
+		goto out;
+	if (c->log != NULL) {
+		struct flowlog_stats st;
+
+		flowlog_get_stats(c->log, &st);
+		log = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "dir",
+				appliance_logging(c->a)->dir, "seq", (json_int_t)st.seq,
+				"synced_seq", (json_int_t)st.synced_seq, "records",
+				(json_int_t)st.records, "segments", (json_int_t)st.segments,
+				"errors", (json_int_t)st.errors, "bytes", (json_int_t)st.bytes);
+	}
+	for (unsigned i = 0; i < c->n_ipfix; i++) {
+		struct ipfix_stats st;
+
+		ipfix_get_stats(c->ipfix[i], &st);
+		json_array_append_new(ipfix, json_pack("{s:s, s:I, s:I, s:I}", "collector",
+						       c->ipfix_name[i], "records",
+						       (json_int_t)st.records, "messages",
+						       (json_int_t)st.messages, "send_errors",
+						       (json_int_t)st.send_errors));
+	}
+	json_object_set_new(dp, "connected", json_boolean(c->dp.fd >= 0));
+	json_object_set_new(dp, "socket", json_string(c->dp_path));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "started_ms", json_integer(c->started_ms));
+	json_object_set_new(o, "records_received", json_integer((json_int_t)c->records));
+	json_object_set_new(o, "dataplane", dp);
+	json_object_set_new(o, "flow_log", log != NULL ? log : json_null());
+	json_object_set_new(o, "ipfix", ipfix);
+	dp = ipfix = NULL;
+	text = json_dumps(o, JSON_COMPACT);
+out:
+	json_decref(o);
+	json_decref(dp);
+	json_decref(ipfix);
+	return text;
+}
+
 static void serve_client(struct controld *c, int idx)
 {
 	int fd = c->clients[idx];
@@ -268,10 +319,17 @@ static void serve_client(struct controld *c, int idx)
 		c->clients[idx] = -1;
 		return;
 	}
+	if (n >= 0 && m.type == CTL_STATUS && m.len == 0) {
+		text = status_json(c);
+		if (text != NULL)
+			(void)ctlproto_send_reply(fd, m.seq, text, strlen(text));
+		free(text);
+		return;
+	}
 	if (n < 0 || m.type != CTL_RELOAD) {
 		uint8_t p[128];
 		size_t pl = ctlproto_error_encode(EBADMSG, "bunri-controld understands only "
-						  "reload", p, sizeof(p));
+						  "reload and status", p, sizeof(p));
 
 		(void)ctlproto_send(fd, CTL_ERROR, n < 0 ? 0 : m.seq, p, pl, MSG_DONTWAIT);
 		return;
@@ -507,6 +565,8 @@ static void open_ipfix(struct controld *c)
 			continue;
 		}
 		say("exporting IPFIX to %s:%u", host, lg->collectors[i].port);
+		snprintf(c->ipfix_name[c->n_ipfix], sizeof(c->ipfix_name[0]), "%s:%u", host,
+			 lg->collectors[i].port);
 		c->n_ipfix++;
 	}
 }
@@ -524,6 +584,7 @@ int main(int argc, char **argv)
 		return 2;
 	for (int i = 0; i < CLIENTS_MAX; i++)
 		c.clients[i] = -1;
+	c.started_ms = now_ms();
 	dpconn_init(&c.dp, (struct dpconn_sink){ on_record, on_gap, &c });
 	if (load(&c, now_ms() / 1000, stderr, &a, &p, &cp) != 0) {
 		say("not started: fix the files above and start again");

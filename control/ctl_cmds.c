@@ -108,6 +108,34 @@ static void print_time(json_int_t ms)
 		fputs(flowrec_format_time(ms, buf), stdout);
 }
 
+/* bunri-controld's lines of `bunrictl status`. */
+static void print_controller(const json_t *ctl)
+{
+	const json_t *log = json_object_get(ctl, "flow_log"), *x;
+	size_t i;
+
+	if (!json_is_object(ctl)) {
+		puts("controller  NOT REACHABLE: no flow records are written and no policy "
+		     "change is made until bunri-controld runs");
+		return;
+	}
+	printf("controller  pid %lld, dataplane %s, %lld records received\n",
+	       (long long)num(ctl, "pid"),
+	       json_is_true(json_object_get(json_object_get(ctl, "dataplane"), "connected")) ?
+	       "connected" : "NOT CONNECTED", (long long)num(ctl, "records_received"));
+	if (json_is_object(log))
+		printf("flow log    %s: seq %lld, fsynced through %lld, %lld segments sealed, "
+		       "%lld records refused by the disk\n", str(log, "dir"),
+		       (long long)num(log, "seq"), (long long)num(log, "synced_seq"),
+		       (long long)num(log, "segments"), (long long)num(log, "errors"));
+	else
+		puts("flow log    NOT OPEN");
+	json_array_foreach(json_object_get(ctl, "ipfix"), i, x)
+		printf("ipfix       %s: %lld records in %lld messages, %lld send errors\n",
+		       str(x, "collector"), (long long)num(x, "records"),
+		       (long long)num(x, "messages"), (long long)num(x, "send_errors"));
+}
+
 int ctl_reload_cmd(int argc, char **argv)
 {
 	struct common c;
@@ -197,6 +225,7 @@ static void print_status(const json_t *s)
 	       (long long)(num(rec, "lost_ring") + num(rec, "dropped_buffer")),
 	       json_is_true(json_object_get(rec, "controller")) ? "connected" : "NOT CONNECTED");
 	printf("control     %lld bad messages refused\n", (long long)num(s, "bad_messages"));
+	print_controller(json_object_get(s, "controller"));
 }
 
 /* The dataplane's answer to a query without arguments: printed as JSON with --json (*j
@@ -218,16 +247,37 @@ static int fetch(int argc, char **argv, uint16_t type, json_t **j)
 	return 0;
 }
 
+/* The controller's own status (flow log, dataplane link, IPFIX), or JSON null when it
+ * cannot be asked (why is printed on stderr). */
+static json_t *controller_status(const struct common *c)
+{
+	struct ctl_target t = c->t;
+	json_t *j;
+
+	if (ctl_target_resolve(&t, true) != 0 || ctl_query(&t, CTL_STATUS, NULL, 0, &j) != 0)
+		return json_null();
+	return j;
+}
+
 int ctl_status_cmd(int argc, char **argv)
 {
+	struct common c;
 	json_t *j;
-	int ret = fetch(argc, argv, CTL_STATUS, &j);
+	int ret = parse(argc, argv, &c, false);
 
-	if (ret == 0 && j != NULL) {
+	if (ret != 0 || (ret = ctl_target_resolve(&c.t, false)) != 0)
+		return ret;
+	ret = ctl_query(&c.t, CTL_STATUS, NULL, 0, &j);
+	if (ret != 0)
+		return ret;
+	/* the controller's part: null while it is not running */
+	json_object_set_new(j, "controller", controller_status(&c));
+	if (c.json)
+		print_json(j);
+	else
 		print_status(j);
-		json_decref(j);
-	}
-	return ret;
+	json_decref(j);
+	return 0;
 }
 
 int ctl_rules_cmd(int argc, char **argv)
@@ -429,6 +479,44 @@ static void print_health(const json_t *s)
 	printf("bunri_control_bad_messages_total %lld\n", (long long)num(s, "bad_messages"));
 }
 
+/* The controller's gauges: whether it answers, and its flow log and IPFIX export. */
+static void print_controller_metrics(const json_t *ctl)
+{
+	const json_t *log = json_object_get(ctl, "flow_log"), *x;
+	size_t i;
+
+	puts("# HELP bunri_controld_up Whether bunri-controld answers.\n"
+	     "# TYPE bunri_controld_up gauge");
+	printf("bunri_controld_up %d\n", json_is_object(ctl));
+	if (json_is_object(log)) {
+		puts("# HELP bunri_flowlog_seq The last flow-log record's seq.\n"
+		     "# TYPE bunri_flowlog_seq gauge");
+		printf("bunri_flowlog_seq %lld\n", (long long)num(log, "seq"));
+		puts("# HELP bunri_flowlog_unsynced_records Records written but not yet fsynced.\n"
+		     "# TYPE bunri_flowlog_unsynced_records gauge");
+		printf("bunri_flowlog_unsynced_records %lld\n",
+		       (long long)(num(log, "seq") - num(log, "synced_seq")));
+		puts("# HELP bunri_flowlog_segments_total Segments sealed by this controller.\n"
+		     "# TYPE bunri_flowlog_segments_total counter");
+		printf("bunri_flowlog_segments_total %lld\n", (long long)num(log, "segments"));
+		puts("# HELP bunri_flowlog_errors_total Records the disk refused (each also a "
+		     "gap record once it works).\n# TYPE bunri_flowlog_errors_total counter");
+		printf("bunri_flowlog_errors_total %lld\n", (long long)num(log, "errors"));
+	}
+	if (json_array_size(json_object_get(ctl, "ipfix")) == 0)
+		return;
+	puts("# HELP bunri_ipfix_records_total Records sent to each IPFIX collector.\n"
+	     "# TYPE bunri_ipfix_records_total counter");
+	json_array_foreach(json_object_get(ctl, "ipfix"), i, x)
+		printf("bunri_ipfix_records_total{collector=\"%s\"} %lld\n", str(x, "collector"),
+		       (long long)num(x, "records"));
+	puts("# HELP bunri_ipfix_send_errors_total Messages that could not be sent.\n"
+	     "# TYPE bunri_ipfix_send_errors_total counter");
+	json_array_foreach(json_object_get(ctl, "ipfix"), i, x)
+		printf("bunri_ipfix_send_errors_total{collector=\"%s\"} %lld\n",
+		       str(x, "collector"), (long long)num(x, "send_errors"));
+}
+
 /* Prometheus text exposition format, for node_exporter's textfile collector. */
 static void print_prometheus(const json_t *s, const json_t *r)
 {
@@ -456,6 +544,7 @@ static void print_prometheus(const json_t *s, const json_t *r)
 	flow_metric(r, "bunri_flow_connections_total", "Connections per approved flow.",
 		    "connections");
 	print_health(s);
+	print_controller_metrics(json_object_get(s, "controller"));
 }
 
 int ctl_stats_cmd(int argc, char **argv)
@@ -478,6 +567,7 @@ int ctl_stats_cmd(int argc, char **argv)
 		json_decref(s);
 		return ret;
 	}
+	json_object_set_new(s, "controller", controller_status(&c));
 	if (c.prometheus) {
 		print_prometheus(s, r);
 	} else {

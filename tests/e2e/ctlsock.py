@@ -10,7 +10,8 @@ import sys
 
 HDR = struct.Struct("<IHHII")
 MAGIC = 0x49524E42
-ERROR, OK, CHUNK, STATUS, RULES, FLOWS, SUBSCRIBE, RECORDS, GAP, RELOAD, PART = range(1, 12)
+ERROR, OK, CHUNK, STATUS, RULES, FLOWS, SUBSCRIBE, RECORDS, GAP, RELOAD, PART, NEIGHBORS = \
+    range(1, 13)
 failures = 0
 
 
@@ -105,6 +106,8 @@ def main():
     expect_error(dp, "records sent to the dataplane",
                  msg(RECORDS, payload=b"\0\0\0\0"), errno.EBADMSG)
     expect_error(dp, "reload sent to the dataplane", msg(RELOAD), errno.EBADMSG)
+    expect_error(dp, "a neighbours query with a payload", msg(NEIGHBORS, payload=b"x"),
+                 errno.EBADMSG)
 
     after = query(dp, STATUS)
     check("bad messages are counted", after["bad_messages"] - bad0 >= 16,
@@ -113,11 +116,17 @@ def main():
     check("no policy was refused into place",
           after["policy"]["generation"] == before["policy"]["generation"])
 
-    # The controller's socket takes only reload.
+    # The controller's socket takes reload and status, nothing else.
+    st = query(cd, STATUS)
+    check("controld: status answers with its flow log and dataplane link",
+          st["dataplane"]["connected"] is True and st["flow_log"]["seq"] >= 1, str(st))
     s = connect(cd)
-    s.send(msg(STATUS))
+    s.send(msg(RULES))
     t, _, _ = reply(s)
-    check("controld: a status request gets an error reply", t == ERROR)
+    check("controld: a rules request gets an error reply", t == ERROR)
+    s.send(msg(STATUS, payload=b"x"))
+    t, _, _ = reply(s)
+    check("controld: a status request with a payload gets an error reply", t == ERROR)
     s.send(b"garbage")
     t, _, _ = reply(s)
     check("controld: garbage gets an error reply", t == ERROR)

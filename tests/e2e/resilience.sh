@@ -14,6 +14,12 @@ kill -KILL "$LAB_CD_PID"
 wait "$LAB_CD_PID" 2>/dev/null
 expect_eq "status: no controller" \
   "$(lab_ctl status --json | jget 'd["records"]["controller"]')" False
+expect_eq "status --json: the controller's part is null" \
+  "$(lab_ctl status --json 2>/dev/null | jget 'd["controller"]')" None
+expect_ok "status still answers (exit 0) and says the controller is not reachable" \
+  bash -c "'$BUILD/control/bunrictl' status --config '$LAB_DIR/appliance.cfg' 2>/dev/null | grep -q '^controller  NOT REACHABLE'"
+expect_ok "stats --prometheus: bunri_controld_up 0" \
+  bash -c "'$BUILD/control/bunrictl' stats --prometheus --config '$LAB_DIR/appliance.cfg' 2>/dev/null | grep -qx 'bunri_controld_up 0'"
 expect_ok "the last good policy stays: curl still works" \
   lab_in m curl -sS -m 5 -o /dev/null http://10.20.0.10:443/
 expect_ok "ping still works" lab_in m ping -c 1 -W 2 10.20.0.10
@@ -37,6 +43,8 @@ for _ in $(seq 1 100); do
 done
 expect_eq "the buffer is delivered to the new controller" \
   "$(lab_ctl status --json | jget 'd["records"]["buffered"]')" 0
+expect_eq "status: the new controller is connected to the dataplane and its flow log is open" \
+  "$(lab_ctl status --json | jget 'd["controller"]["dataplane"]["connected"] and d["controller"]["flow_log"]["seq"] > 0 and d["controller"]["flow_log"]["errors"] == 0')" True
 sleep 0.5
 rst_after=$(count_records 'r["type"]=="flow" and r["end_reason"]=="rst"')
 expect_eq "the three refused connections are in the flow log" "$((rst_after - rst_before))" 3

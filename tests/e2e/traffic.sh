@@ -90,6 +90,9 @@ for line in sys.stdin.read().splitlines():
     if not m or m.group(1) not in helped or m.group(1) not in typed:
         bad.append(line)
 print(bad)')" "[]"
+expect_eq "stats --prometheus: the controller answers, its flow log has records" \
+  "$(echo "$prom" | awk '$1=="bunri_controld_up" || $1=="bunri_flowlog_errors_total" {print $2} $1=="bunri_flowlog_seq" {print ($2 > 0)}' | tr '\n' ' ')" "1 1 0 "
+expect_ok "status shows the controller's flow log" bash -c "'$BUILD/control/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -q '^flow log    .*fsynced through'"
 expect_eq "stats --prometheus: ports up, controller connected, no record lost" \
   "$(echo "$prom" | grep -E '^bunri_port_up\{zone="lgwan",port="net_af_packet1"\}|^bunri_controller_connected|^bunri_records_lost_total' | awk '{print $2}' | tr '\n' ' ')" "1 0 1 "
 
