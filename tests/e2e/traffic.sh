@@ -154,6 +154,15 @@ expect_eq "the audit file has startup and one reload" \
   "$(/usr/bin/python3 -c 'import json,sys; print([(j["trigger"], j["operator_uid"], j["removed"]) for j in map(json.loads, open(sys.argv[1]))])' "$LAB_DIR/log/policy-audit.jsonl")" \
   "[('startup', 0, []), ('reload', 0, ['MN-LG-001'])]"
 
+# The revoked connection's record has gone out to the live IPFIX collector by now.
+ipfix_q='[(x["collector"], x["records"] > 0, x["send_errors"]) for x in d["controller"]["ipfix"]]'
+for _ in $(seq 1 30); do
+  [ "$(lab_ctl status --json | jget "$ipfix_q")" = "[('127.0.0.1:$LAB_IPFIX_PORT', True, 0)]" ] && break
+  sleep 0.1
+done
+expect_eq "status: the controller's IPFIX collector and what went to it" \
+  "$(lab_ctl status --json | jget "$ipfix_q")" "[('127.0.0.1:$LAB_IPFIX_PORT', True, 0)]"
+
 # SIGTERM: the live rdp connection ends with reason shutdown and reaches the flow log.
 expect_ok "bunri-dataplane stops on SIGTERM" lab_stop "$LAB_DP_PID"
 sleep 1
