@@ -349,11 +349,10 @@ static int by_zone_ip(const void *pa, const void *pb)
 static int by_neighbor(const void *pa, const void *pb)
 {
 	const struct neigh_entry *a = pa, *b = pb;
+	int c = by_zone_ip(pa, pb);
 
-	if (a->zone != b->zone)
-		return a->zone < b->zone ? -1 : 1;
-	if (a->ip != b->ip)
-		return a->ip < b->ip ? -1 : 1;
+	if (c != 0)
+		return c;
 	if (a->resolved != b->resolved)
 		return a->resolved ? -1 : 1;
 	return a->expires_ms > b->expires_ms ? -1 : a->expires_ms < b->expires_ms;
