@@ -321,8 +321,14 @@ static void serve_client(struct controld *c, int idx)
 	}
 	if (n >= 0 && m.type == CTL_STATUS && m.len == 0) {
 		text = status_json(c);
-		if (text != NULL)
+		if (text != NULL) {
 			(void)ctlproto_send_reply(fd, m.seq, text, strlen(text));
+		} else {
+			uint8_t p[64];
+			size_t pl = ctlproto_error_encode(ENOMEM, "out of memory", p, sizeof(p));
+
+			(void)ctlproto_send(fd, CTL_ERROR, m.seq, p, pl, MSG_DONTWAIT);
+		}
 		free(text);
 		return;
 	}
