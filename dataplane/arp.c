@@ -18,7 +18,7 @@ enum reason arp_input(struct rte_mbuf *m, uint8_t zone, const struct tables *t,
 	struct rte_arp_hdr *ah;
 	uint32_t sip, tip;
 	uint16_t op;
-	bool on_link;
+	bool on_link, gratuitous;
 
 	memset(res, 0, sizeof(*res));
 	*drop = true;
@@ -36,19 +36,30 @@ enum reason arp_input(struct rte_mbuf *m, uint8_t zone, const struct tables *t,
 	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
 
+	/* A neighbour announcing itself (gratuitous ARP: its own address as sender and
+	 * target, request or reply) updates what is already known of it: a replaced NIC's
+	 * MAC, or a host that moved to another of the zone's ports. It teaches nothing new
+	 * and is never answered. */
+	gratuitous = sip == tip && sip != 0;
 	/* Not about the appliance's own address here: someone else's business. */
-	if (z->address == 0 || tip != z->address)
+	if (z->address == 0 || (tip != z->address && !gratuitous))
 		return REASON_ARP;
 	/* A sender claiming our address, or none, or a multicast MAC, teaches nothing. */
 	if (sip == z->address || !rte_is_unicast_ether_addr(&ah->arp_data.arp_sha))
 		return REASON_ARP;
 	on_link = sip != 0 && (sip & z->mask) == z->net &&
 		!ipv4_is_subnet_edge(sip, z->net, z->mask);
-	/* Static neighbours from the config win over anything ARP says. */
-	if (on_link && tables_neighbor(t, zone, sip) == NULL) {
+	/* Static neighbours from the config win over anything ARP says about the MAC; in a
+	 * zone with several ports ARP still says which port one is behind. */
+	if (on_link && (z->n_links > 1 || tables_neighbor(t, zone, sip) == NULL)) {
 		res->learn = true;
+		res->update_only = gratuitous;
 		res->sender_ip = sip;
 		res->sender_mac = ah->arp_data.arp_sha;
+	}
+	if (gratuitous) {
+		*drop = !res->learn;
+		return REASON_ARP;
 	}
 	if (op == RTE_ARP_OP_REQUEST) {
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);

@@ -18,12 +18,14 @@ struct rte_mempool;
 struct arp_result {
 	bool reply;                  /* m was turned into a reply: send it out of the zone */
 	bool learn;                  /* sender_ip is at sender_mac */
+	bool update_only;            /* gratuitous: only if sender_ip is known already */
 	uint32_t sender_ip;          /* host byte order */
 	struct rte_ether_addr sender_mac;
 };
 
 /* Handles an ARP frame that arrived on zone z (L2 already checked, no tag). Returns
- * REASON_ARP with res filled when the appliance handles it (answered or learned), or
+ * REASON_ARP with res filled when the appliance handles it (answered or learned, or a
+ * gratuitous ARP that may update a known neighbour: res->update_only), or
  * REASON_MALFORMED / a drop with REASON_ARP flagged in *drop when it is not ours. */
 enum reason arp_input(struct rte_mbuf *m, uint8_t zone, const struct tables *t,
 		      struct arp_result *res, bool *drop);

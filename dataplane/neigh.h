@@ -15,10 +15,14 @@ struct rte_mbuf;
 #define NEIGH_HOLD_MAX 4             /* packets held per unresolved neighbour */
 #define NEIGH_HOLD_MS 3000           /* how long they wait for an ARP reply */
 #define NEIGH_RETRY_MS 1000          /* between ARP requests while packets wait */
-#define NEIGH_REACHABLE_MS 1200000   /* a learned MAC is forgotten after this */
+/* A learned MAC is forgotten after this. Short, so that a next hop that died or was
+ * replaced behind a port whose link stays up is noticed within a minute: what is in
+ * use is renewed below without a frame waiting, so only idle entries end early. */
+#define NEIGH_REACHABLE_MS 60000
 /* In the last NEIGH_REFRESH_MS of a learned MAC, a neighbour frames were sent to in
  * that time is asked again every NEIGH_RETRY_MS while its MAC stays in use: an answer
- * renews it without a frame waiting, silence lets it end (and ARP start afresh). */
+ * renews it without a frame waiting, silence lets it end (and ARP start afresh on
+ * every port of the zone that is up). */
 #define NEIGH_REFRESH_MS 30000
 
 struct neigh_entry {

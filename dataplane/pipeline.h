@@ -36,11 +36,12 @@ struct pipeline_conf {
 	uint32_t deny_capacity;      /* 0: 4096 */
 	int64_t deny_interval_ms;    /* 0: DENY_INTERVAL_MS */
 	int socket;
-	/* Called when this pipeline learns a neighbour from ARP. ARP replies reach
+	/* Called when this pipeline learns a neighbour from ARP (update_only: from a
+	 * gratuitous ARP, which only updates a neighbour already known). ARP replies reach
 	 * whichever worker the NIC's hash picks, not the one that asked: the caller
 	 * passes them on to the other workers (pipeline_neigh_learn). NULL: one worker. */
 	void (*neigh_learned)(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
-			      const struct rte_ether_addr *mac);
+			      const struct rte_ether_addr *mac, bool update_only);
 	void *neigh_ctx;
 	/* Per zone and port: nonzero while the port's link is down (the control thread
 	 * writes it, the workers read it). A neighbour behind a port that went down is
@@ -77,10 +78,11 @@ void pipeline_free(struct pipeline *p);
  * ARP, or freed. v[i] (when v is not NULL) gets frame i's verdict. */
 void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf **pkts,
 		 uint16_t n, int64_t now, struct pipeline_verdict *v);
-/* Learns a neighbour another worker saw by ARP, and queues the frames that waited
- * for it (the caller transmits them, as after pipeline_rx). */
+/* Learns a neighbour another worker saw by ARP (update_only: only if this worker knows
+ * it, or has frames waiting for it), and queues the frames that waited for it (the
+ * caller transmits them, as after pipeline_rx). */
 void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
-			  const struct rte_ether_addr *mac, int64_t now);
+			  const struct rte_ether_addr *mac, bool update_only, int64_t now);
 /* Housekeeping at now: ends expired and revoked connections (visiting at most budget
  * connection slots, see conntrack_sweep()), gives up on unanswered ARP, closes deny
  * intervals. */

@@ -58,7 +58,7 @@ struct pipeline {
 	struct neigh *nb;
 	struct deny *deny;
 	void (*neigh_learned)(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
-			      const struct rte_ether_addr *mac);
+			      const struct rte_ether_addr *mac, bool update_only);
 	void *neigh_ctx;
 	const uint8_t (*link_down)[PIPELINE_LINKS_MAX];
 	/* Keys this burst added to or removed from the table: a later packet of the burst

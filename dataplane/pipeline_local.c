@@ -66,9 +66,11 @@ static void neigh_release(struct pipeline *p, struct neigh_entry *e)
 	e->n_held = 0;
 }
 
-/* Learns ip's MAC and port under the tables p->t (those of the burst, if in one). */
-static void learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
-		  const struct rte_ether_addr *mac, int64_t now)
+/* Learns ip's MAC and port under the tables p->t (those of the burst, if in one);
+ * update_only: only when the table has ip already (learned, or with frames waiting).
+ * Whether it did. */
+static bool learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
+		  const struct rte_ether_addr *mac, bool update_only, int64_t now)
 {
 	const struct tables *t = p->t;
 	const struct cp_neighbor *sn;
@@ -76,21 +78,25 @@ static void learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
 	struct neigh_entry *e;
 
 	if (t == NULL || zone >= ZONE_COUNT || link >= t->zone[zone].n_links)
-		return;
+		return false;
+	if (update_only && neigh_lookup(p->nb, zone, ip) == NULL)
+		return false;
 	/* A static neighbour keeps its configured MAC; ARP only says which port. */
 	sn = tables_neighbor(t, zone, ip);
 	if (sn != NULL)
 		memcpy(use.addr_bytes, sn->mac, RTE_ETHER_ADDR_LEN);
 	e = neigh_learn(p->nb, zone, link, ip, &use, now);
-	if (e != NULL)
-		neigh_release(p, e);
+	if (e == NULL)
+		return false;
+	neigh_release(p, e);
+	return true;
 }
 
 void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
-			  const struct rte_ether_addr *mac, int64_t now)
+			  const struct rte_ether_addr *mac, bool update_only, int64_t now)
 {
 	tables_current(p); /* between bursts: the latest tables */
-	learn(p, zone, link, ip, mac, now);
+	learn(p, zone, link, ip, mac, update_only, now);
 }
 
 void pipeline_handle_arp(struct pipeline *p, struct pkt *pk, int64_t now)
@@ -108,10 +114,19 @@ void pipeline_handle_arp(struct pipeline *p, struct pkt *pk, int64_t now)
 		pk->reply_to = res.sender_mac;
 	}
 	if (res.learn) {
-		learn(p, pk->zin, pk->lin, res.sender_ip, &res.sender_mac, now);
+		bool learned = learn(p, pk->zin, pk->lin, res.sender_ip, &res.sender_mac,
+				     res.update_only, now);
+
+		/* The other workers may know a neighbour this one does not. */
 		if (p->neigh_learned != NULL)
 			p->neigh_learned(p->neigh_ctx, pk->zin, pk->lin, res.sender_ip,
-					 &res.sender_mac);
+					 &res.sender_mac, res.update_only);
+		/* A gratuitous ARP about a neighbour this worker does not know is dropped,
+		 * counted as ARP not for us. */
+		if (res.update_only && !learned) {
+			done(pk, VERDICT_DROP, REASON_ARP);
+			return;
+		}
 	}
 	done(pk, VERDICT_LOCAL, REASON_ARP);
 }

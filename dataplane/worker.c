@@ -41,7 +41,8 @@ struct neigh_msg {
 	uint8_t zone;
 	uint8_t link;
 	struct rte_ether_addr mac;
-	uint32_t pad2;
+	uint8_t update_only;     /* from a gratuitous ARP: only a neighbour known already */
+	uint8_t pad2[3];
 };
 _Static_assert(sizeof(struct neigh_msg) == 16, "ring elements are multiples of 4 bytes");
 
@@ -50,10 +51,11 @@ _Static_assert(sizeof(struct neigh_msg) == 16, "ring elements are multiples of 4
 
 /* Runs on the worker that saw the ARP reply: tells every other worker. */
 static void neigh_share(void *ctx, uint8_t zone, uint8_t link, uint32_t ip,
-			const struct rte_ether_addr *mac)
+			const struct rte_ether_addr *mac, bool update_only)
 {
 	struct worker *w = ctx;
-	struct neigh_msg m = { .ip = ip, .zone = zone, .link = link, .mac = *mac };
+	struct neigh_msg m = { .ip = ip, .zone = zone, .link = link, .mac = *mac,
+			       .update_only = update_only };
 
 	for (unsigned i = 0; i < w->n_peers; i++) {
 		struct worker *peer = &w->peers[i];
@@ -73,7 +75,8 @@ static void neigh_receive(struct worker *w, int64_t now, uint16_t queue)
 						   NULL);
 
 	for (unsigned i = 0; i < n; i++)
-		pipeline_neigh_learn(w->pipe, m[i].zone, m[i].link, m[i].ip, &m[i].mac, now);
+		pipeline_neigh_learn(w->pipe, m[i].zone, m[i].link, m[i].ip, &m[i].mac,
+				     m[i].update_only != 0, now);
 	if (n > 0)
 		flush_tx(w, queue);
 }

@@ -17,7 +17,7 @@ packages=(
   libcunit1-dev python3-scapy tcpdump iproute2 curl netcat-openbsd
   nfdump
   # live appliance: dpdk-hugepages.py/dpdk-devbind.py; e2e tests and demo.sh
-  dpdk ethtool iputils-ping
+  dpdk ethtool iputils-ping iputils-arping
 )
 
 if [ "$(id -u)" -ne 0 ]; then

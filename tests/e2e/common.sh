@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "SKIP: e2e tests create network namespaces and need root"
   exit 77
 fi
-for tool in ip ethtool ping curl nc; do
+for tool in ip ethtool ping arping curl nc; do
   if ! command -v "$tool" >/dev/null; then
     echo "SKIP: $tool is missing (bash deploy/install-deps.sh installs it)"
     exit 77

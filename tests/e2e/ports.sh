@@ -2,7 +2,8 @@
 # A zone on two ports: lgwan's hosts sit on two segments, 10.20.0.10 behind the first
 # port and 10.20.0.20 behind the second. The appliance asks ARP on both, learns which
 # port each host answered on, and sends each host's frames by that port: an allowed
-# flow to each host works both ways, and each port transmits.
+# flow to each host works both ways, and each port transmits. Then 10.20.0.20 moves to
+# the first segment and announces itself by gratuitous ARP.
 E2E_TAG=p
 . "$(dirname "$0")/common.sh"
 
@@ -31,3 +32,29 @@ status=$(lab_ctl status --json)
 tx() { echo "$status" | jget "[p[\"tx_packets\"] for z in d[\"zones\"] if z[\"zone\"] == \"lgwan\" for p in z[\"ports\"] if p[\"name\"] == \"$1\"][0]"; }
 expect_gt "the first lgwan port transmitted" "$(tx net_af_packet1)" 2
 expect_gt "the second lgwan port transmitted" "$(tx net_af_packet3)" 2
+
+# lgwan-pc moves to the first segment (its address now on the first host's NIC) and
+# announces itself by gratuitous ARP, as a server's bonding or a replaced NIC does:
+# the appliance takes its new MAC and port at once, without asking and without waiting
+# for the old entry to end, and the internet's replies reach it there.
+k_mac=$(lab_in k cat /sys/class/net/eth0/address)
+l_mac=$(lab_in l cat /sys/class/net/eth0/address)
+pc_entry() { lab_ctl neighbors --json | jget '[(n["mac"], n["port"]) for n in d["neighbors"] if n["zone"]=="lgwan" and n["ip"]=="10.20.0.20"]'; }
+expect_eq "neighbors: lgwan-pc learned behind the second port" "$(pc_entry)" "[('$k_mac', 'net_af_packet3')]"
+lab_in k ip addr del 10.20.0.20/24 dev eth0
+lab_in l ip addr add 10.20.0.20/24 dev eth0
+expect_ok "lgwan-pc announces itself on the first segment (arping -U)" \
+  lab_in l arping -q -U -c 1 -I eth0 10.20.0.20
+# The workers look at their mailboxes between bursts: give it up to 2 s.
+for _ in $(seq 20); do
+  [ "$(pc_entry)" = "[('$l_mac', 'net_af_packet1')]" ] && break
+  sleep 0.1
+done
+expect_eq "neighbors: lgwan-pc moved to the first port with its new MAC" "$(pc_entry)" \
+  "[('$l_mac', 'net_af_packet1')]"
+lab_bg i "$LAB_DIR/rdp2.out" nc -n -l 172.16.0.10 3389
+sleep 0.5
+expect_ok "lgwan-pc, moved, -> internet rdp delivers a line" \
+  bash -c "echo 'rdp after the move' | ip netns exec '$(lab_ns l)' nc -n -s 10.20.0.20 -q 1 -w 3 172.16.0.10 3389"
+sleep 0.5
+expect_eq "the line arrived" "$(cat "$LAB_DIR/rdp2.out")" "rdp after the move"

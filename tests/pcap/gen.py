@@ -201,7 +201,8 @@ means no rule can exist, so everything is dropped.""")
 
     c = Case("arp_appliance", """
 ARP for the appliance's own address is answered (and teaches the sender's MAC); ARP for
-any other address, gratuitous ARP and ARP sent to another zone's address are dropped.
+any other address and ARP sent to another zone's address are dropped; gratuitous ARP
+is taken (not answered) from a neighbour already known, dropped from one that is not.
 Echo to the appliance is answered where the zone enables it (lgwan), dropped where it
 does not (mynumber), and anything else to the appliance is dropped.""")
     req = Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
@@ -209,8 +210,10 @@ does not (mynumber), and anything else to the appliance is dropped.""")
     c.frame("mynumber", req, "local", reason="arp")
     c.drop("mynumber", Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
         op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst="10.10.0.99"), "arp")
-    c.drop("mynumber", Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
-        op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst=MN_OPS), "arp")
+    c.frame("mynumber", Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst=MN_OPS), "local", reason="arp")
+    c.drop("mynumber", Ether(src="52:54:00:10:00:1e", dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc="52:54:00:10:00:1e", psrc="10.10.0.30", pdst="10.10.0.30"), "arp")
     c.drop("mynumber", Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
         op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst="10.20.0.1"), "arp")
     c.frame("lgwan", eth("lgwan") / IP(src=AV, dst="10.20.0.1") / ICMP(type=8, id=9, seq=1)
@@ -423,6 +426,42 @@ repeated, and after the hold time the packet is dropped and counted (no-neighbor
     c.check("pcapgrep mynumber Request who-has 10.10.0.20")
     c.check("pcapcount mynumber Request.who-has.10.10.0.20 3")
     c.check('counter "no-neighbor": 1')
+    out.append(c)
+
+    c = Case("arp_announce", """
+A learned next hop lasts a minute. The lgwan router announces a new MAC by gratuitous
+ARP (a replaced NIC): the next frames go to the new MAC at once; a gratuitous ARP from
+a host the appliance does not know teaches nothing. Frames sent to it in the last 30
+seconds of its minute make the appliance ask again (one request, answered): a frame
+past the old end leaves at once. Idle for longer than a minute, it is forgotten: the
+next frame waits while ARP asks afresh.""")
+    new_mac = "52:54:00:00:20:aa"
+    lgwan_router_resolves(c)
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43001, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    c.frame("lgwan", Ether(src=new_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=new_mac, psrc=ROUTER["lgwan"][0], pdst=ROUTER["lgwan"][0]), "local", reason="arp")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43002, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    c.drop("lgwan", Ether(src="52:54:00:00:20:4d", dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=2, hwsrc="52:54:00:00:20:4d", psrc="10.20.0.77", pdst="10.20.0.77"), "arp")
+    # 35 s after the announcement: in use in its last 30 s (the SYN and, a second later,
+    # its retransmission), so asked for again.
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43003, 443, "S", seq=1), "lgwan", "MN-LG-001",
+          "new", dt=35)
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43003, 443, "S", seq=1), "lgwan", "MN-LG-001",
+          "established", dt=1.1)
+    c.frame("lgwan", arp_reply("lgwan", ROUTER["lgwan"][0], new_mac), "local", reason="arp", dt=0.2)
+    # Past the minute the announcement gave it: renewed, so no waiting and no request.
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43004, 443, "S", seq=1), "lgwan", "MN-LG-001",
+          "new", dt=25)
+    # Idle for 100 s: forgotten; the SYN waits for a fresh answer.
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43005, 443, "S", seq=1), "lgwan", "MN-LG-001",
+          "new", dt=100)
+    c.frame("lgwan", arp_reply("lgwan", ROUTER["lgwan"][0], new_mac), "local", reason="arp", dt=0.2)
+    c.check("pcap lgwan 8")
+    c.check("pcapcount lgwan Request.who-has.10.20.0.254 2")
+    c.check("pcapcount lgwan >.52:54:00:00:20:fe,.ethertype.IPv4 1")
+    c.check("pcapcount lgwan >.52:54:00:00:20:aa,.ethertype.IPv4 5")
+    c.check("pcapgrep lgwan > 52:54:00:00:20:aa, ethertype IPv4.*10.10.2.10.43005 > 10.20.5.10.443")
     out.append(c)
 
     c = Case("overlapping_rules", """
