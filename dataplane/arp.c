@@ -35,6 +35,16 @@ enum reason arp_input(struct rte_mbuf *m, uint8_t zone, const struct tables *t,
 		return REASON_MALFORMED;
 	sip = rte_be_to_cpu_32(ah->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(ah->arp_data.arp_tip);
+	res->sender_ip = sip;
+	res->target_ip = tip;
+	res->sender_mac = ah->arp_data.arp_sha;
+
+	/* Another device claiming the appliance's address in this zone, whatever it asks:
+	 * a misconfigured host, or someone impersonating the zone's gateway to read its
+	 * traffic. Hosts that believe it lose their way out; the appliance says so. */
+	if (unlikely(z->address != 0 && sip == z->address &&
+		     !rte_is_same_ether_addr(&ah->arp_data.arp_sha, &z->mac)))
+		return REASON_ADDR_CONFLICT;
 
 	/* A neighbour announcing itself (gratuitous ARP: its own address as sender and
 	 * target, request or reply) updates what is already known of it: a replaced NIC's
@@ -54,8 +64,6 @@ enum reason arp_input(struct rte_mbuf *m, uint8_t zone, const struct tables *t,
 	if (on_link && (z->n_links > 1 || tables_neighbor(t, zone, sip) == NULL)) {
 		res->learn = true;
 		res->update_only = gratuitous;
-		res->sender_ip = sip;
-		res->sender_mac = ah->arp_data.arp_sha;
 	}
 	if (gratuitous) {
 		*drop = !res->learn;

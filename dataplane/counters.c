@@ -36,6 +36,7 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_TX_FULL] = "tx-full",
 	[REASON_NO_MBUF] = "no-mbuf",
 	[REASON_ZONE_DOWN] = "zone-down",
+	[REASON_ADDR_CONFLICT] = "addr-conflict",
 };
 
 const char *verdict_name(enum verdict v)

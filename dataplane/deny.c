@@ -19,9 +19,12 @@ struct deny_key {
 	uint16_t dport;
 	uint8_t zone;
 	uint8_t proto;
+	uint8_t src_mac[6];
+	uint8_t pad[2];     /* always 0: the key is hashed as bytes */
 	char reason[FLOWREC_REASON_MAX];
-	uint8_t pad[4];     /* always 0: the key is hashed as bytes */
+	uint8_t pad2[4];
 } __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
+_Static_assert(sizeof(struct deny_key) == 48, "no padding the compiler could leave unset");
 
 struct deny_entry {
 	struct deny_key key;
@@ -121,6 +124,7 @@ static void emit_all(struct deny *d)
 			.count = e->count,
 		};
 
+		memcpy(r.src_mac, e->key.src_mac, sizeof(r.src_mac));
 		memcpy(r.reason, e->key.reason, sizeof(r.reason));
 		d->sink.emit(d->sink.ctx, &r);
 		d->records++;
@@ -139,19 +143,19 @@ void deny_flush(struct deny *d, int64_t now, bool force)
 		emit_all(d);
 }
 
-void deny_note(struct deny *d, int64_t now, uint8_t zone, uint32_t src, uint32_t dst,
-	       uint8_t proto, uint16_t dport, const char *reason)
+void deny_note(struct deny *d, int64_t now, const struct deny_tuple *t, const char *reason)
 {
 	struct deny_key k;
 	struct deny_entry *e;
 	int32_t pos;
 
 	memset(&k, 0, sizeof(k));
-	k.src = src;
-	k.dst = dst;
-	k.dport = dport;
-	k.zone = zone;
-	k.proto = proto;
+	k.src = t->src;
+	k.dst = t->dst;
+	k.dport = t->dport;
+	k.zone = t->zone;
+	k.proto = t->proto;
+	memcpy(k.src_mac, t->src_mac, sizeof(k.src_mac));
 	memcpy(k.reason, reason, strnlen(reason, sizeof(k.reason) - 1));
 
 	deny_flush(d, now, false);

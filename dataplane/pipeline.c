@@ -140,6 +140,7 @@ static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
 		done(pk, VERDICT_DROP, REASON_NOT_FOR_US);
 		return;
 	}
+	pk->note_mac = true; /* from here on a deny record names the sending device */
 	r = ipv4_validate(m, &pk->ip);
 	if (unlikely(r != REASON_NONE)) {
 		done(pk, VERDICT_DROP, r);
@@ -481,9 +482,14 @@ static void finish(struct pipeline *p, struct pkt *pk, int64_t now,
 	} else if (pk->verdict == VERDICT_DROP) {
 		rte_pktmbuf_free(pk->m);
 		p->c.drop[pk->zin][pk->reason]++;
-		deny_note(p->deny, now, pk->zin, ip->src, ip->dst, ip->proto,
-			  ip->proto == IPPROTO_ICMP ? ip->icmp_type : ip->dport,
-			  reason_name((enum reason)pk->reason));
+		struct deny_tuple dt = {
+			.src = ip->src, .dst = ip->dst, .zone = pk->zin, .proto = ip->proto,
+			.dport = ip->proto == IPPROTO_ICMP ? ip->icmp_type : ip->dport,
+		};
+
+		if (pk->note_mac)
+			memcpy(dt.src_mac, pk->src_mac.addr_bytes, sizeof(dt.src_mac));
+		deny_note(p->deny, now, &dt, reason_name((enum reason)pk->reason));
 	} else {
 		p->c.forward[pk->zin]++;
 	}

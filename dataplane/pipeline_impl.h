@@ -38,6 +38,7 @@ struct pkt {
 	bool opener;         /* may open a connection */
 	bool classified;
 	bool reply;          /* local: send m back out of the ingress port to reply_to */
+	bool note_mac;       /* drop: the deny record carries src_mac */
 	struct rte_ether_addr reply_to;
 	uint16_t flow;
 	uint32_t nexthop;
@@ -69,6 +70,7 @@ struct pipeline {
 	uint64_t changed_mask;
 	unsigned n_changed;
 	struct counters c;
+	int64_t defended_ms[ZONE_COUNT]; /* last announcement of our own address, per zone */
 	struct pipeline_tx tx[ZONE_COUNT][PIPELINE_LINKS_MAX];
 	struct pkt burst[PIPELINE_BURST_MAX];
 };

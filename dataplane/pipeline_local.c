@@ -99,12 +99,34 @@ void pipeline_neigh_learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32
 	learn(p, zone, link, ip, mac, update_only, now);
 }
 
+/* Another MAC claims the zone's address: the deny record names it (src: the address
+ * it claims, dst: what it asked about), and the appliance announces its own MAC on the
+ * zone's ports, to set right the hosts that believed the claim; at most once per
+ * ARP_DEFEND_MS, so two devices defending one address never make a storm (RFC 5227's
+ * rule for defending an address). */
+static void address_conflict(struct pipeline *p, struct pkt *pk, const struct arp_result *res,
+			     int64_t now)
+{
+	pk->ip.src = res->sender_ip;
+	pk->ip.dst = res->target_ip;
+	pk->note_mac = true;
+	if (p->defended_ms[pk->zin] == 0 || now - p->defended_ms[pk->zin] >= ARP_DEFEND_MS) {
+		p->defended_ms[pk->zin] = now;
+		pipeline_arp_request(p, pk->zin, p->t->zone[pk->zin].address);
+	}
+	done(pk, VERDICT_DROP, REASON_ADDR_CONFLICT);
+}
+
 void pipeline_handle_arp(struct pipeline *p, struct pkt *pk, int64_t now)
 {
 	struct arp_result res;
 	bool drop;
 	enum reason r = arp_input(pk->m, pk->zin, p->t, &res, &drop);
 
+	if (unlikely(r == REASON_ADDR_CONFLICT)) {
+		address_conflict(p, pk, &res, now);
+		return;
+	}
 	if (drop) {
 		done(pk, VERDICT_DROP, r);
 		return;

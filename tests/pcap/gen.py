@@ -177,6 +177,8 @@ address of nobody's, and the internet zone's address arriving on mynumber.""")
     c.drop("mynumber", tcp("mynumber", "192.168.1.10", CHUKAN, 40000, 443, "S"), "spoofed")
     c.drop("internet", tcp("internet", ATENA, CHUKAN, 40000, 443, "S"), "spoofed")
     c.check('counter "spoofed": 2')
+    # the deny records name the device that sent them
+    c.check('flows "type":"deny".*"src":"192.168.1.10".*"src_mac":"52:54:00:00:10:fe".*"reason":"spoofed"')
     out.append(c)
 
     c = Case("mynumber_internet", """
@@ -200,10 +202,12 @@ means no rule can exist, so everything is dropped.""")
     out.append(c)
 
     c = Case("arp_appliance", """
-ARP for the appliance's own address is answered (and teaches the sender's MAC); ARP for
-any other address and ARP sent to another zone's address are dropped; gratuitous ARP
-is taken (not answered) from a neighbour already known, dropped from one that is not.
-Echo to the appliance is answered where the zone enables it (lgwan), dropped where it
+ARP for the appliance's own address is answered (and teaches the sender's MAC), also
+to a static neighbour (mynumber's router); ARP for any other address and ARP sent to
+another zone's address are dropped; gratuitous ARP is taken (not answered) from a
+neighbour already known, dropped from one that is not. A device claiming the
+appliance's own address is dropped as addr-conflict, named by its MAC in a deny record,
+and the appliance announces its own MAC once (not again within 10 s). Echo to the appliance is answered where the zone enables it (lgwan), dropped where it
 does not (mynumber), and anything else to the appliance is dropped.""")
     req = Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
         op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst="10.10.0.1")
@@ -216,14 +220,24 @@ does not (mynumber), and anything else to the appliance is dropped.""")
         op=1, hwsrc="52:54:00:10:00:1e", psrc="10.10.0.30", pdst="10.10.0.30"), "arp")
     c.drop("mynumber", Ether(src=MN_OPS_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(
         op=1, hwsrc=MN_OPS_MAC, psrc=MN_OPS, pdst="10.20.0.1"), "arp")
+    c.frame("mynumber", Ether(src=ROUTER["mynumber"][1], dst="ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=ROUTER["mynumber"][1], psrc=ROUTER["mynumber"][0], pdst="10.10.0.1"),
+        "local", reason="arp")
+    for _ in range(2):
+        c.drop("mynumber", Ether(src="52:54:00:66:00:01", dst="ff:ff:ff:ff:ff:ff") / ARP(
+            op=1, hwsrc="52:54:00:66:00:01", psrc="10.10.0.1", pdst=MN_OPS), "addr-conflict")
     c.frame("lgwan", eth("lgwan") / IP(src=AV, dst="10.20.0.1") / ICMP(type=8, id=9, seq=1)
             / b"ping", "local", reason="echo")
     c.drop("mynumber", eth("mynumber") / IP(src=ATENA, dst="10.10.0.1") / ICMP(type=8, id=9),
            "to-appliance")
     c.drop("lgwan", tcp("lgwan", AV, "10.20.0.1", 40000, 22, "S"), "to-appliance")
     c.drop("lgwan", tcp("lgwan", AV, "172.16.0.1", 40000, 22, "S"), "to-appliance")
-    c.check("pcap mynumber 1")
+    c.check("pcap mynumber 3")
     c.check("pcapgrep mynumber 02:b0:00:00:00:01 > 52:54:00:10:00:14.*Reply 10.10.0.1 is-at 02:b0:00:00:00:01")
+    c.check("pcapgrep mynumber 02:b0:00:00:00:01 > 52:54:00:00:10:fe.*Reply 10.10.0.1 is-at 02:b0:00:00:00:01")
+    c.check("pcapcount mynumber 02:b0:00:00:00:01.>.ff:ff:ff:ff:ff:ff.*Request.who-has.10.10.0.1.tell.10.10.0.1 1")
+    c.check('counter "addr-conflict": 2')
+    c.check('flows "type":"deny".*"from_zone":"mynumber".*"src":"10.10.0.1".*"dst":"10.10.0.20".*"src_mac":"52:54:00:66:00:01".*"reason":"addr-conflict","count":2')
     c.check("pcap lgwan 1")
     c.check("pcapgrep lgwan 02:b0:00:00:00:02 > 52:54:00:00:20:fe.*10.20.0.1 > 10.20.5.30: ICMP echo reply, id 9, seq 1")
     out.append(c)

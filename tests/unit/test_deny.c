@@ -1,6 +1,6 @@
 /* The deny table on a real rte_hash: one record per tuple and interval with its count,
  * an early hand-over when the table is full (no count lost), tuples counted afresh in
- * the next interval, and reasons longer than a record holds. */
+ * the next interval, reasons longer than a record holds, and the sending device. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +23,17 @@ static struct deny *table(const char *name, uint32_t capacity)
 	return d;
 }
 
+/* Counts a drop whose sending device is not recorded. */
+static void note(struct deny *d, int64_t now, uint8_t zone, uint32_t src, uint32_t dst,
+		 uint8_t proto, uint16_t dport, const char *reason)
+{
+	const struct deny_tuple t = {
+		.src = src, .dst = dst, .dport = dport, .zone = zone, .proto = proto,
+	};
+
+	deny_note(d, now, &t, reason);
+}
+
 static uint64_t total_count(void)
 {
 	uint64_t n = 0;
@@ -37,8 +48,8 @@ static void one_record_per_tuple(void)
 	struct deny *d = table("dn_tuple", 64);
 
 	for (int i = 0; i < 5; i++)
-		deny_note(d, 100 + i, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 445, "no-rule");
-	deny_note(d, 200, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 139, "no-rule");
+		note(d, 100 + i, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 445, "no-rule");
+	note(d, 200, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 139, "no-rule");
 	CU_ASSERT_EQUAL(n_records, 0);
 	deny_flush(d, 999, false);          /* the interval is not over */
 	CU_ASSERT_EQUAL(n_records, 0);
@@ -70,8 +81,8 @@ static void full_table_hands_over_early(void)
 	struct deny *d = table("dn_full", 8);
 
 	for (uint16_t port = 1; port <= 100; port++) {
-		deny_note(d, 10, 2, 0xac100005, 0x0a140001, IPPROTO_UDP, port, "no-rule");
-		deny_note(d, 11, 2, 0xac100005, 0x0a140001, IPPROTO_UDP, port, "no-rule");
+		note(d, 10, 2, 0xac100005, 0x0a140001, IPPROTO_UDP, port, "no-rule");
+		note(d, 11, 2, 0xac100005, 0x0a140001, IPPROTO_UDP, port, "no-rule");
 	}
 	CU_ASSERT(n_records >= 96);
 	deny_flush(d, 11, true);
@@ -87,9 +98,9 @@ static void next_interval_counts_afresh(void)
 {
 	struct deny *d = table("dn_next", 16);
 
-	deny_note(d, 0, 0, 0x0a0a0005, 0x0a140001, IPPROTO_ICMP, 8, "no-rule");
-	deny_note(d, 10, 0, 0x0a0a0005, 0x0a140001, IPPROTO_ICMP, 8, "no-rule");
-	deny_note(d, 1500, 0, 0x0a0a0005, 0x0a140001, IPPROTO_ICMP, 8, "no-rule");
+	note(d, 0, 0, 0x0a0a0005, 0x0a140001, IPPROTO_ICMP, 8, "no-rule");
+	note(d, 10, 0, 0x0a0a0005, 0x0a140001, IPPROTO_ICMP, 8, "no-rule");
+	note(d, 1500, 0, 0x0a0a0005, 0x0a140001, IPPROTO_ICMP, 8, "no-rule");
 	CU_ASSERT_EQUAL_FATAL(n_records, 1);
 	CU_ASSERT_EQUAL(records[0].count, 2);
 	deny_flush(d, 1500, true);
@@ -108,9 +119,9 @@ static void reasons(void)
 	static const char longer[] = "a-reason-longer-than-any-record-field-holds";
 	struct deny *d = table("dn_reason", 16);
 
-	deny_note(d, 0, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 22, "no-rule");
-	deny_note(d, 0, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 22, "spoofed");
-	deny_note(d, 0, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 22, longer);
+	note(d, 0, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 22, "no-rule");
+	note(d, 0, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 22, "spoofed");
+	note(d, 0, 1, 0x0a140005, 0x0a0a000a, IPPROTO_TCP, 22, longer);
 	deny_flush(d, 0, true);
 	CU_ASSERT_EQUAL_FATAL(n_records, 3);
 	for (unsigned i = 0; i < 3; i++) {
@@ -122,6 +133,34 @@ static void reasons(void)
 	deny_free(d);
 }
 
+/* The sending device is a key part: the same tuple from two MACs is two records, each
+ * naming its MAC; a drop with no MAC recorded says all zero. */
+static void source_macs(void)
+{
+	struct deny_tuple t = { .src = 0x0a140005, .dst = 0x0a0a000a, .dport = 22, .zone = 1,
+				.proto = IPPROTO_TCP, .src_mac = { 0x52, 0x54, 0, 0, 0, 1 } };
+	struct deny *d = table("dn_mac", 16);
+	unsigned seen = 0;
+
+	deny_note(d, 0, &t, "spoofed");
+	deny_note(d, 1, &t, "spoofed");
+	t.src_mac[5] = 2;
+	deny_note(d, 2, &t, "spoofed");
+	memset(t.src_mac, 0, sizeof(t.src_mac));
+	deny_note(d, 3, &t, "spoofed");
+	deny_flush(d, 3, true);
+	CU_ASSERT_EQUAL_FATAL(n_records, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		const uint8_t *mac = records[i].src_mac;
+
+		CU_ASSERT_EQUAL(memcmp(mac, "\x52\x54\0\0\0", 5) == 0 || mac[0] == 0, true);
+		seen |= 1u << mac[5];
+		CU_ASSERT_EQUAL(records[i].count, mac[5] == 1 ? 2 : 1);
+	}
+	CU_ASSERT_EQUAL(seen, 0x7);
+	deny_free(d);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -129,6 +168,7 @@ int main(void)
 		{ "a full table hands over early, no count lost", full_table_hands_over_early },
 		{ "the next interval counts afresh", next_interval_counts_afresh },
 		{ "reasons are part of the key and cut to fit", reasons },
+		{ "the sending device is part of the key", source_macs },
 		{ NULL, NULL },
 	};
 	int ret;

@@ -1,6 +1,7 @@
-/* Next hops: static neighbours and those ARP learns, a zone on two ports, link-down
- * failover, the refresh of next hops in use, and gratuitous ARP updating a neighbour
- * already known. The pipeline driven directly on real mbufs, against
+/* Next hops and ARP: static neighbours and those ARP learns, a zone on two ports,
+ * link-down failover, the refresh of next hops in use, gratuitous ARP updating a
+ * neighbour already known, requests answered to the asker, and another device claiming
+ * the appliance's address. The pipeline driven directly on real mbufs, against
  * tests/pcap/common/{appliance,policy}.cfg. */
 #include <stdio.h>
 #include <string.h>
@@ -14,25 +15,40 @@
 #include "neigh.h"
 #include "pipeline.h"
 #include "pipeline_fixture.h"
+#include "arp.h"
+#include "deny.h"
+#include "record_sink.h"
 #include "runner.h"
 
 #define LGWAN_ROUTER IP4(10, 20, 0, 254)
 #define INTERNET_ROUTER IP4(172, 16, 0, 254)
+
+/* An ARP frame to zone's port (broadcast when bcast): op from sha/sip about tip. */
+static struct rte_mbuf *arp_frame(uint8_t zone, uint16_t op, const struct rte_ether_addr *sha,
+				  uint32_t sip, uint32_t tip, bool bcast)
+{
+	struct rte_mbuf *m = arp_reply(zone, sip, sha, tip);
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(eh + 1);
+
+	if (bcast)
+		memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
+	ah->arp_opcode = rte_cpu_to_be_16(op);
+	if (op == RTE_ARP_OP_REQUEST)
+		memset(&ah->arp_data.arp_tha, 0, sizeof(ah->arp_data.arp_tha));
+	return m;
+}
 
 /* A gratuitous ARP (op: RTE_ARP_OP_REQUEST or _REPLY) broadcast on zone's link: ip
  * announces itself at mac. */
 static struct rte_mbuf *garp(uint8_t zone, uint32_t ip, const struct rte_ether_addr *mac,
 			     uint16_t op)
 {
-	struct rte_mbuf *m = arp_reply(zone, ip, mac, ip);
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(eh + 1);
+	struct rte_mbuf *m = arp_frame(zone, op, mac, ip, ip, true);
+	struct rte_arp_hdr *ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *,
+							 sizeof(struct rte_ether_hdr));
 
-	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
-	ah->arp_opcode = rte_cpu_to_be_16(op);
-	if (op == RTE_ARP_OP_REQUEST)
-		memset(&ah->arp_data.arp_tha, 0, sizeof(ah->arp_data.arp_tha));
-	else
+	if (op == RTE_ARP_OP_REPLY)
 		ah->arp_data.arp_tha = *mac;
 	return m;
 }
@@ -354,6 +370,99 @@ static void gratuitous_arp_updates(void)
 	fixture_down(&f);
 }
 
+/* ARP for the appliance's address is answered to whoever asked: a static neighbour
+ * (whose MAC ARP does not teach) and a host probing with no address of its own
+ * (RFC 5227) too. */
+static void requests_answered_to_the_asker(void)
+{
+	static const struct rte_ether_addr prober = { .addr_bytes = { 0x52, 0x54, 0, 0x16, 0, 0x42 } };
+	struct fixture f;
+	struct rte_ether_addr dst;
+	struct pipeline_tx *tx;
+	struct pipeline_verdict v;
+
+	fixture_up(&f, 1024);
+	v = rx1(&f, ZONE_INTERNET, 0, arp_frame(ZONE_INTERNET, RTE_ARP_OP_REQUEST,
+		&router_mac[ZONE_INTERNET], INTERNET_ROUTER, IP4(172, 16, 0, 1), true), T0_MS);
+	CU_ASSERT_EQUAL(v.verdict, VERDICT_LOCAL);
+	tx = pipeline_tx(f.p, ZONE_INTERNET, 0);
+	CU_ASSERT_EQUAL_FATAL(tx->n, 1);
+	dst = rte_pktmbuf_mtod(tx->pkts[0], struct rte_ether_hdr *)->dst_addr;
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&dst, &router_mac[ZONE_INTERNET]));
+	take_tx(&f, ZONE_INTERNET, 0, &(unsigned){ 0 });
+	v = rx1(&f, ZONE_INTERNET, 0, arp_frame(ZONE_INTERNET, RTE_ARP_OP_REQUEST, &prober, 0,
+		IP4(172, 16, 0, 1), true), T0_MS + 1);
+	CU_ASSERT_EQUAL(v.verdict, VERDICT_LOCAL);
+	CU_ASSERT_EQUAL_FATAL(tx->n, 1);
+	dst = rte_pktmbuf_mtod(tx->pkts[0], struct rte_ether_hdr *)->dst_addr;
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&dst, &prober));
+	CU_ASSERT_EQUAL(neigh_count(pipeline_neigh(f.p)), 0); /* neither taught anything */
+	fixture_down(&f);
+}
+
+/* Another device claims the appliance's lgwan address (here asking for a host, as a
+ * misconfigured PC would): dropped as addr-conflict, named in a deny record by the
+ * address it claims and its MAC, and the appliance announces its own MAC on the
+ * zone's ports, at most once per ARP_DEFEND_MS. Its own frame coming back is no
+ * conflict. */
+static void address_conflict_defended(void)
+{
+	static const struct rte_ether_addr intruder = { .addr_bytes = { 0x52, 0x54, 0, 0x66, 0, 1 } };
+	const uint32_t own = IP4(10, 20, 0, 1), host = IP4(10, 20, 0, 50);
+	struct fixture f;
+	struct pipeline_verdict v;
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+	struct pipeline_tx *tx;
+	const struct flowrec *r;
+	unsigned arp;
+
+	fixture_up(&f, 1024);
+	tx = pipeline_tx(f.p, ZONE_LGWAN, 0);
+	v = rx1(&f, ZONE_LGWAN, 0, arp_frame(ZONE_LGWAN, RTE_ARP_OP_REQUEST, &intruder, own,
+		host, true), T0_MS);
+	CU_ASSERT_EQUAL(v.verdict, VERDICT_DROP);
+	CU_ASSERT_EQUAL(v.reason, REASON_ADDR_CONFLICT);
+	CU_ASSERT_EQUAL_FATAL(tx->n, 1);
+	eh = rte_pktmbuf_mtod(tx->pkts[0], struct rte_ether_hdr *);
+	ah = (struct rte_arp_hdr *)(eh + 1);
+	CU_ASSERT_TRUE(rte_is_broadcast_ether_addr(&eh->dst_addr));
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&ah->arp_data.arp_sha, &port_mac[ZONE_LGWAN]));
+	CU_ASSERT_EQUAL(ah->arp_data.arp_sip, rte_cpu_to_be_32(own));
+	CU_ASSERT_EQUAL(ah->arp_data.arp_tip, rte_cpu_to_be_32(own));
+	take_tx(&f, ZONE_LGWAN, 0, &arp);
+	/* Again within ARP_DEFEND_MS: counted, not announced; after it: announced. */
+	v = rx1(&f, ZONE_LGWAN, 0, garp(ZONE_LGWAN, own, &intruder, RTE_ARP_OP_REPLY),
+		T0_MS + ARP_DEFEND_MS - 1);
+	CU_ASSERT_EQUAL(v.reason, REASON_ADDR_CONFLICT);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 0);
+	v = rx1(&f, ZONE_LGWAN, 0, arp_frame(ZONE_LGWAN, RTE_ARP_OP_REQUEST, &intruder, own,
+		host, true), T0_MS + ARP_DEFEND_MS);
+	CU_ASSERT_EQUAL(v.reason, REASON_ADDR_CONFLICT);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 1);
+	/* The appliance's own announcement, looped back: just ARP not for us. */
+	v = rx1(&f, ZONE_LGWAN, 0, garp(ZONE_LGWAN, own, &port_mac[ZONE_LGWAN],
+		RTE_ARP_OP_REQUEST), T0_MS + ARP_DEFEND_MS + 1);
+	CU_ASSERT_EQUAL(v.verdict, VERDICT_DROP);
+	CU_ASSERT_EQUAL(v.reason, REASON_ARP);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 0);
+	CU_ASSERT_EQUAL(pipeline_counters(f.p)->drop[ZONE_LGWAN][REASON_ADDR_CONFLICT], 3);
+	/* The deny records at the end of the interval: the two of the same tuple in one. */
+	pipeline_sweep(f.p, T0_MS + 2 * DENY_INTERVAL_MS, 0);
+	r = NULL;
+	for (unsigned i = 0; i < n_records && i < MAX_RECORDS; i++)
+		if (strcmp(records[i].reason, "addr-conflict") == 0 && records[i].dst == host)
+			r = &records[i];
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_EQUAL(r->type, FLOWREC_DENY);
+	CU_ASSERT_EQUAL(r->from_zone, ZONE_LGWAN);
+	CU_ASSERT_EQUAL(r->src, own);
+	CU_ASSERT_EQUAL(memcmp(r->src_mac, intruder.addr_bytes, 6), 0);
+	CU_ASSERT_EQUAL(r->count, 2);
+	fixture_down(&f);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -368,6 +477,9 @@ int main(void)
 		  neighbor_refreshed_in_use },
 		{ "gratuitous ARP updates a known neighbour's MAC and port",
 		  gratuitous_arp_updates },
+		{ "ARP requests are answered to the asker's MAC", requests_answered_to_the_asker },
+		{ "another device claiming our address: counted, recorded, defended",
+		  address_conflict_defended },
 		{ NULL, NULL },
 	};
 	int ret;
