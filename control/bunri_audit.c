@@ -432,7 +432,7 @@ static int cmd_export(int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(usage, stderr);
@@ -450,4 +450,16 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "bunri-audit: unknown command %s\n%s", argv[1], usage);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+
+	/* A report or an export that did not reach its file is no result. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "bunri-audit: cannot write the output: %s\n", strerror(errno));
+		return 2;
+	}
+	return rc;
 }

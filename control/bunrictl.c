@@ -1,4 +1,5 @@
 /* bunrictl: the operator's command line. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ static void usage(FILE *out)
 	      out);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -64,4 +65,17 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bunrictl: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+
+	/* Output that did not reach its file (a full disk under a cron job writing the
+	 * textfile collector's .prom) must not look like success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "bunrictl: cannot write the output: %s\n", strerror(errno));
+		return 2;
+	}
+	return rc;
 }

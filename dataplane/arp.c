@@ -54,8 +54,9 @@ enum reason arp_input(struct rte_mbuf *m, uint8_t zone, const struct tables *t,
 	/* Not about the appliance's own address here: someone else's business. */
 	if (z->address == 0 || (tip != z->address && !gratuitous))
 		return REASON_ARP;
-	/* A sender claiming our address, or none, or a multicast MAC, teaches nothing. */
-	if (sip == z->address || !rte_is_unicast_ether_addr(&ah->arp_data.arp_sha))
+	/* A sender claiming our address, or none, or a multicast or all-zero MAC, teaches
+	 * nothing (and is not answered: the answer would go nowhere or everywhere). */
+	if (sip == z->address || !rte_is_valid_assigned_ether_addr(&ah->arp_data.arp_sha))
 		return REASON_ARP;
 	on_link = sip != 0 && (sip & z->mask) == z->net &&
 		!ipv4_is_subnet_edge(sip, z->net, z->mask);

@@ -34,6 +34,8 @@ struct ct_entry {
 	uint8_t flags_seen;     /* TCP flags, both directions */
 	uint8_t in_use;
 	uint8_t revoked;        /* recorded as revoked; kept only to say so to late packets */
+	uint8_t mac_bound;      /* its rule binds the initiator's MAC: every packet from
+				 * the initiator must come from src_mac */
 	uint16_t flow;          /* flowname number of the flow that allowed it */
 	uint32_t rule;          /* rule index in the tables of `generation` */
 	uint64_t generation;

@@ -17,6 +17,10 @@ enum reason eth_ingress(struct rte_mbuf *m, const struct tables_zone *z,
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr)))
 		return REASON_MALFORMED;
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	/* A group address is never a sender's: such a frame is forged, and an answer to
+	 * it would reach every host on the segment. */
+	if (unlikely(!rte_is_unicast_ether_addr(&eh->src_addr)))
+		return REASON_MALFORMED;
 	*broadcast = rte_is_broadcast_ether_addr(&eh->dst_addr);
 	/* Unicast to another host or multicast: not ours to route. */
 	if (unlikely(!*broadcast && !rte_is_same_ether_addr(&eh->dst_addr, &z->mac)))

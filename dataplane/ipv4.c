@@ -84,8 +84,6 @@ enum reason ipv4_validate(const struct rte_mbuf *m, struct ipv4_info *info)
 	if (unlikely(martian(info->src) || martian(info->dst)))
 		return REASON_MARTIAN;
 	info->ttl = ip->time_to_live;
-	if (unlikely(info->ttl <= 1))
-		return REASON_TTL;
 	info->proto = ip->next_proto_id;
 	frag = rte_be_to_cpu_16(ip->fragment_offset);
 	info->fragment = (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
@@ -220,10 +218,26 @@ int ipv4_echo_reply(struct rte_mbuf *m, const struct ipv4_info *info)
 	ip->time_to_live = REPLY_TTL;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	/* Ethernet padding of a short request is not part of the reply's datagram. */
-	if (rte_pktmbuf_pkt_len(m) > L3_OFF + info->total_len)
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - L3_OFF - info->total_len));
+	ipv4_trim_frame(m, info);
 	return 0;
+}
+
+void ipv4_trim_frame(struct rte_mbuf *m, const struct ipv4_info *info)
+{
+	uint32_t end = L3_OFF + info->total_len, len = rte_pktmbuf_pkt_len(m);
+	uint32_t keep = RTE_MAX(end, (uint32_t)ETH_MIN_FRAME);
+
+	if (likely(len <= end))
+		return;
+	if (len > keep)
+		rte_pktmbuf_trim(m, (uint16_t)(len - keep));
+	/* What stays of a minimum frame past the datagram is padding: zeros. */
+	if (keep > end) {
+		if (rte_pktmbuf_data_len(m) >= keep)
+			memset(rte_pktmbuf_mtod_offset(m, char *, end), 0, keep - end);
+		else
+			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
+	}
 }
 
 bool ipv4_is_subnet_edge(uint32_t a, uint32_t net, uint32_t mask)

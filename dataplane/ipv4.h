@@ -33,12 +33,20 @@ struct ipv4_info {
 };
 
 /* Step 3: version, IHL, total length within the frame, header checksum, options,
- * TTL, martian addresses. REASON_NONE and info filled, or the drop reason. */
+ * martian addresses. REASON_NONE and info filled, or the drop reason. The TTL is the
+ * forwarding path's to check (info->ttl): a packet for the appliance itself may
+ * arrive with TTL 1. */
 enum reason ipv4_validate(const struct rte_mbuf *m, struct ipv4_info *info);
 /* Step 7: the TCP, UDP or ICMP header lies whole within the datagram (TCP data offset,
  * UDP length). REASON_NONE, REASON_MALFORMED, or REASON_NO_RULE for another
  * protocol. Call only for non-fragments. */
 enum reason ipv4_parse_l4(const struct rte_mbuf *m, struct ipv4_info *info);
+/* The shortest Ethernet frame without FCS; shorter ones are padded to it. */
+#define ETH_MIN_FRAME 60
+/* Cuts whatever the frame carries after the datagram: Ethernet padding, or bytes
+ * smuggled past the IP total length (they would cross zones unlogged). A frame shorter
+ * than ETH_MIN_FRAME keeps its length with the padding zeroed. */
+void ipv4_trim_frame(struct rte_mbuf *m, const struct ipv4_info *info);
 /* Decrements the TTL, updating the checksum incrementally (RFC 1624). */
 void ipv4_forward_ttl(struct rte_mbuf *m);
 /* Turns a validated echo request into its reply in place (IP and ICMP only; the caller

@@ -152,8 +152,20 @@ static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
 		done(pk, VERDICT_DROP, REASON_SPOOFED);
 		return;
 	}
+	/* The attached subnet's network and broadcast addresses are no host's: a reply to
+	 * one would reach every host on the segment. */
+	if (unlikely(ipv4_is_subnet_edge(pk->ip.src, t->zone[pk->zin].net,
+					 t->zone[pk->zin].mask))) {
+		done(pk, VERDICT_DROP, REASON_MARTIAN);
+		return;
+	}
 	if (unlikely(is_appliance_address(t, pk->ip.dst))) {
 		pipeline_handle_local(p, pk);
+		return;
+	}
+	/* Forwarding would leave TTL 0. */
+	if (unlikely(pk->ip.ttl <= 1)) {
+		done(pk, VERDICT_DROP, REASON_TTL);
 		return;
 	}
 	/* A non-first fragment has no ports; a first one may hide them. */
@@ -254,6 +266,7 @@ static void recheck_bulk(void *ctx, struct ct_entry **e, unsigned n, bool *allow
 		if (r != 0) {
 			e[i]->rule = r - 1;
 			e[i]->flow = t->rule_flow[e[i]->rule];
+			e[i]->mac_bound = t->rules[e[i]->rule].has_mac;
 			e[i]->generation = t->generation;
 		}
 	}
@@ -334,6 +347,7 @@ static struct ct_entry *open_conn(struct pipeline *p, struct pkt *pk, int64_t no
 	p->c.conn_opened++;
 	e->rule = rule;
 	e->flow = t->rule_flow[rule];
+	e->mac_bound = t->rules[rule].has_mac;
 	e->generation = t->generation;
 	e->icmp_type = pk->ip.icmp_type;
 	memcpy(e->src_mac, pk->src_mac.addr_bytes, sizeof(e->src_mac));
@@ -385,6 +399,21 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 		return NULL;
 	}
 	dir = conntrack_dir(e, pk->side);
+	/* A MAC-bound flow binds every packet of the initiator, not only the first: a
+	 * device that borrows the bound host's address cannot join its connection. */
+	if (unlikely(e->mac_bound) && dir == TCP_ORIG &&
+	    !rte_is_same_ether_addr(&pk->src_mac, (const struct rte_ether_addr *)e->src_mac)) {
+		done(pk, VERDICT_DROP, REASON_MAC_MISMATCH);
+		return NULL;
+	}
+	/* An echo connection carries requests one way and replies the other; no other
+	 * ICMP message belongs to it (an identifier of 0 would otherwise key every
+	 * other ICMP message between the two hosts to it). */
+	if (pk->ip.proto == IPPROTO_ICMP &&
+	    pk->ip.icmp_type != (dir == TCP_ORIG ? ICMP_ECHO_REQUEST : ICMP_ECHO_REPLY)) {
+		done(pk, VERDICT_DROP, REASON_STATE);
+		return NULL;
+	}
 	if (pk->ip.proto == IPPROTO_TCP) {
 		switch (tcpstate_next(&e->tcp, dir, &pk->ip.tcp)) {
 		case TCP_ACCEPT:
@@ -393,6 +422,10 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 			*end = FLOWREC_END_RST;
 			break;
 		case TCP_REOPEN:
+			if (!pk->opener) {
+				done(pk, VERDICT_DROP, REASON_STATE);
+				return NULL;
+			}
 			ct_end(p, e, tcpstate_fin_both(&e->tcp) ? FLOWREC_END_FIN :
 			       FLOWREC_END_TIMEOUT, now);
 			return open_conn(p, pk, now);
@@ -444,6 +477,7 @@ static void forward(struct pipeline *p, struct pkt *pk, int64_t now)
 	int ret;
 
 	ipv4_forward_ttl(pk->m);
+	ipv4_trim_frame(pk->m, &pk->ip);
 	known = next_hop(p, pk, now, &dst, &link);
 	if (eth_egress(&pk->m, &p->t->zone[pk->zout], &dst) != 0) {
 		done(pk, VERDICT_DROP, REASON_NO_MBUF);

@@ -38,11 +38,19 @@ void pipeline_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
 	}
 }
 
+/* A frame that waited for ARP was counted as forwarded when it was accepted; it is
+ * dropped after all, so it moves to the drop count (each frame counted once). */
+static void held_dropped(struct pipeline *p, uint8_t zin, enum reason why)
+{
+	p->c.forward[zin]--;
+	p->c.drop[zin][why]++;
+}
+
 void pipeline_neigh_drop(void *ctx, struct rte_mbuf *m, uint8_t zin)
 {
 	struct pipeline *p = ctx;
 
-	p->c.drop[zin][REASON_NO_NEIGHBOR]++;
+	held_dropped(p, zin, REASON_NO_NEIGHBOR);
 	rte_pktmbuf_free(m);
 }
 
@@ -59,7 +67,7 @@ static void neigh_release(struct pipeline *p, struct neigh_entry *e)
 
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = e->mac;
 		if (!tx_push(p, e->zone, e->link, m)) {
-			p->c.drop[e->held_zone[h]][REASON_TX_FULL]++;
+			held_dropped(p, e->held_zone[h], REASON_TX_FULL);
 			rte_pktmbuf_free(m);
 		}
 	}

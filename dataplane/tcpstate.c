@@ -118,6 +118,9 @@ enum tcp_result tcpstate_next(struct tcp_track *t, enum tcp_dir dir,
 {
 	if (t->state == TCP_NONE || t->state >= TCP_STATE_COUNT)
 		return TCP_INVALID;
+	/* SYN with FIN or RST is no segment a TCP sends: a scan or an evasion attempt. */
+	if ((s->flags & TCP_F_SYN) && (s->flags & (TCP_F_FIN | TCP_F_RST)))
+		return TCP_INVALID;
 	if (s->flags & TCP_F_RST) {
 		if (t->state == TCP_CLOSED || !rst_acceptable(t, dir, s))
 			return TCP_INVALID;
@@ -142,6 +145,12 @@ enum tcp_result tcpstate_next(struct tcp_track *t, enum tcp_dir dir,
 		break;
 	case TCP_CLOSED:
 		return TCP_INVALID;
+	case TCP_TIME_WAIT:
+		/* Both FINs are acknowledged: only their retransmissions and bare ACKs may
+		 * still pass, never new data. */
+		if (s->len != 0)
+			return TCP_INVALID;
+		break;
 	default:
 		break;
 	}

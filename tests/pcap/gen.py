@@ -440,6 +440,8 @@ repeated, and after the hold time the packet is dropped and counted (no-neighbor
     c.check("pcapgrep mynumber Request who-has 10.10.0.20")
     c.check("pcapcount mynumber Request.who-has.10.10.0.20 3")
     c.check('counter "no-neighbor": 1')
+    # the dropped echo reply counts once, as a drop, not also as forwarded
+    c.check('counter "lgwan": \\{ "rx_packets": 7, "rx_bytes": [0-9]+, "tx_packets": [0-9]+, "tx_bytes": [0-9]+, "forward": 0, "local": 1,')
     out.append(c)
 
     c = Case("arp_announce", """
@@ -476,6 +478,59 @@ next frame waits while ARP asks afresh.""")
     c.check("pcapcount lgwan >.52:54:00:00:20:fe,.ethertype.IPv4 1")
     c.check("pcapcount lgwan >.52:54:00:00:20:aa,.ethertype.IPv4 5")
     c.check("pcapgrep lgwan > 52:54:00:00:20:aa, ethertype IPv4.*10.10.2.10.43005 > 10.20.5.10.443")
+    out.append(c)
+
+    c = Case("evasion", """
+Packets shaped to slip past a stateful filter. An echo with identifier 0 opens a
+connection that no other ICMP message may use (an echo request back, an unreachable, a
+timestamp request). A MAC-bound connection takes only its bound MAC, also after the
+first packet. SYN+FIN is refused, also as a reopening after a closed connection, and
+a closed connection carries no more data. Bytes hidden after the IP datagram do not
+cross (the frame leaves as a 60-byte frame). ARP from an all-zero MAC and frames from a
+group MAC or the subnet's broadcast address are dropped; a ping with TTL 1 to the
+appliance itself is answered.""")
+    lgwan_router_resolves(c)
+    c.fwd("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) / ICMP(type=8, id=0),
+          "lgwan", "MN-LG-002", "new")
+    c.drop("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=8, id=0), "state")
+    c.drop("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=3, code=1) /
+           IP(src=MN_OPS, dst="10.20.99.9") / UDP(sport=1, dport=2), "state")
+    c.drop("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) / ICMP(type=13), "state")
+    c.fwd("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=0, id=0), "mynumber", "MN-LG-002", "reply")
+    # MAC-bound mn-ops opens tcp/8080; another MAC with its address and ports is refused.
+    c.fwd("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) /
+          TCP(sport=40001, dport=8080, flags="S", seq=1), "lgwan", "MN-LG-002", "new")
+    c.drop("mynumber", eth("mynumber", src="52:54:00:66:66:66") / IP(src=MN_OPS, dst=AV) /
+           TCP(sport=40001, dport=8080, flags="S", seq=1), "mac-mismatch")
+    # SYN+FIN on a half-open connection.
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43100, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 43100, 443, "SF", seq=1), "state")
+    # A connection closed by FIN both ways: no more data, no SYN+FIN reopening it.
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43200, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 43200, "SA", seq=900, ack=2), "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43200, 443, "A", seq=2, ack=901), "lgwan", "MN-LG-001", "established")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43200, 443, "FA", seq=2, ack=901), "lgwan", "MN-LG-001", "established")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 43200, "A", seq=901, ack=3), "mynumber", "MN-LG-001", "reply")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 43200, "FA", seq=901, ack=3), "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43200, 443, "A", seq=3, ack=902), "lgwan", "MN-LG-001", "established")
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 43200, "PA", seq=902, ack=3, payload=b"after close"), "state")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 43200, 443, "SF", seq=5000), "state")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43200, 443, "S", seq=5000), "lgwan", "MN-LG-001", "new")
+    # 1200 bytes after the datagram: the SYN crosses, they do not.
+    c.fwd("mynumber", Ether(bytes(tcp("mynumber", ATENA, CHUKAN, 43300, 443, "S", seq=1)) +
+                            b"SECRET-DATA-" * 100), "lgwan", "MN-LG-001", "new")
+    c.drop("lgwan", Ether(src=ROUTER["lgwan"][1], dst=PORT["lgwan"]) / ARP(
+        op=1, hwsrc="00:00:00:00:00:00", psrc="10.20.0.77", pdst="10.20.0.1"), "arp")
+    c.drop("lgwan", Ether(src="ff:ff:ff:ff:ff:ff", dst=PORT["lgwan"]) / IP(src=AV, dst="10.20.0.1") /
+           ICMP(type=8, id=7), "malformed")
+    c.drop("lgwan", eth("lgwan") / IP(src="10.20.0.255", dst="10.20.0.1") / ICMP(type=8, id=7), "martian")
+    c.frame("lgwan", eth("lgwan") / IP(src=AV, dst="10.20.0.1", ttl=1) / ICMP(type=8, id=9, seq=1) / b"ping",
+            "local", reason="echo")
+    c.check("pcapcount lgwan length.1254 0")
+    c.check("pcapgrep lgwan length 60: .*10.10.2.10.43300 > 10.20.5.10.443")
+    c.check("pcapcount lgwan 00:00:00:00:00:00 0")
+    c.check("pcapgrep lgwan 10.20.0.1 > 10.20.5.30: ICMP echo reply, id 9, seq 1")
+    c.check('counter "mac-mismatch": 1')
     out.append(c)
 
     c = Case("overlapping_rules", """

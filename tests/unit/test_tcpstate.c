@@ -193,6 +193,48 @@ static void reopen_after_close(void)
 	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_INVALID);
 }
 
+/* SYN with FIN or RST is refused in every state, also where a SYN would reopen. */
+static void syn_with_fin_or_rst(void)
+{
+	struct tcp_track t;
+	struct tcp_seg s = seg(TCP_F_SYN, ISN_C, 0, 0);
+
+	tcpstate_open(&t, &s);
+	s = seg(TCP_F_SYN | TCP_F_FIN, ISN_C, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_INVALID);
+	s = seg(TCP_F_SYN | TCP_F_RST, ISN_C, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_INVALID);
+	CU_ASSERT_EQUAL(t.state, TCP_SYN_SENT);
+	t = established();
+	s = seg(TCP_F_RST, ISN_C + 1, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_RESET);
+	s = seg(TCP_F_SYN | TCP_F_FIN, ISN_C + 100000, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_INVALID);
+}
+
+/* After FIN both ways and the last ACK only empty segments pass: no new data. */
+static void time_wait_carries_no_data(void)
+{
+	struct tcp_track t = established();
+	struct tcp_seg s = seg(TCP_F_FIN | TCP_F_ACK, ISN_C + 1, ISN_S + 1, 0);
+
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_ACCEPT);
+	s = seg(TCP_F_FIN | TCP_F_ACK, ISN_S + 1, ISN_C + 2, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_ACCEPT);
+	s = seg(TCP_F_ACK, ISN_C + 2, ISN_S + 2, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_ACCEPT);
+	CU_ASSERT_EQUAL(t.state, TCP_TIME_WAIT);
+	s = seg(TCP_F_ACK | TCP_F_PSH, ISN_S + 2, ISN_C + 2, 100);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_INVALID);
+	s = seg(TCP_F_ACK | TCP_F_PSH, ISN_C + 2, ISN_S + 2, 1);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_INVALID);
+	/* a retransmitted FIN and a bare ACK still pass */
+	s = seg(TCP_F_FIN | TCP_F_ACK, ISN_S + 1, ISN_C + 2, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_ACCEPT);
+	s = seg(TCP_F_ACK, ISN_C + 2, ISN_S + 2, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_ACCEPT);
+}
+
 static void names(void)
 {
 	CU_ASSERT_STRING_EQUAL(tcpstate_name(TCP_SYN_SENT), "SYN_SENT");
@@ -220,6 +262,8 @@ int main(void)
 		{ "segments without ACK are refused", needs_ack },
 		{ "third packet must acknowledge the SYN-ACK", syn_recv_wrong_ack },
 		{ "a new SYN after close reopens", reopen_after_close },
+		{ "SYN with FIN or RST is refused, never reopens", syn_with_fin_or_rst },
+		{ "a closed connection carries no more data", time_wait_carries_no_data },
 		{ "state names", names },
 		{ "an untracked connection accepts nothing", untracked },
 		{ NULL, NULL },
