@@ -37,6 +37,7 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_NO_MBUF] = "no-mbuf",
 	[REASON_ZONE_DOWN] = "zone-down",
 	[REASON_ADDR_CONFLICT] = "addr-conflict",
+	[REASON_RELATED] = "related",
 };
 
 const char *verdict_name(enum verdict v)

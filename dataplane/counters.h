@@ -51,6 +51,7 @@ enum reason {
 	REASON_NO_MBUF,      /* no buffer for an ARP request or a VLAN tag */
 	REASON_ZONE_DOWN,    /* frame arrived on a zone the policy does not configure */
 	REASON_ADDR_CONFLICT, /* ARP from another device claiming the appliance's address */
+	REASON_RELATED,      /* forward: an ICMP error about a packet of a known connection */
 	REASON_COUNT,
 };
 

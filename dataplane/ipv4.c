@@ -222,6 +222,46 @@ int ipv4_echo_reply(struct rte_mbuf *m, const struct ipv4_info *info)
 	return 0;
 }
 
+int ipv4_icmp_quoted(const struct rte_mbuf *m, const struct ipv4_info *info,
+		     struct ipv4_quoted *q)
+{
+	uint32_t off = L3_OFF + info->hdr_len + sizeof(struct rte_icmp_hdr);
+	uint32_t end = L3_OFF + info->total_len, ihl;
+	const struct rte_ipv4_hdr *ip;
+	const uint8_t *l4;
+
+	if (end < off + sizeof(*ip) || rte_pktmbuf_data_len(m) < end)
+		return -EINVAL;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, off);
+	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || end < off + ihl + 8 ||
+	    (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) != 0)
+		return -EINVAL;
+	l4 = rte_pktmbuf_mtod_offset(m, const uint8_t *, off + ihl);
+	q->src = rte_be_to_cpu_32(ip->src_addr);
+	q->dst = rte_be_to_cpu_32(ip->dst_addr);
+	q->proto = ip->next_proto_id;
+	q->sport = q->dport = 0;
+	switch (q->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		q->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+		q->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+		return 0;
+	case IPPROTO_ICMP:
+		/* only echo has a connection: its identifier, on the side ipv4_parse_l4 puts it */
+		if (l4[0] == ICMP_ECHO_REQUEST)
+			q->sport = (uint16_t)(l4[4] << 8 | l4[5]);
+		else if (l4[0] == ICMP_ECHO_REPLY)
+			q->dport = (uint16_t)(l4[4] << 8 | l4[5]);
+		else
+			return -EINVAL;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 void ipv4_trim_frame(struct rte_mbuf *m, const struct ipv4_info *info)
 {
 	uint32_t end = L3_OFF + info->total_len, len = rte_pktmbuf_pkt_len(m);

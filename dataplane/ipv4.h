@@ -14,7 +14,10 @@
 struct rte_mbuf;
 
 #define ICMP_ECHO_REPLY 0
+#define ICMP_DEST_UNREACH 3
 #define ICMP_ECHO_REQUEST 8
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAM_PROBLEM 12
 
 struct ipv4_info {
 	uint32_t src;          /* host byte order */
@@ -41,6 +44,28 @@ enum reason ipv4_validate(const struct rte_mbuf *m, struct ipv4_info *info);
  * UDP length). REASON_NONE, REASON_MALFORMED, or REASON_NO_RULE for another
  * protocol. Call only for non-fragments. */
 enum reason ipv4_parse_l4(const struct rte_mbuf *m, struct ipv4_info *info);
+/* What an ICMP error quotes of the datagram it is about (RFC 792: the IP header and
+ * the first 8 bytes after it), keyed as ipv4_parse_l4() keys a datagram. */
+struct ipv4_quoted {
+	uint32_t src;          /* host byte order */
+	uint32_t dst;
+	uint16_t sport;        /* ICMP echo: as in struct ipv4_info */
+	uint16_t dport;
+	uint8_t proto;
+};
+
+/* Destination unreachable (fragmentation needed among them), time exceeded, parameter
+ * problem: the ICMP errors that belong to the connection whose datagram they quote. */
+static inline bool ipv4_icmp_is_error(uint8_t type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+		type == ICMP_PARAM_PROBLEM;
+}
+/* The datagram an ICMP error (info already parsed to L4) quotes: 0, or -EINVAL when the
+ * quote is cut short, not IPv4, a later fragment, or of a protocol no connection has. */
+int ipv4_icmp_quoted(const struct rte_mbuf *m, const struct ipv4_info *info,
+		     struct ipv4_quoted *q);
+
 /* The shortest Ethernet frame without FCS; shorter ones are padded to it. */
 #define ETH_MIN_FRAME 60
 /* Cuts whatever the frame carries after the datagram: Ethernet padding, or bytes

@@ -103,6 +103,26 @@ static bool is_appliance_address(const struct tables *t, uint32_t a)
 	return false;
 }
 
+/* An ICMP error (fragmentation needed, TTL exceeded, unreachable) is for the endpoint
+ * whose datagram it quotes, from the zone that datagram went to: then it is keyed as
+ * that datagram's connection, which must exist for it to pass (`related`). Path MTU
+ * discovery across the zones depends on it. */
+static bool related_key(const struct tables *t, struct pkt *pk)
+{
+	struct ipv4_quoted q;
+	uint32_t nexthop;
+	uint8_t zone;
+
+	if (ipv4_icmp_quoted(pk->m, &pk->ip, &q) != 0 || q.src != pk->ip.dst)
+		return false;
+	if (route_lookup(&t->route, q.dst, &zone, &nexthop) != 0 || zone != pk->zin)
+		return false;
+	pk->side = (uint8_t)conntrack_key(&pk->key, q.proto, pk->zout, q.src, q.sport,
+					  pk->zin, q.dst, q.dport);
+	pk->related = true;
+	return true;
+}
+
 /* Steps 1-8 for one frame: everything that needs no connection state. */
 static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
 {
@@ -192,6 +212,15 @@ static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
 	if (unlikely(ipv4_is_subnet_edge(pk->ip.dst, t->zone[pk->zout].net,
 					 t->zone[pk->zout].mask))) {
 		done(pk, VERDICT_DROP, REASON_NO_ROUTE);
+		return;
+	}
+	if (unlikely(pk->ip.proto == IPPROTO_ICMP && ipv4_icmp_is_error(pk->ip.icmp_type))) {
+		if (!related_key(t, pk)) {
+			done(pk, VERDICT_DROP, REASON_STATE);
+			return;
+		}
+		pk->sig = conntrack_hash(&pk->key);
+		pk->stage = STAGE_CT; /* never an opener */
 		return;
 	}
 	pk->side = (uint8_t)conntrack_key(&pk->key, pk->ip.proto, pk->zin, pk->ip.src,
@@ -398,6 +427,10 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 		done(pk, VERDICT_DROP, REASON_REVOKED);
 		return NULL;
 	}
+	if (unlikely(pk->related)) {
+		pk->reason = REASON_RELATED;
+		return e;
+	}
 	dir = conntrack_dir(e, pk->side);
 	/* A MAC-bound flow binds every packet of the initiator, not only the first: a
 	 * device that borrows the bound host's address cannot join its connection. */
@@ -545,6 +578,14 @@ static void process_ct(struct pipeline *p, struct pkt *pk, struct ct_entry *e,
 	e = track(p, pk, e, now, &end);
 	if (e == NULL)
 		return;
+	if (unlikely(pk->related)) {
+		/* It tells of the connection; it is not part of its traffic. */
+		pk->flow = e->flow;
+		pk->verdict = VERDICT_FORWARD;
+		pk->stage = STAGE_DONE;
+		forward(p, pk, now);
+		return;
+	}
 	dir = conntrack_dir(e, pk->side);
 	e->packets[dir]++;
 	e->bytes[dir] += pk->ip.total_len;

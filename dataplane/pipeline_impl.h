@@ -39,6 +39,7 @@ struct pkt {
 	bool classified;
 	bool reply;          /* local: send m back out of the ingress port to reply_to */
 	bool note_mac;       /* drop: the deny record carries src_mac */
+	bool related;        /* an ICMP error; key is the quoted datagram's connection */
 	struct rte_ether_addr reply_to;
 	uint16_t flow;
 	uint32_t nexthop;

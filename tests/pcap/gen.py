@@ -533,6 +533,35 @@ appliance itself is answered.""")
     c.check('counter "mac-mismatch": 1')
     out.append(c)
 
+    c = Case("icmp_related", """
+ICMP errors about a packet of a known connection reach its sender (related): the lgwan
+router's fragmentation-needed and time-exceeded for a TCP connection of MN-LG-001, and
+its time-exceeded for mn-ops' echo (MN-LG-002). Refused (state): an error quoting a
+tuple with no connection, one addressed to another host than the quoted sender, and one
+arriving from a zone the quoted datagram did not go to. They do not count as the
+connection's packets.""")
+    lgwan_router_resolves(c)
+    router = ROUTER["lgwan"][0]
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 43400, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    quote = IP(src=ATENA, dst=CHUKAN, ttl=1) / TCP(sport=43400, dport=443, flags="S", seq=1)
+    c.fwd("lgwan", eth("lgwan") / IP(src=router, dst=ATENA) / ICMP(type=3, code=4, nexthopmtu=1400) / quote,
+          "mynumber", "MN-LG-001", "related")
+    c.fwd("lgwan", eth("lgwan") / IP(src=router, dst=ATENA) / ICMP(type=11, code=0) / quote,
+          "mynumber", "MN-LG-001", "related")
+    c.drop("lgwan", eth("lgwan") / IP(src=router, dst=ATENA) / ICMP(type=3, code=3) /
+           IP(src=ATENA, dst=CHUKAN) / TCP(sport=43401, dport=443, flags="S"), "state")
+    c.drop("lgwan", eth("lgwan") / IP(src=router, dst="10.10.2.11") / ICMP(type=3, code=4) / quote, "state")
+    c.drop("internet", eth("internet") / IP(src=ROUTER["internet"][0], dst=ATENA) / ICMP(type=3, code=4) / quote,
+           "state")
+    c.fwd("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) / ICMP(type=8, id=77),
+          "lgwan", "MN-LG-002", "new")
+    c.frame("mynumber", arp_reply("mynumber", MN_OPS, MN_OPS_MAC), "local", reason="arp")
+    c.fwd("lgwan", eth("lgwan") / IP(src=router, dst=MN_OPS) / ICMP(type=11, code=0) /
+          IP(src=MN_OPS, dst=AV, ttl=1) / ICMP(type=8, id=77), "mynumber", "MN-LG-002", "related")
+    c.check("pcapgrep mynumber 10.20.0.254 > 10.10.2.10: ICMP 10.20.5.10 unreachable - need to frag \\(mtu 1400\\)")
+    c.check('flows "type":"flow".*"sport":43400.*"packets_out":1,"packets_in":0')
+    out.append(c)
+
     c = Case("overlapping_rules", """
 LG-IN-009 (lgwan-pc-1 only) is listed before LG-IN-010 (all of lgwan-pcs): the more
 specific flow that comes first wins for 10.20.16.5, the wider one for 10.20.16.6, and
