@@ -18,13 +18,21 @@ expect_eq "curl mynumber -> lgwan:443 (first port) gets the page" \
   "$(lab_in m curl -sS -m 5 http://10.20.0.10:443/)" "中間サーバー: hello from lgwan"
 expect_ok "ping mynumber -> lgwan (first port)" lab_in m ping -c 2 -W 2 10.20.0.10
 
+# rdp_line DESC NS LINE [nc options]: LG-IN-010, lgwan-pc to the internet's rdp port,
+# both ways: the line arrives at a listener in the internet namespace.
+rdp_line() {
+  local desc=$1 ns=$2 line=$3 out
+  shift 3
+  out=$(mktemp "$LAB_DIR/rdp.XXXXXX")
+  lab_bg i "$out" nc -n -l 172.16.0.10 3389
+  sleep 0.5
+  expect_ok "$desc" bash -c "echo '$line' | ip netns exec '$(lab_ns "$ns")' nc -n $* -q 1 -w 3 172.16.0.10 3389"
+  sleep 0.5
+  expect_eq "the line arrived" "$(cat "$out")" "$line"
+}
+
 # Behind the second port: LG-IN-010 from lgwan-pc to the internet, both ways.
-lab_bg i "$LAB_DIR/rdp.out" nc -n -l 172.16.0.10 3389
-sleep 0.5
-expect_ok "lgwan-pc (second port) -> internet rdp delivers a line" \
-  bash -c "echo 'rdp over the second port' | ip netns exec '$(lab_ns k)' nc -n -q 1 -w 3 172.16.0.10 3389"
-sleep 0.5
-expect_eq "the line arrived" "$(cat "$LAB_DIR/rdp.out")" "rdp over the second port"
+rdp_line "lgwan-pc (second port) -> internet rdp delivers a line" k "rdp over the second port"
 expect_ok "the appliance answers ping on the second port" lab_in k ping -c 2 -W 2 10.20.0.1
 
 # Each port sent what its own segment needed (ARP requests went out on both).
@@ -52,9 +60,4 @@ for _ in $(seq 20); do
 done
 expect_eq "neighbors: lgwan-pc moved to the first port with its new MAC" "$(pc_entry)" \
   "[('$l_mac', 'net_af_packet1')]"
-lab_bg i "$LAB_DIR/rdp2.out" nc -n -l 172.16.0.10 3389
-sleep 0.5
-expect_ok "lgwan-pc, moved, -> internet rdp delivers a line" \
-  bash -c "echo 'rdp after the move' | ip netns exec '$(lab_ns l)' nc -n -s 10.20.0.20 -q 1 -w 3 172.16.0.10 3389"
-sleep 0.5
-expect_eq "the line arrived" "$(cat "$LAB_DIR/rdp2.out")" "rdp after the move"
+rdp_line "lgwan-pc, moved, -> internet rdp delivers a line" l "rdp after the move" -s 10.20.0.20
