@@ -36,6 +36,9 @@ struct audit_verify_result {
 	char open_segment[SEGMENT_NAME_MAX]; /* the unsigned last segment, "" when none */
 	uint64_t pending;               /* segments the writer has not named yet (.pending) */
 	uint64_t start_seq;             /* the first record on disk (1 unless retention ran) */
+	/* start_seq is 1, or a retention record in a segment that verified says why the
+	 * records before it are gone */
+	bool start_explained;
 	uint64_t signed_by[SEAL_KEYRING_MAX]; /* segments each key of o->keys verified */
 };
 

@@ -139,22 +139,25 @@ static bool take_pending(struct verifier *v, uint64_t seq)
 }
 
 /* A retention record says which seq and hash the log starts from once old segments
- * are gone. */
-static void note_retention(struct verifier *v, const struct segment_line *l)
+ * are gone: true when l is one that explains a log starting at start_seq, start_prev. */
+static bool is_retention_for(const struct segment_line *l, uint64_t start_seq,
+			     const uint8_t start_prev[SEGMENT_HASH_LEN])
 {
 	static const char seq_key[] = "\"through_seq\":", hash_key[] = "\"through_hash\":\"";
-	const char *p = memmem(l->text, l->len, seq_key, sizeof(seq_key) - 1);
-	const char *h = memmem(l->text, l->len, hash_key, sizeof(hash_key) - 1);
+	const char *p, *h;
 	uint8_t hash[SEGMENT_HASH_LEN];
 	uint64_t seq;
 
+	if (strcmp(l->type, "chain") || !memmem(l->text, l->len, "\"reason\":\"retention\"", 20))
+		return false;
+	p = memmem(l->text, l->len, seq_key, sizeof(seq_key) - 1);
+	h = memmem(l->text, l->len, hash_key, sizeof(hash_key) - 1);
 	if (!p || !h || (size_t)(h - l->text) + sizeof(hash_key) - 1 + SEGMENT_HEX_LEN > l->len)
-		return;
+		return false;
 	seq = strtoull(p + sizeof(seq_key) - 1, NULL, 10);
 	if (segment_unhex(h + sizeof(hash_key) - 1, SEGMENT_HASH_LEN, hash))
-		return;
-	if (seq + 1 == v->start_seq && !memcmp(hash, v->start_prev, SEGMENT_HASH_LEN))
-		v->start_explained = true;
+		return false;
+	return seq + 1 == start_seq && !memcmp(hash, start_prev, SEGMENT_HASH_LEN);
 }
 
 static void check_record(struct verifier *v, const struct segment_line *l)
@@ -174,8 +177,8 @@ static void check_record(struct verifier *v, const struct segment_line *l)
 		if (l->seq == 1 && !memcmp(l->prev, zero_hash, SEGMENT_HASH_LEN))
 			v->start_explained = true;
 	}
-	if (!strcmp(l->type, "chain") && memmem(l->text, l->len, "\"reason\":\"retention\"", 20))
-		note_retention(v, l);
+	if (is_retention_for(l, v->start_seq, v->start_prev))
+		v->start_explained = true;
 
 	if (v->have && l->seq <= v->last_seq) {
 		if (take_pending(v, l->seq)) {
@@ -249,6 +252,12 @@ static void check_seal(struct verifier *v, const struct seal *s)
 		       "the last record is not the one that was signed");
 }
 
+/* A signed segment with no record in [from, to) is left out by --from/--to. */
+static bool out_of_range(const struct audit_verify_options *o, const struct seal *s)
+{
+	return s->last_time < o->from_ms || s->first_time >= o->to_ms;
+}
+
 /* A segment left out by --from/--to: its seal stands for it in the chain. */
 static void skip_segment(struct verifier *v, const struct seal *s)
 {
@@ -271,6 +280,56 @@ static void skip_segment(struct verifier *v, const struct seal *s)
 		v->have = true;
 		v->last_seq = s->last_seq;
 		memcpy(v->last_hash, s->last, SEGMENT_HASH_LEN);
+	}
+}
+
+/* A segment left out by --from/--to, read back only for the retention record that
+ * explains where the log starts. The record is believed only when the whole segment
+ * is the one its seal signed (every line whole and matching its own hash, each chained
+ * to the one before, from the signed prev through the signed last record), so a line
+ * forged into a segment nobody checked cannot explain a deleted head. */
+static bool retention_in_skipped(struct verifier *v, const char *path, const struct seal *s)
+{
+	struct segment_reader *sr;
+	struct segment_line l;
+	uint8_t prev[SEGMENT_HASH_LEN];
+	uint64_t next = s->first_seq, n = 0;
+	bool intact = true, found = false;
+	int rc = 0;
+
+	if (segment_reader_open(path, &sr))
+		return false;
+	memcpy(prev, s->prev, SEGMENT_HASH_LEN);
+	while (intact && (rc = segment_reader_next(sr, &l)) > 0) {
+		intact = l.complete && l.well_formed && l.hash_ok && l.seq == next &&
+			 !memcmp(l.prev, prev, SEGMENT_HASH_LEN);
+		if (!intact)
+			break;
+		memcpy(prev, l.hash, SEGMENT_HASH_LEN);
+		next++;
+		n++;
+		if (is_retention_for(&l, v->start_seq, v->start_prev))
+			found = true;
+	}
+	segment_reader_close(sr);
+	return found && intact && rc == 0 && n == s->records && next - 1 == s->last_seq &&
+	       !memcmp(prev, s->last, SEGMENT_HASH_LEN);
+}
+
+/* The start is unexplained by what was read: looks for its retention record in the
+ * segments --from/--to left out (skip_segment), oldest first. */
+static void explain_start(struct verifier *v, const char *dir, const struct segment_file *segs,
+			  size_t n)
+{
+	char path[4096 + SEGMENT_NAME_MAX + 2];
+	struct seal s;
+
+	for (size_t i = 0; i < n && !v->start_explained; i++) {
+		if (!segs[i].has_seal || seal_read(dir, segs[i].name, v->o->keys, &s) ||
+		    !out_of_range(v->o, &s))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, segs[i].name);
+		v->start_explained = retention_in_skipped(v, path, &s);
 	}
 }
 
@@ -414,7 +473,7 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 		} else {
 			snprintf(res->open_segment, sizeof(res->open_segment), "%s", segs[i].name);
 		}
-		if (sealed && (s.last_time < o->from_ms || s.first_time >= o->to_ms)) {
+		if (sealed && out_of_range(o, &s)) {
 			skip_segment(v, &s);
 			continue;
 		}
@@ -439,7 +498,10 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 		report(v, 0, AUDIT_TORN, "cannot list set-aside segments: %s", strerror(-rc));
 	v->segment = "";
 	res->start_seq = v->started ? v->start_seq : 0;
-	if (v->started && !v->start_explained && !v->skipped)
+	if (v->started && !v->start_explained && v->skipped)
+		explain_start(v, dir, segs, n);
+	res->start_explained = v->started && v->start_explained;
+	if (v->started && !v->start_explained)
 		report(v, v->start_seq, AUDIT_MISSING_SEGMENT,
 		       "the log starts at seq %" PRIu64 " and no retention record explains the "
 		       "records before it", v->start_seq);

@@ -282,7 +282,7 @@ static int cmd_verify(int argc, char **argv)
 		flowrec_format_time(res.first_ms, t1);
 		flowrec_format_time(res.last_ms, t2);
 	}
-	if (rc == 0 && res.start_seq > 1)
+	if (rc == 0 && res.start_explained && res.start_seq > 1)
 		printf("note: the log starts at seq %" PRIu64 "; the segments before it were removed "
 		       "by retention, as a signed retention record says\n", res.start_seq);
 	if (res.open_segment[0])

@@ -26,10 +26,13 @@ echo "ok: untouched log: $(cat "$work/ok.out")"
 seg() { ls "$work/case/flows"/*.jsonl | sed -n "${1}p"; }
 seq_at() { sed -n "${2}p" "$(seg "$1")" | sed 's/^{"seq":\([0-9]*\),.*/\1/'; }
 
-# expect NAME KIND SEQ [PUBKEY]: verify the case dir and look for "seq SEQ: KIND"
+# expect NAME KIND SEQ [PUBKEY]: verify the case dir (with the options in range, when
+# set) and look for "seq SEQ: KIND"
+range=()
 expect() {
 	local name=$1 kind=$2 seq=$3 pub=${4:-$work/keys/flowlog.pub} rc=0
-	"$audit" verify --log-dir "$work/case" --pubkey "$pub" > "$work/out" 2>&1 || rc=$?
+	"$audit" verify --log-dir "$work/case" --pubkey "$pub" ${range[@]+"${range[@]}"} \
+		> "$work/out" 2>&1 || rc=$?
 	if [ "$rc" -ne 1 ]; then
 		echo "FAIL: $name: exit $rc, want 1"; cat "$work/out"; fails=$((fails + 1)); return
 	fi
@@ -81,6 +84,25 @@ expect "missing segment" "missing segment" "$s"
 fresh; f=$(seg 1); rm "$f" "$f.sig"
 expect "first segment missing" "missing segment" "$(seq_at 1 1)"
 
+# --from/--to leave segments out; the deleted head must still be named, and no
+# retention the log does not hold may be claimed for it
+sealed_time() { sed -n "s/^$2 //p" "$(seg "$1").sig"; }
+# the first time after segment N's last record: --from it leaves segment N out
+after_segment() {
+	python3 -c 'import datetime as d, sys
+t = d.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ") + d.timedelta(milliseconds=1)
+print(t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000))' "$(sealed_time "$1" last_time)"
+}
+fresh; f=$(seg 1); s=$(seq_at 2 1); range=(--to "$(sealed_time 3 first_time)"); rm "$f" "$f.sig"
+expect "first segment missing, --to" "missing segment" "$s"
+range=(--from "$(sealed_time 4 first_time)")
+expect "first segment missing, --from" "missing segment" "$s"
+if grep -q "removed by retention" "$work/out"; then
+	echo "FAIL: first segment missing: verify claims a retention record"; cat "$work/out"
+	fails=$((fails + 1))
+fi
+range=()
+
 # One hex digit of the signature changed (swapping two digits changed nothing when they
 # were equal: one run in sixteen).
 fresh; f=$(seg 4).sig
@@ -117,8 +139,45 @@ else
 	echo "FAIL: retention did not remove segments or verify did not say so"; cat "$work/out"
 	fails=$((fails + 1))
 fi
+# the retention record sits in a segment --from leaves out: it is read for it
+range=(--from "$(after_segment 2)")
+"$audit" verify --log-dir "$work/case" --pubkey "$work/keys/flowlog.pub" "${range[@]}" \
+	> "$work/out" || { echo "FAIL: after retention, --from"; cat "$work/out"; fails=$((fails + 1)); }
+if grep -q "removed by retention" "$work/out" && grep -q "^OK: .*, 1 segments" "$work/out"; then
+	echo "ok: after retention, --from: $(grep '^note: the log starts' "$work/out")"
+else
+	echo "FAIL: after retention, --from did not read the retention record"; cat "$work/out"
+	fails=$((fails + 1))
+fi
+range=()
 f=$(seg 1); s=$(seq_at 2 1); rm "$f" "$f.sig"
 expect "oldest segment removed after retention" "missing segment" "$s"
+
+# the same, with a retention record for the new head forged (own hash and all) into a
+# segment --from leaves out: only a segment that matches its seal can explain a start
+python3 - "$(seg 1)" <<'EOF'
+import hashlib, re, sys
+path = sys.argv[1]
+lines = open(path, 'rb').read().rstrip(b'\n').split(b'\n')
+first, last = lines[0], lines[-1]
+head_prev = re.search(rb'"prev":"([0-9a-f]{64})"', first).group(1)
+head_seq = int(re.match(rb'\{"seq":(\d+),', first).group(1))
+last_seq = int(re.match(rb'\{"seq":(\d+),', last).group(1))
+last_hash = re.search(rb'"hash":"([0-9a-f]{64})"', last).group(1)
+end = re.search(rb'"end":"([^"]*)"', last).group(1)
+body = (b'{"seq":%d,"type":"chain","start":"%s","end":"%s","reason":"retention","count":1,'
+        b'"through_seq":%d,"through_hash":"%s","prev":"%s"'
+        % (last_seq + 1, end, end, head_seq - 1, head_prev, last_hash))
+lines.append(body + b',"hash":"' + hashlib.sha256(body).hexdigest().encode() + b'"}')
+open(path, 'wb').write(b'\n'.join(lines) + b'\n')
+EOF
+range=(--from "$(after_segment 1)")
+expect "head removed, retention record forged in a segment left out" "missing segment" "$s"
+if grep -q "removed by retention" "$work/out"; then
+	echo "FAIL: forged retention record: verify claims a signed retention record"
+	cat "$work/out"; fails=$((fails + 1))
+fi
+range=()
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails tampering case(s) not detected"
