@@ -34,6 +34,15 @@
 #define TICK_MS 200
 #define CLIENTS_MAX 8
 
+/* A client of our socket (bunrictl). It never makes the daemon wait: its socket is
+ * non-blocking, a client with no room for its reply (it asks and does not read) is
+ * closed, and when every slot is taken the client idle longest makes room. */
+struct client {
+	int fd;                  /* -1: a free slot */
+	int64_t active_ms;       /* accepted, or last asked something */
+	struct ucred cred;       /* at accept; uid -1 when unknown */
+};
+
 struct options {
 	const char *config;
 	const char *policy;
@@ -59,7 +68,9 @@ struct controld {
 	char ipfix_name[APPLIANCE_MAX_COLLECTORS][24];   /* "a.b.c.d:port" */
 	int64_t started_ms;
 	int listen_fd;
-	int clients[CLIENTS_MAX];
+	struct client clients[CLIENTS_MAX];
+	uint64_t closed_unread;      /* clients closed because a reply found no room */
+	uint64_t closed_idle;        /* idle clients closed to make room for a new one */
 	int64_t next_connect_ms;
 	uint64_t records;
 	bool stop;
@@ -259,9 +270,11 @@ static int expire(struct controld *c, int64_t now_s)
 static char *status_json(const struct controld *c)
 {
 	json_t *o = json_object(), *dp = json_object(), *ipfix = json_array(), *log = NULL;
+	json_t *clients = json_object();
 	char *text = NULL;
+	unsigned connected = 0;
 
-	if (o == NULL || dp == NULL || ipfix == NULL)
+	if (o == NULL || dp == NULL || ipfix == NULL || clients == NULL)
 		goto out;
 	if (c->log != NULL) {
 		struct flowlog_stats st;
@@ -283,6 +296,12 @@ static char *status_json(const struct controld *c)
 						       (json_int_t)st.messages, "send_errors",
 						       (json_int_t)st.send_errors));
 	}
+	for (unsigned i = 0; i < CLIENTS_MAX; i++)
+		connected += c->clients[i].fd >= 0;
+	json_object_set_new(clients, "connected", json_integer(connected));
+	json_object_set_new(clients, "max", json_integer(CLIENTS_MAX));
+	json_object_set_new(clients, "closed_unread", json_integer((json_int_t)c->closed_unread));
+	json_object_set_new(clients, "closed_idle", json_integer((json_int_t)c->closed_idle));
 	json_object_set_new(dp, "connected", json_boolean(c->dp.fd >= 0));
 	json_object_set_new(dp, "socket", json_string(c->dp_path));
 	json_object_set_new(o, "pid", json_integer(getpid()));
@@ -291,87 +310,123 @@ static char *status_json(const struct controld *c)
 	json_object_set_new(o, "dataplane", dp);
 	json_object_set_new(o, "flow_log", log != NULL ? log : json_null());
 	json_object_set_new(o, "ipfix", ipfix);
-	dp = ipfix = NULL;
+	json_object_set_new(o, "clients", clients);
+	dp = ipfix = clients = NULL;
 	text = json_dumps(o, JSON_COMPACT);
 out:
 	json_decref(o);
 	json_decref(dp);
 	json_decref(ipfix);
+	json_decref(clients);
 	return text;
 }
 
-static void serve_client(struct controld *c, int idx)
+static void close_client(struct controld *c, int idx)
 {
-	int fd = c->clients[idx];
+	close(c->clients[idx].fd);
+	c->clients[idx].fd = -1;
+}
+
+/* What became of a reply (0 or -errno from a MSG_DONTWAIT send): a client that has no
+ * room for it asks without reading, and is closed rather than waited for. */
+static void replied(struct controld *c, int idx, int ret)
+{
+	const struct client *cl = &c->clients[idx];
+
+	if (ret == 0)
+		return;
+	say("client pid %ld uid %ld closed: its reply could not be delivered (%s); a client "
+	    "must read the reply to each request", (long)cl->cred.pid, (long)cl->cred.uid,
+	    strerror(-ret));
+	c->closed_unread++;
+	close_client(c, idx);
+}
+
+static void reply_error(struct controld *c, int idx, uint32_t seq, int code, const char *text)
+{
+	static uint8_t p[CTLPROTO_PAYLOAD_MAX];
+	size_t pl = ctlproto_error_encode(code, text, p, sizeof(p));
+
+	replied(c, idx, ctlproto_send(c->clients[idx].fd, CTL_ERROR, seq, p, pl, MSG_DONTWAIT));
+}
+
+static void serve_client(struct controld *c, int idx, int64_t now)
+{
+	struct client *cl = &c->clients[idx];
 	struct ctlproto_msg m;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *report;
 	int n, ret;
 
-	n = ctlproto_recv(fd, c->msg, sizeof(c->msg), &m, MSG_DONTWAIT);
+	n = ctlproto_recv(cl->fd, c->msg, sizeof(c->msg), &m, MSG_DONTWAIT);
 	if (n == -EAGAIN)
 		return;
 	if (n <= 0 && n != -EBADMSG && n != -EPROTO && n != -EMSGSIZE) {
-		close(fd);
-		c->clients[idx] = -1;
+		close_client(c, idx);
 		return;
 	}
+	cl->active_ms = now;
 	if (n >= 0 && m.type == CTL_STATUS && m.len == 0) {
 		text = status_json(c);
-		if (text != NULL) {
-			(void)ctlproto_send_reply(fd, m.seq, text, strlen(text));
-		} else {
-			uint8_t p[64];
-			size_t pl = ctlproto_error_encode(ENOMEM, "out of memory", p, sizeof(p));
-
-			(void)ctlproto_send(fd, CTL_ERROR, m.seq, p, pl, MSG_DONTWAIT);
-		}
+		if (text != NULL)
+			replied(c, idx, ctlproto_send_reply(cl->fd, m.seq, text, strlen(text),
+							    MSG_DONTWAIT));
+		else
+			reply_error(c, idx, m.seq, ENOMEM, "out of memory");
 		free(text);
 		return;
 	}
 	if (n < 0 || m.type != CTL_RELOAD) {
-		uint8_t p[128];
-		size_t pl = ctlproto_error_encode(EBADMSG, "bunri-controld understands only "
-						  "reload and status", p, sizeof(p));
-
-		(void)ctlproto_send(fd, CTL_ERROR, n < 0 ? 0 : m.seq, p, pl, MSG_DONTWAIT);
+		reply_error(c, idx, n < 0 ? 0 : m.seq, EBADMSG,
+			    "bunri-controld understands only reload and status");
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0)
-		cred.uid = (uid_t)-1;
 	report = open_memstream(&text, &len);
 	if (report == NULL)
 		return;
-	ret = reload(c, cred.uid == (uid_t)-1 ? -1 : (long)cred.uid, "reload", report);
+	ret = reload(c, cl->cred.uid == (uid_t)-1 ? -1 : (long)cl->cred.uid, "reload", report);
 	fclose(report);
-	say("reload by uid %ld: %s", (long)cred.uid, ret == 0 ? "done" : "refused");
-	if (ret == 0) {
-		(void)ctlproto_send_reply(fd, m.seq, text, len);
-	} else {
-		uint8_t p[CTLPROTO_PAYLOAD_MAX];
-		size_t pl = ctlproto_error_encode(-ret, text, p, sizeof(p));
-
-		(void)ctlproto_send(fd, CTL_ERROR, m.seq, p, pl, 0);
-	}
+	say("reload by uid %ld: %s", (long)cl->cred.uid, ret == 0 ? "done" : "refused");
+	if (ret == 0)
+		replied(c, idx, ctlproto_send_reply(cl->fd, m.seq, text, len, MSG_DONTWAIT));
+	else
+		reply_error(c, idx, m.seq, -ret, text);
 	free(text);
 }
 
-static void accept_client(struct controld *c)
+/* Takes a new client; when every slot is taken, the client idle longest is closed to
+ * make room, so clients that connect and never ask cannot lock operators out. */
+static void accept_client(struct controld *c, int64_t now)
 {
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	socklen_t clen = sizeof(struct ucred);
+	struct client *cl;
+	int slot = -1;
 
 	if (fd < 0)
 		return;
-	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
-		if (c->clients[i] < 0) {
-			c->clients[i] = fd;
-			return;
-		}
+	for (int i = 0; i < CLIENTS_MAX && slot < 0; i++) {
+		if (c->clients[i].fd < 0)
+			slot = i;
 	}
-	close(fd);
+	if (slot < 0) {
+		slot = 0;
+		for (int i = 1; i < CLIENTS_MAX; i++) {
+			if (c->clients[i].active_ms < c->clients[slot].active_ms)
+				slot = i;
+		}
+		say("client pid %ld uid %ld closed: idle for %lld ms and all %d slots taken",
+		    (long)c->clients[slot].cred.pid, (long)c->clients[slot].cred.uid,
+		    (long long)(now - c->clients[slot].active_ms), CLIENTS_MAX);
+		c->closed_idle++;
+		close_client(c, slot);
+	}
+	cl = &c->clients[slot];
+	cl->fd = fd;
+	cl->active_ms = now;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cl->cred, &clen) != 0)
+		cl->cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 }
 
 static void try_connect(struct controld *c, int64_t now)
@@ -438,8 +493,8 @@ static void run(struct controld *c, int sfd)
 			who[n++] = -3;
 		}
 		for (int i = 0; i < CLIENTS_MAX; i++) {
-			if (c->clients[i] >= 0) {
-				pfd[n] = (struct pollfd){ .fd = c->clients[i], .events = POLLIN };
+			if (c->clients[i].fd >= 0) {
+				pfd[n] = (struct pollfd){ .fd = c->clients[i].fd, .events = POLLIN };
 				who[n++] = i;
 			}
 		}
@@ -451,11 +506,11 @@ static void run(struct controld *c, int sfd)
 			if (who[i] == -1)
 				handle_signals(c, sfd);
 			else if (who[i] == -2)
-				accept_client(c);
+				accept_client(c, now_ms());
 			else if (who[i] == -3 && dpconn_read(&c->dp) != 0)
 				say("bunri-dataplane went away; reconnecting");
-			else if (who[i] >= 0 && c->clients[who[i]] >= 0)
-				serve_client(c, who[i]);
+			else if (who[i] >= 0 && c->clients[who[i]].fd >= 0)
+				serve_client(c, who[i], now_ms());
 		}
 	}
 }
@@ -589,7 +644,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &c.o) != 0)
 		return 2;
 	for (int i = 0; i < CLIENTS_MAX; i++)
-		c.clients[i] = -1;
+		c.clients[i].fd = -1;
 	c.started_ms = now_ms();
 	dpconn_init(&c.dp, (struct dpconn_sink){ on_record, on_gap, &c });
 	if (load(&c, now_ms() / 1000, stderr, &a, &p, &cp) != 0) {
@@ -642,8 +697,8 @@ int main(int argc, char **argv)
 	say("stopping; %llu records written", (unsigned long long)c.records);
 	status = 0;
 	for (int i = 0; i < CLIENTS_MAX; i++) {
-		if (c.clients[i] >= 0)
-			close(c.clients[i]);
+		if (c.clients[i].fd >= 0)
+			close_client(&c, i);
 	}
 	close(c.listen_fd);
 	unlink(c.socket_path);

@@ -324,16 +324,16 @@ err_fd:
 	return ret;
 }
 
-int ctlproto_send_reply(int fd, uint32_t seq, const char *text, size_t len)
+int ctlproto_send_reply(int fd, uint32_t seq, const char *text, size_t len, int flags)
 {
 	int ret;
 
 	while (len > CTLPROTO_PAYLOAD_MAX) {
-		ret = ctlproto_send(fd, CTL_PART, seq, text, CTLPROTO_PAYLOAD_MAX, 0);
+		ret = ctlproto_send(fd, CTL_PART, seq, text, CTLPROTO_PAYLOAD_MAX, flags);
 		if (ret != 0)
 			return ret;
 		text += CTLPROTO_PAYLOAD_MAX;
 		len -= CTLPROTO_PAYLOAD_MAX;
 	}
-	return ctlproto_send(fd, CTL_OK, seq, text, len, 0);
+	return ctlproto_send(fd, CTL_OK, seq, text, len, flags);
 }

@@ -87,9 +87,10 @@ int ctlproto_error_decode(const uint8_t *in, size_t len, int *code, const char *
 int ctlproto_send(int fd, uint16_t type, uint32_t seq, const void *payload, size_t len,
 		  int flags);
 int ctlproto_recv(int fd, uint8_t *buf, size_t cap, struct ctlproto_msg *m, int flags);
-/* Sends text as a reply with seq: CTL_PART pieces, then CTL_OK with the rest. 0 or
- * -errno. */
-int ctlproto_send_reply(int fd, uint32_t seq, const char *text, size_t len);
+/* Sends text as a reply with seq: CTL_PART pieces, then CTL_OK with the rest, each with
+ * flags (MSG_DONTWAIT: -EAGAIN when the peer's queue is full, the reply then cut short).
+ * 0 or -errno. */
+int ctlproto_send_reply(int fd, uint32_t seq, const char *text, size_t len, int flags);
 /* A connected SOCK_SEQPACKET socket to path: fd or -errno. */
 int ctlproto_connect(const char *path);
 /* A listening socket at path (a stale socket file is replaced), mode 0660 and, when

@@ -146,7 +146,7 @@ static void reply_json(struct ctlsrv *s, struct client *c, uint32_t seq, json_t 
 
 	if (text == NULL) {
 		reply_error(s, c, seq, ENOMEM, "out of memory");
-	} else if (ctlproto_send_reply(c->fd, seq, text, strlen(text)) != 0) {
+	} else if (ctlproto_send_reply(c->fd, seq, text, strlen(text), 0) != 0) {
 		CTLSRV_LOG(WARNING, "reply not delivered\n");
 	}
 	free(text);

@@ -255,7 +255,7 @@ static void reply_in_pieces(void)
 		text[i] = (char)('a' + i % 26);
 	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
-	CU_ASSERT_EQUAL_FATAL(ctlproto_send_reply(sv[0], 3, text, total), 0);
+	CU_ASSERT_EQUAL_FATAL(ctlproto_send_reply(sv[0], 3, text, total, 0), 0);
 	for (;;) {
 		int n = ctlproto_recv(sv[1], buf, CTLPROTO_MSG_MAX, &m, 0);
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# bunri-controld alone, against a stand-in for the dataplane (fakedp.py): no namespaces,
+# no DPDK, no root. Clients that never read their replies and idle clients do not stop
+# it from answering others or from stopping; a dataplane that never stops sending
+# records does not stop it from stopping, and the flow log it leaves is sealed.
+set -uo pipefail
+: "${BUILD:?BUILD must name the build directory}"
+: "${BUNRI_SRCDIR:?BUNRI_SRCDIR must name the source tree}"
+LAB_DIR=$(mktemp -d /tmp/bunri-controld.XXXXXX)
+. "$BUNRI_SRCDIR/deploy/lab.sh"
+E2E=$BUNRI_SRCDIR/tests/e2e
+FAILED=0
+FAKE_PID=
+
+finish() {
+  local p
+  for p in "${LAB_PIDS[@]}" $FAKE_PID; do
+    kill -KILL "$p" 2>/dev/null
+  done
+  if [ "$FAILED" -ne 0 ]; then
+    echo "--- controld.log"; tail -30 "$LAB_DIR/controld.log"
+    echo "FAILED: $FAILED check(s); files kept in $LAB_DIR"
+    exit 1
+  fi
+  rm -rf "$LAB_DIR"
+  echo "PASS"
+}
+trap finish EXIT
+pass() { echo "ok    $1"; }
+fail() { echo "FAIL  $1"; FAILED=$((FAILED + 1)); }
+
+# fake_dataplane [fakedp.py options]: the stand-in on the dataplane's socket.
+fake_dataplane() {
+  /usr/bin/python3 -u "$E2E/fakedp.py" "$LAB_DIR/run/control.sock" "$@" \
+    >"$LAB_DIR/fakedp.out" 2>&1 &
+  FAKE_PID=$!
+  lab_wait_socket "$LAB_DIR/run/control.sock" "$FAKE_PID"
+}
+# start_controld: and wait until the stand-in has its policy.
+start_controld() {
+  : >"$LAB_DIR/controld.log"
+  lab_start_controld || return 1
+  for _ in $(seq 1 100); do
+    grep -q "policy installed" "$LAB_DIR/controld.log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+mkdir -p "$LAB_DIR/run"
+lab_appliance_cfg
+lab_policy_cfg "$LAB_DIR/policy.cfg" yes
+lab_keygen
+
+# Clients that read nothing, and idle ones.
+fake_dataplane || { fail "the stand-in dataplane listens"; exit 1; }
+start_controld || { fail "bunri-controld starts and installs the policy"; exit 1; }
+if /usr/bin/python3 "$E2E/controld_clients.py" "$LAB_DIR/run/controld.sock" \
+    "$BUILD/control/bunrictl" "$LAB_DIR/appliance.cfg" "$LAB_CD_PID"; then
+  pass "clients that read nothing do not stop the controller"
+else
+  fail "clients that read nothing"
+fi
+wait "$LAB_CD_PID" 2>/dev/null
+grep -q "client .* closed" "$LAB_DIR/controld.log" && pass "the controller says which clients it closed" ||
+  fail "no word in controld.log about the clients it closed"
+kill -TERM "$FAKE_PID" 2>/dev/null
+wait "$FAKE_PID" 2>/dev/null
+rm -f "$LAB_DIR/run/control.sock"
