@@ -32,6 +32,7 @@
 
 #define RECONNECT_MS 500
 #define TICK_MS 200
+#define DRAIN_MS 2000   /* at stop, records still coming are taken for this long at most */
 #define CLIENTS_MAX 8
 
 /* A client of our socket (bunrictl). It never makes the daemon wait: its socket is
@@ -515,6 +516,36 @@ static void run(struct controld *c, int sfd)
 	}
 }
 
+/* At stop, records the dataplane still sends reach the log until it is quiet for a tick
+ * or DRAIN_MS have passed: a busy dataplane never goes quiet, and a stop that does not
+ * end is killed by systemd with the log unsealed. The log keeps being fsynced meanwhile. */
+static void drain(struct controld *c)
+{
+	int64_t start = now_ms(), now = start, last_tick = start;
+
+	while (c->dp.fd >= 0 && now - start < DRAIN_MS) {
+		struct pollfd pfd = { .fd = c->dp.fd, .events = POLLIN };
+		int64_t left = DRAIN_MS - (now - start);
+		int n = poll(&pfd, 1, left < TICK_MS ? (int)left : TICK_MS);
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+		if (n > 0 && dpconn_read(&c->dp) != 0)
+			break;
+		now = now_ms();
+		if (now - last_tick >= TICK_MS) {
+			if (flowlog_tick(c->log, now) != 0)
+				say("flow log: tick failed");
+			for (unsigned i = 0; i < c->n_ipfix; i++)
+				(void)ipfix_flush(c->ipfix[i], now);
+			last_tick = now;
+		}
+	}
+	if (c->dp.fd >= 0 && now - start >= DRAIN_MS)
+		say("stopping while bunri-dataplane still sends records: after %d ms, records "
+		    "still queued on its socket are not written", DRAIN_MS);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -687,13 +718,7 @@ int main(int argc, char **argv)
 	say("running; dataplane socket %s, reload socket %s, audit file %s", c.dp_path,
 	    c.socket_path, c.audit_path);
 	run(&c, sfd);
-	/* Records the dataplane sends while it shuts down still reach the log. */
-	if (c.dp.fd >= 0) {
-		struct pollfd pfd = { .fd = c.dp.fd, .events = POLLIN };
-
-		while (poll(&pfd, 1, 200) > 0 && dpconn_read(&c.dp) == 0)
-			;
-	}
+	drain(&c);
 	say("stopping; %llu records written", (unsigned long long)c.records);
 	status = 0;
 	for (int i = 0; i < CLIENTS_MAX; i++) {

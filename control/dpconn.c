@@ -10,6 +10,7 @@
 #include "dpconn.h"
 
 #define REPLY_TIMEOUT_S 30
+#define READ_BURST 64   /* messages per dpconn_read: a busy stream cannot hold the caller */
 
 void dpconn_init(struct dpconn *c, struct dpconn_sink sink)
 {
@@ -177,7 +178,7 @@ out:
 
 int dpconn_read(struct dpconn *c)
 {
-	while (c->fd >= 0) {
+	for (unsigned i = 0; i < READ_BURST && c->fd >= 0; i++) {
 		struct ctlproto_msg m;
 		int n = ctlproto_recv(c->fd, c->buf, sizeof(c->buf), &m, MSG_DONTWAIT);
 
@@ -193,5 +194,5 @@ int dpconn_read(struct dpconn *c)
 		}
 		(void)stream(c, &m);
 	}
-	return -ENOTCONN;
+	return c->fd >= 0 ? 0 : -ENOTCONN;
 }

@@ -31,8 +31,9 @@ void dpconn_close(struct dpconn *c);
 /* Installs cp: 0, or -errno with the dataplane's (or the socket's) reason in err. The
  * connection is closed when it fails (not when the dataplane refuses the policy). */
 int dpconn_install(struct dpconn *c, const struct cpolicy *cp, char *err, size_t errlen);
-/* Reads what is waiting (non-blocking) and hands it to the sink: 0, or -errno when the
- * connection ended (it is then closed). */
+/* Reads what is waiting (non-blocking), a bounded burst of messages so that a stream
+ * that never pauses cannot hold the caller (poll again for the rest), and hands it to
+ * the sink: 0, or -errno when the connection ended (it is then closed). */
 int dpconn_read(struct dpconn *c);
 
 #endif
