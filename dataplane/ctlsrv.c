@@ -40,6 +40,9 @@ struct ctlsrv {
 	struct flowbuf *buf;
 	uint8_t batch[CTLPROTO_PAYLOAD_MAX];
 	uint32_t batch_n;      /* records in batch not yet sent */
+	/* buffer drops taken from the flowbuf and not yet told to a controller: a gap
+	 * message it had no room for is sent again, with later drops merged in */
+	struct flowbuf_drops owed;
 	uint64_t lost_reported;
 	uint64_t sent;
 	uint64_t dropped_buffer;
@@ -347,11 +350,28 @@ static int send_gap(struct ctlsrv *s, uint64_t dropped, int64_t from, int64_t to
 	return ctlproto_send(s->subscriber, CTL_GAP, 0, p, sizeof(p), MSG_DONTWAIT);
 }
 
+/* Adds the buffer's new drops to those still owed to the controller. */
+static void owe_drops(struct ctlsrv *s)
+{
+	struct flowbuf_drops d = flowbuf_take_drops(s->buf);
+
+	if (d.count == 0)
+		return;
+	if (s->owed.count == 0) {
+		s->owed = d;
+		return;
+	}
+	s->owed.count += d.count;
+	if (d.first_ms < s->owed.first_ms)
+		s->owed.first_ms = d.first_ms;
+	if (d.last_ms > s->owed.last_ms)
+		s->owed.last_ms = d.last_ms;
+}
+
 /* Sends batches to the controller until it stops taking them; what it does not take
- * stays in the batch or the buffer. */
+ * stays in the batch or the buffer, and a gap it does not take stays owed. */
 static void push_records(struct ctlsrv *s)
 {
-	struct flowbuf_drops drops;
 	uint64_t lost = 0;
 	int ret;
 
@@ -368,10 +388,12 @@ static void push_records(struct ctlsrv *s)
 	}
 	for (;;) {
 		if (s->batch_n == 0) {
-			drops = flowbuf_take_drops(s->buf);
-			if (drops.count > 0 &&
-			    send_gap(s, drops.count, drops.first_ms, drops.last_ms) != 0)
-				return; /* the drop count is lost with the controller; logged */
+			owe_drops(s);
+			if (s->owed.count > 0) {
+				if (send_gap(s, s->owed.count, s->owed.first_ms, s->owed.last_ms) != 0)
+					return;
+				s->owed.count = 0;
+			}
 			(void)flowbuf_drain(s->buf, batch_add, s);
 			if (s->batch_n == 0)
 				return;

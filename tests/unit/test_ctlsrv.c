@@ -1,0 +1,171 @@
+/* The dataplane's control socket with a worker's record ring behind it and a real
+ * client in front: every record a worker hands over reaches the controller or is
+ * counted in a gap message, even when the controller's queue is full at the moment a
+ * gap is due. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "ctlproto.h"
+#include "ctlsrv.h"
+#include "daemon.h"
+#include "eal_fixture.h"
+#include "runner.h"
+
+#define BUFFER_RECORDS 64
+
+struct fixture {
+	char dir[64], path[96];
+	struct daemon d;
+	struct ctlsrv *s;
+	uint8_t buf[CTLPROTO_MSG_MAX];
+};
+
+static void setup(struct fixture *f, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ctlsrv.XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/control.sock", f->dir);
+	f->d.n_workers = 1;
+	f->d.workers = rte_zmalloc(NULL, sizeof(struct worker), RTE_CACHE_LINE_SIZE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->d.workers);
+	f->d.workers[0].records = rte_ring_create_elem(name, sizeof(struct flowrec), 4096,
+						       SOCKET_ID_ANY,
+						       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->d.workers[0].records);
+	CU_ASSERT_EQUAL_FATAL(ctlsrv_create(&f->d, f->path, BUFFER_RECORDS, &f->s), 0);
+}
+
+static void teardown(struct fixture *f)
+{
+	ctlsrv_free(f->s);
+	rte_ring_free(f->d.workers[0].records);
+	rte_free(f->d.workers);
+	rmdir(f->dir);
+}
+
+/* A client of the socket, accepted by the server. */
+static int client(struct fixture *f)
+{
+	int fd = ctlproto_connect(f->path);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	ctlsrv_poll(f->s, 0);
+	return fd;
+}
+
+/* Sends one request and serves it: the reply's type (CTL_OK, CTL_ERROR), its error
+ * code in *code. */
+static int ask(struct fixture *f, int fd, uint16_t type, int *code)
+{
+	struct ctlproto_msg m;
+	const char *text;
+	size_t len;
+	int n;
+
+	CU_ASSERT_EQUAL_FATAL(ctlproto_send(fd, type, 5, NULL, 0, 0), 0);
+	ctlsrv_poll(f->s, 0);
+	do {
+		n = ctlproto_recv(fd, f->buf, sizeof(f->buf), &m, MSG_DONTWAIT);
+		CU_ASSERT_FATAL(n > 0);
+	} while (m.type == CTL_RECORDS || m.type == CTL_GAP || m.type == CTL_PART);
+	*code = 0;
+	if (m.type == CTL_ERROR)
+		CU_ASSERT_EQUAL(ctlproto_error_decode(m.payload, m.len, code, &text, &len), 0);
+	return m.type;
+}
+
+static void put_records(struct fixture *f, unsigned n, int64_t end_ms)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct flowrec r = { .type = FLOWREC_FLOW, .end_reason = FLOWREC_END_FIN,
+				     .start_ms = end_ms - 1, .end_ms = end_ms, .proto = 6 };
+
+		CU_ASSERT_EQUAL_FATAL(rte_ring_sp_enqueue_elem(f->d.workers[0].records, &r,
+							       sizeof(r)), 0);
+	}
+}
+
+/* Reads up to max messages waiting for the controller: records and gap counts. */
+static unsigned take(struct fixture *f, int fd, unsigned max, uint64_t *records,
+		     uint64_t *gaps)
+{
+	unsigned got = 0;
+
+	while (got < max) {
+		struct ctlproto_msg m;
+		uint64_t dropped;
+		int64_t from, to;
+		int n = ctlproto_recv(fd, f->buf, sizeof(f->buf), &m, MSG_DONTWAIT);
+
+		if (n == -EAGAIN)
+			break;
+		CU_ASSERT_FATAL(n > 0);
+		got++;
+		if (m.type == CTL_RECORDS) {
+			*records += m.payload[0] | (uint32_t)m.payload[1] << 8;
+		} else if (m.type == CTL_GAP) {
+			CU_ASSERT_EQUAL(ctlproto_gap_decode(m.payload, m.len, &dropped, &from, &to),
+					0);
+			CU_ASSERT(from <= to);
+			*gaps += dropped;
+		}
+	}
+	return got;
+}
+
+/* The controller reads one message now and then while the workers hand over far more
+ * than the buffer holds: gaps fall due while its queue is full. */
+static void gaps_owed_to_a_full_controller(void)
+{
+	struct fixture f;
+	uint64_t records = 0, gaps = 0, put = 0;
+	int fd, code;
+
+	setup(&f, "t_owed");
+	fd = client(&f);
+	CU_ASSERT_EQUAL_FATAL(ask(&f, fd, CTL_SUBSCRIBE, &code), CTL_OK);
+	for (int round = 0; round < 200; round++) {
+		put_records(&f, 100, 1000 + round);
+		put += 100;
+		ctlsrv_poll(f.s, 0);
+		if (round % 3 == 0)
+			(void)take(&f, fd, 1, &records, &gaps);
+	}
+	for (int idle = 0; idle < 5;) {
+		ctlsrv_poll(f.s, 0);
+		idle = take(&f, fd, 1000, &records, &gaps) ? 0 : idle + 1;
+	}
+	CU_ASSERT(gaps > 0);
+	CU_ASSERT_EQUAL(records + gaps, put);
+	if (records + gaps != put)
+		fprintf(stderr, "put %llu, delivered %llu, in gaps %llu\n",
+			(unsigned long long)put, (unsigned long long)records,
+			(unsigned long long)gaps);
+	close(fd);
+	teardown(&f);
+}
+
+int main(void)
+{
+	static const struct test_case cases[] = {
+		{ "gaps owed to a full controller are sent later", gaps_owed_to_a_full_controller },
+		{ NULL, NULL },
+	};
+	int ret;
+
+	if (test_eal_start("test_ctlsrv", 128, NULL) != 0)
+		return 2;
+	ret = test_run("ctlsrv", cases);
+	test_eal_stop();
+	return ret;
+}
