@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,13 @@
 #define SNAP_CAP 65536
 #define NEIGH_SNAP_CAP 4096    /* a worker's neighbour table (pipeline default) */
 #define CLIENT_TIMEOUT_S 2
+#define CONTROLLER_USER "bunri"   /* the system user bunri-controld runs as */
 
 struct client {
 	int fd;
+	uid_t uid;             /* the peer's, at accept; (uid_t)-1 when unknown */
+	pid_t pid;
+	bool refused;          /* was refused a controller's request (logged once) */
 	uint8_t *policy;       /* chunks of a policy being received */
 	uint32_t policy_total;
 	uint32_t policy_have;
@@ -37,6 +42,8 @@ struct ctlsrv {
 	int listen_fd;
 	struct client clients[CLIENTS_MAX];
 	int subscriber;        /* fd of the controller receiving records, -1: none */
+	bool has_controller_user;
+	uid_t controller_uid;  /* of CONTROLLER_USER, when it exists */
 	struct flowbuf *buf;
 	uint8_t batch[CTLPROTO_PAYLOAD_MAX];
 	uint32_t batch_n;      /* records in batch not yet sent */
@@ -57,6 +64,7 @@ int ctlsrv_create(struct daemon *d, const char *path, size_t buffer_records,
 		  struct ctlsrv **out)
 {
 	struct ctlsrv *s = calloc(1, sizeof(*s));
+	struct passwd *pw;
 	int ret = -ENOMEM;
 
 	*out = NULL;
@@ -64,6 +72,16 @@ int ctlsrv_create(struct daemon *d, const char *path, size_t buffer_records,
 		return -ENOMEM;
 	s->d = d;
 	s->subscriber = -1;
+	/* looked up once: the user database is not read again on the control thread */
+	errno = 0;
+	pw = getpwnam(CONTROLLER_USER);
+	if (pw != NULL) {
+		s->has_controller_user = true;
+		s->controller_uid = pw->pw_uid;
+	} else {
+		CTLSRV_LOG(NOTICE, "no user %s (%s): only root installs policies and takes the "
+			   "record stream\n", CONTROLLER_USER, errno ? strerror(errno) : "not found");
+	}
 	for (unsigned i = 0; i < CLIENTS_MAX; i++)
 		s->clients[i].fd = -1;
 	s->path = strdup(path);
@@ -111,6 +129,7 @@ static void client_close(struct ctlsrv *s, struct client *c)
 	free(c->policy);
 	c->policy = NULL;
 	c->policy_total = c->policy_have = 0;
+	c->refused = false;
 }
 
 void ctlsrv_free(struct ctlsrv *s)
@@ -228,6 +247,33 @@ static void records_state(const struct ctlsrv *s, struct query_records *r)
 	r->bad_messages = s->bad_messages;
 }
 
+/* Installing a policy and taking the record stream are bunri-controld's alone: a
+ * policy installed here directly skips the controller's guard-rail checks and its
+ * audit file, and a subscriber takes the records away from the sealed flow log. Any
+ * other member of group bunri may query. Root, user bunri and the dataplane's own user
+ * (who could do anything to this process anyway) are the controller. */
+static bool is_controller(const struct ctlsrv *s, const struct client *c)
+{
+	return c->uid == 0 || c->uid == geteuid() ||
+	       (s->has_controller_user && c->uid == s->controller_uid);
+}
+
+static void refuse(struct ctlsrv *s, struct client *c, const struct ctlproto_msg *m,
+		   const char *what)
+{
+	char err[256];
+
+	s->bad_messages++;
+	if (!c->refused)
+		CTLSRV_LOG(WARNING, "uid %ld (pid %ld) may not %s: refused\n", (long)c->uid,
+			   (long)c->pid, what);
+	c->refused = true;
+	snprintf(err, sizeof(err), "only bunri-controld (root or user %s) may %s; uid %ld may "
+		 "query status, rules, flows and neighbours", CONTROLLER_USER, what,
+		 (long)c->uid);
+	reply_error(s, c, m->seq, EPERM, err);
+}
+
 static void handle(struct ctlsrv *s, struct client *c, const struct ctlproto_msg *m)
 {
 	struct ctlproto_flows_query q;
@@ -235,6 +281,10 @@ static void handle(struct ctlsrv *s, struct client *c, const struct ctlproto_msg
 
 	switch (m->type) {
 	case CTL_POLICY_CHUNK:
+		if (!is_controller(s, c)) {
+			refuse(s, c, m, "install a policy");
+			return;
+		}
 		handle_chunk(s, c, m);
 		return;
 	case CTL_STATUS:
@@ -255,6 +305,10 @@ static void handle(struct ctlsrv *s, struct client *c, const struct ctlproto_msg
 		reply_json(s, c, m->seq, query_neighbors(s->d, s->nsnap, NEIGH_SNAP_CAP));
 		return;
 	case CTL_SUBSCRIBE:
+		if (!is_controller(s, c)) {
+			refuse(s, c, m, "take the record stream");
+			return;
+		}
 		if (s->subscriber >= 0 && s->subscriber != c->fd)
 			CTLSRV_LOG(NOTICE, "a new controller takes over the record stream\n");
 		s->subscriber = c->fd;
@@ -294,14 +348,21 @@ static void accept_client(struct ctlsrv *s)
 {
 	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_S };
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	socklen_t clen = sizeof(struct ucred);
+	struct ucred cred;
 
 	if (fd < 0)
 		return;
 	/* A client that stops reading must not hold the control thread for long. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* unknown credentials are nobody's: such a client may only query */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0)
+		cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
 		if (s->clients[i].fd < 0) {
 			s->clients[i].fd = fd;
+			s->clients[i].uid = cred.uid;
+			s->clients[i].pid = cred.pid;
 			return;
 		}
 	}

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Sends malformed, oversized and out-of-place messages to bunri-dataplane's control
 socket (and to bunri-controld's) and checks each gets an error reply, is counted, and
-leaves the running policy alone. Usage: ctlsock.py DATAPLANE_SOCKET CONTROLD_SOCKET"""
+leaves the running policy alone. Usage: ctlsock.py DATAPLANE_SOCKET CONTROLD_SOCKET
+
+With --operator (run as a user other than root and bunri): the controller's own
+requests, a policy chunk and a subscription, are refused with EPERM, and status still
+answers. Usage: ctlsock.py --operator DATAPLANE_SOCKET"""
 import errno
 import json
 import socket
@@ -76,7 +80,34 @@ def chunk(total, offset, data):
     return struct.pack("<II", total, offset) + data
 
 
+def operator(dp):
+    """An operator in group bunri who is not the controller."""
+    before = query(dp, STATUS)
+    expect_error(dp, "operator: subscribe", msg(SUBSCRIBE), errno.EPERM)
+    expect_error(dp, "operator: a policy chunk", msg(CHUNK, payload=chunk(64, 0, b"y" * 64)),
+                 errno.EPERM)
+    s = connect(dp)
+    s.send(msg(CHUNK, payload=chunk(64, 0, b"y" * 64)))
+    _, _, payload = reply(s)
+    text = payload[4:].decode(errors="replace")
+    check("operator: the refusal says who may", "only bunri-controld" in text, text)
+    s.close()
+    after = query(dp, STATUS)
+    check("operator: status answers", "policy" in after)
+    check("operator: the controller keeps the record stream",
+          after["records"]["controller"] is True, str(after["records"]))
+    check("operator: the running policy is unchanged",
+          after["policy"]["digest"] == before["policy"]["digest"] and
+          after["policy"]["generation"] == before["policy"]["generation"])
+    check("operator: the refusals are counted",
+          after["bad_messages"] - before["bad_messages"] >= 3,
+          f'{after["bad_messages"] - before["bad_messages"]}')
+    return 1 if failures else 0
+
+
 def main():
+    if sys.argv[1] == "--operator":
+        return operator(sys.argv[2])
     dp, cd = sys.argv[1], sys.argv[2]
     before = query(dp, STATUS)
     digest = before["policy"]["digest"]

@@ -28,3 +28,19 @@ if command -v setpriv >/dev/null; then
   case "$out" in *"permission denied"*"group bunri"*) pass "... and says permission denied";;
     *) fail "permission message: $out";; esac
 fi
+# Policies and the record stream are the controller's: an operator in group bunri who
+# is neither root nor user bunri (here nobody, the socket opened to it by the test) is
+# refused both, and may still query.
+if command -v setpriv >/dev/null && ! id -u bunri 2>/dev/null | grep -qx 65534; then
+  chmod o+x "$LAB_DIR" "$LAB_DIR/run"
+  chmod o+rw "$LAB_DIR/run/control.sock"
+  if setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 \
+      "$BUNRI_SRCDIR/tests/e2e/ctlsock.py" --operator "$LAB_DIR/run/control.sock"; then
+    pass "an operator may not install a policy or take the record stream"
+  else
+    fail "an operator's policy or subscription"
+  fi
+  chmod o-rw "$LAB_DIR/run/control.sock"
+  expect_eq "the controller still takes the records" \
+    "$(lab_ctl status --json | jget 'd["records"]["controller"]')" True
+fi
