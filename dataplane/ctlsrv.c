@@ -219,6 +219,16 @@ static void handle_chunk(struct ctlsrv *s, struct client *c, const struct ctlpro
 		reply_error(s, c, m->seq, -ret, err);
 		goto reset;
 	}
+	/* the controller checked the rails; a policy that breaks one anyway did not come
+	 * through its checks, and is not installed */
+	ret = cpolicy_check_rails(cp, err, sizeof(err));
+	if (ret != 0) {
+		s->d->refused++;
+		CTLSRV_LOG(WARNING, "policy refused: %s\n", err);
+		cpolicy_free(cp);
+		reply_error(s, c, m->seq, -ret, err);
+		goto reset;
+	}
 	ret = install_policy(s->d, cp, err, sizeof(err));
 	if (ret != 0) {
 		cpolicy_free(cp);

@@ -119,6 +119,13 @@ int64_t cpolicy_next_change(const struct cpolicy *cp);
 /* Index of the flow with this id, or -1. */
 long cpolicy_flow_find(const struct cpolicy *cp, const char *id);
 
+/* The rule-level guard rails again, for a policy about to be installed (it may not
+ * have come through policy_check): no rule joins mynumber and internet; lgwan-internet
+ * rules belong to specific or sanitized flows, sanitized ones go internet -> lgwan; no
+ * cross-zone rule has an any (/0) source or destination; mynumber rules are /24 or
+ * narrower on both sides. 0, or -EPERM with the first broken rule named in err. */
+int cpolicy_check_rails(const struct cpolicy *cp, char *err, size_t errlen);
+
 /* Stable binary form (little-endian, versioned, with a SHA-256 trailer over the bytes).
  * 0 and a malloc'd buffer, or -ENOMEM. */
 int cpolicy_serialize(const struct cpolicy *cp, uint8_t **buf, size_t *len);

@@ -1,7 +1,7 @@
 /* The dataplane's control socket with a worker's record ring behind it and a real
  * client in front: every record a worker hands over reaches the controller or is
  * counted in a gap message, even when the controller's queue is full at the moment a
- * gap is due. */
+ * gap is due; a policy that breaks a guard rail is refused before it is installed. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "cfgfile.h"
+#include "cpolicy_impl.h"
 #include "ctlproto.h"
 #include "ctlsrv.h"
 #include "daemon.h"
@@ -155,10 +157,72 @@ static void gaps_owed_to_a_full_controller(void)
 	teardown(&f);
 }
 
+/* Sends cp in chunks as the controller does: the last chunk's reply type, its code and
+ * text in err. */
+static int send_policy(struct fixture *f, int fd, const struct cpolicy *cp, int *code,
+		       char *err, size_t errlen)
+{
+	static uint8_t chunk[CTLPROTO_PAYLOAD_MAX];
+	struct ctlproto_msg m;
+	const char *text;
+	uint8_t *bin;
+	size_t len, off = 0, tlen;
+	int n = -1;
+
+	CU_ASSERT_EQUAL_FATAL(cpolicy_serialize(cp, &bin, &len), 0);
+	*code = 0;
+	while (off < len) {
+		size_t k = len - off < CTLPROTO_CHUNK_MAX ? len - off : CTLPROTO_CHUNK_MAX;
+
+		for (unsigned i = 0; i < 4; i++) {
+			chunk[i] = (uint8_t)(len >> (8 * i));
+			chunk[4 + i] = (uint8_t)(off >> (8 * i));
+		}
+		memcpy(chunk + 8, bin + off, k);
+		CU_ASSERT_EQUAL_FATAL(ctlproto_send(fd, CTL_POLICY_CHUNK, 1, chunk, 8 + k, 0), 0);
+		ctlsrv_poll(f->s, 0);
+		n = ctlproto_recv(fd, f->buf, sizeof(f->buf), &m, MSG_DONTWAIT);
+		CU_ASSERT_FATAL(n > 0);
+		off += k;
+	}
+	free(bin);
+	if (m.type == CTL_ERROR &&
+	    ctlproto_error_decode(m.payload, m.len, code, &text, &tlen) == 0)
+		snprintf(err, errlen, "%.*s", (int)tlen, text);
+	return m.type;
+}
+
+static void policy_breaking_a_rail_refused(void)
+{
+	static const char *const flows[] = {
+		TEST_FLOW("MN", "mynumber:atena", "lgwan:chukan", "\"https\"", ""),
+		NULL
+	};
+	struct cpolicy *cp = test_compile_flows(flows);
+	struct fixture f;
+	char err[512] = "";
+	int fd, code;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cp);
+	CU_ASSERT_FATAL(cp->n_rules > 0);
+	cp->rules[0].to_zone = ZONE_INTERNET;   /* what policy_check would never let by */
+	setup(&f, "t_rails");
+	fd = client(&f);
+	CU_ASSERT_EQUAL(send_policy(&f, fd, cp, &code, err, sizeof(err)), CTL_ERROR);
+	CU_ASSERT_EQUAL(code, EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "guard rail 1"));
+	CU_ASSERT_EQUAL(f.d.refused, 1);
+	CU_ASSERT_EQUAL(f.d.generation, 0);
+	cpolicy_free(cp);
+	close(fd);
+	teardown(&f);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "gaps owed to a full controller are sent later", gaps_owed_to_a_full_controller },
+		{ "a policy that breaks a guard rail is refused", policy_breaking_a_rail_refused },
 		{ NULL, NULL },
 	};
 	int ret;

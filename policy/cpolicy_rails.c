@@ -1,0 +1,69 @@
+/* The rule-level guard rails (DESIGN.md) checked again on a compiled policy, where it
+ * is about to be installed: defence in depth, so a policy that did not come through
+ * the compiler's checks (a damaged controller, a client of the dataplane's socket)
+ * still cannot open what the three-layer model keeps shut. Rail 4 (the peers of
+ * mynumber flows) and expiry need the source files and stay with the compiler. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cpolicy_impl.h"
+
+static int refuse(char *err, size_t errlen, const struct cpolicy *cp, size_t i,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int refuse(char *err, size_t errlen, const struct cpolicy *cp, size_t i,
+		  const char *fmt, ...)
+{
+	const struct cp_rule *r = &cp->rules[i];
+	int n = snprintf(err, errlen, "flow \"%s\" rule %zu (%s -> %s): ",
+			 r->flow < cp->n_flows ? cp->flows[r->flow].id : "?", i,
+			 zone_name(r->from_zone), zone_name(r->to_zone));
+	va_list ap;
+
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EPERM;
+}
+
+static bool joins(const struct cp_rule *r, enum zone a, enum zone b)
+{
+	return (r->from_zone == a && r->to_zone == b) || (r->from_zone == b && r->to_zone == a);
+}
+
+int cpolicy_check_rails(const struct cpolicy *cp, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cp->n_rules; i++) {
+		const struct cp_rule *r = &cp->rules[i];
+		const struct cp_flow *f;
+
+		if (r->flow >= cp->n_flows)
+			return refuse(err, errlen, cp, i, "names no flow");
+		if (r->from_zone == r->to_zone)
+			continue;   /* never crosses the appliance */
+		f = &cp->flows[r->flow];
+		if (joins(r, ZONE_MYNUMBER, ZONE_INTERNET))
+			return refuse(err, errlen, cp, i, "guard rail 1: nothing may join mynumber "
+				      "and internet, in either direction");
+		if (joins(r, ZONE_LGWAN, ZONE_INTERNET) && f->kind != FLOW_SPECIFIC &&
+		    f->kind != FLOW_SANITIZED)
+			return refuse(err, errlen, cp, i, "guard rail 2: between lgwan and "
+				      "internet only specific or sanitized flows");
+		if (f->kind == FLOW_SANITIZED &&
+		    (r->from_zone != ZONE_INTERNET || r->to_zone != ZONE_LGWAN))
+			return refuse(err, errlen, cp, i, "guard rail 2: a sanitized flow goes "
+				      "from internet (the sanitizer) to lgwan");
+		if (r->src_len == 0 || r->dst_len == 0)
+			return refuse(err, errlen, cp, i, "guard rail 3: the %s is any address; "
+				      "a cross-zone rule names its hosts",
+				      r->src_len == 0 ? "source" : "destination");
+		if ((r->from_zone == ZONE_MYNUMBER || r->to_zone == ZONE_MYNUMBER) &&
+		    (r->src_len < 24 || r->dst_len < 24))
+			return refuse(err, errlen, cp, i, "guard rail 3: a mynumber rule names "
+				      "hosts (/24 or narrower), not a /%u",
+				      r->src_len < 24 ? r->src_len : r->dst_len);
+	}
+	return 0;
+}
