@@ -62,6 +62,8 @@ if /usr/bin/python3 "$E2E/controld_clients.py" "$LAB_DIR/run/controld.sock" \
 else
   fail "clients that read nothing"
 fi
+# stopped by the script above, unless it failed before it got there
+lab_stop "$LAB_CD_PID" || kill -KILL "$LAB_CD_PID"
 wait "$LAB_CD_PID" 2>/dev/null
 grep -q "client .* closed" "$LAB_DIR/controld.log" && pass "the controller says which clients it closed" ||
   fail "no word in controld.log about the clients it closed"
