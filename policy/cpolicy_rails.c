@@ -59,6 +59,9 @@ int cpolicy_check_rails(const struct cpolicy *cp, char *err, size_t errlen)
 			return refuse(err, errlen, cp, i, "guard rail 3: the %s is any address; "
 				      "a cross-zone rule names its hosts",
 				      r->src_len == 0 ? "source" : "destination");
+		if ((r->proto == 6 || r->proto == 17) && r->port_lo == 0 && r->port_hi == 65535)
+			return refuse(err, errlen, cp, i, "guard rail 3: any port; 特定通信 limits "
+				      "the port");
 		if ((r->from_zone == ZONE_MYNUMBER || r->to_zone == ZONE_MYNUMBER) &&
 		    (r->src_len < 24 || r->dst_len < 24))
 			return refuse(err, errlen, cp, i, "guard rail 3: a mynumber rule names "

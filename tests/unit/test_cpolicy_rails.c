@@ -111,6 +111,19 @@ static void rail3_mynumber_hosts(void)
 	cpolicy_free(cp);
 }
 
+static void rail3_any_port(void)
+{
+	struct cpolicy *cp = sample();
+	size_t i = 0;
+
+	while (i < cp->n_rules && cp->rules[i].proto != 6 && cp->rules[i].proto != 17)
+		i++;
+	CU_ASSERT_FATAL(i < cp->n_rules);
+	cp->rules[i].port_lo = 0;
+	cp->rules[i].port_hi = 65535;
+	refused(cp, "rule", "any port");
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -119,6 +132,7 @@ int main(void)
 		{ "rail 2: kinds between lgwan and internet, sanitized direction", rail2_kind },
 		{ "rail 3: no any source or destination", rail3_any_address },
 		{ "rail 3: mynumber rules name hosts", rail3_mynumber_hosts },
+		{ "rail 3: no any port", rail3_any_port },
 		{ NULL, NULL },
 	};
 
