@@ -206,6 +206,11 @@ uint32_t neigh_count(const struct neigh *n)
 	return n->count;
 }
 
+bool neigh_room_unasked(const struct neigh *n)
+{
+	return n->count < n->capacity - n->capacity / 4;
+}
+
 uint32_t neigh_copy(const struct neigh *n, struct neigh_entry *out, uint32_t cap)
 {
 	uint32_t next = 0, copied = 0;

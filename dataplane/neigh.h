@@ -70,6 +70,10 @@ int neigh_hold(struct neigh *n, uint8_t zone, uint32_t ip, struct rte_mbuf *m,
 unsigned neigh_sweep(struct neigh *n, int64_t now, neigh_drop_fn drop,
 		     neigh_request_fn request, void *ctx);
 uint32_t neigh_count(const struct neigh *n);
+/* Whether a neighbour nobody asked for (a host's own ARP) may take a new entry: the
+ * last quarter of the table is kept for the next hops frames wait for, so hosts that
+ * flood ARP from many addresses cannot crowd them out. */
+bool neigh_room_unasked(const struct neigh *n);
 /* Copies up to cap of the table's entries (learned and waiting) into out: how many. */
 uint32_t neigh_copy(const struct neigh *n, struct neigh_entry *out, uint32_t cap);
 

@@ -87,7 +87,8 @@ static bool learn(struct pipeline *p, uint8_t zone, uint8_t link, uint32_t ip,
 
 	if (t == NULL || zone >= ZONE_COUNT || link >= t->zone[zone].n_links)
 		return false;
-	if (update_only && neigh_lookup(p->nb, zone, ip) == NULL)
+	if (neigh_lookup(p->nb, zone, ip) == NULL &&
+	    (update_only || !neigh_room_unasked(p->nb)))
 		return false;
 	/* A static neighbour keeps its configured MAC; ARP only says which port. */
 	sn = tables_neighbor(t, zone, ip);

@@ -30,6 +30,7 @@ const struct rte_ether_addr router_mac[ZONE_COUNT] = {
 };
 
 struct rte_mempool *pool;
+uint32_t fixture_neigh_capacity;
 struct flowname *names;
 
 int pipeline_fixture_start(const char *name)
@@ -83,7 +84,7 @@ void fixture_up_cfg_links(struct fixture *f, uint32_t conn_capacity, const char 
 	struct pipeline_conf pc = {
 		.name = "tp", .tables = &f->t, .pool = pool, .sink = { .emit = collect },
 		.names = names, .conn_capacity = conn_capacity, .socket = SOCKET_ID_ANY,
-		.link_down = link_down,
+		.link_down = link_down, .neigh_capacity = fixture_neigh_capacity,
 	};
 
 	n_records = 0;

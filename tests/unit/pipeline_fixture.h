@@ -23,6 +23,7 @@
 extern const struct rte_ether_addr port_mac[ZONE_COUNT];   /* the appliance's ports */
 extern const struct rte_ether_addr router_mac[ZONE_COUNT]; /* the router behind each */
 extern struct rte_mempool *pool;
+extern uint32_t fixture_neigh_capacity; /* for the next fixture_up*(); 0: the default */
 extern struct flowname *names;
 
 /* The EAL (512 MB, no hugepages), the pool and the flow names. 0 or -1. */

@@ -463,6 +463,34 @@ static void address_conflict_defended(void)
 	fixture_down(&f);
 }
 
+/* Hosts announcing themselves from many addresses fill at most three quarters of the
+ * neighbour table; the rest stays for next hops that frames wait for. */
+static void unasked_neighbours_leave_room(void)
+{
+	struct fixture f;
+	struct rte_ether_addr dst, mac = { .addr_bytes = { 0x52, 0x54, 0, 0x77, 0, 0 } };
+	unsigned arp;
+
+	fixture_neigh_capacity = 16;
+	fixture_up(&f, 1024);
+	fixture_neigh_capacity = 0;
+	for (uint8_t i = 0; i < 20; i++) {
+		mac.addr_bytes[5] = i;
+		rx1(&f, ZONE_LGWAN, 0, arp_reply(ZONE_LGWAN, IP4(10, 20, 0, 100 + i), &mac,
+						 IP4(10, 20, 0, 1)), T0_MS + i);
+	}
+	CU_ASSERT_EQUAL(neigh_count(pipeline_neigh(f.p)), 12);
+	/* the next hop a frame waits for still gets its entry, and its answer */
+	CU_ASSERT_EQUAL(syn_to_lgwan(&f, 42001, T0_MS + 100).verdict, VERDICT_FORWARD);
+	CU_ASSERT_EQUAL(take_tx(&f, ZONE_LGWAN, 0, &arp), 1);
+	CU_ASSERT_EQUAL(arp, 1);
+	lgwan_router_answers(&f, 0, T0_MS + 101);
+	CU_ASSERT_TRUE(take_one(&f, ZONE_LGWAN, 0, &dst));
+	CU_ASSERT_TRUE(rte_is_same_ether_addr(&dst, &router_mac[ZONE_LGWAN]));
+	CU_ASSERT_EQUAL(neigh_count(pipeline_neigh(f.p)), 13);
+	fixture_down(&f);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -480,6 +508,8 @@ int main(void)
 		{ "ARP requests are answered to the asker's MAC", requests_answered_to_the_asker },
 		{ "another device claiming our address: counted, recorded, defended",
 		  address_conflict_defended },
+		{ "hosts' own ARP leaves a quarter of the table for next hops",
+		  unasked_neighbours_leave_room },
 		{ NULL, NULL },
 	};
 	int ret;
