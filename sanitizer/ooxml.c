@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,8 @@
 
 struct part {
 	char *name;
+	char *ctype;           /* from [Content_Types].xml; NULL when it names none */
+	int ctype_override;    /* ctype came from an Override, not a Default */
 	struct buf data;
 	const char *drop;      /* report name when the part is removed */
 	int changed;
@@ -55,6 +58,99 @@ static const char *drop_reason(const char *name)
 	/* external data: ODBC/OLE DB/web/DDE connections and the query tables using them */
 	if (strcasecmp(name, "xl/connections.xml") == 0 || strncasecmp(name, "xl/queryTables/", 15) == 0)
 		return "ooxml.data_connection";
+	return NULL;
+}
+
+/* Office finds a part through the type of the relationship to it and checks the part's
+ * content type, never its name: a macro sheet moved to xl/worksheets/ still runs. So
+ * both types decide too, wherever the part lives. Matched case-insensitively, content
+ * types as substrings, relationship types on the last segment of the type URI. */
+static const struct {
+	const char *ctype;
+	const char *what;
+} bad_ctypes[] = {
+	{ "vbaProject", "ooxml.vba" },            /* and vbaProjectSignature* */
+	{ "vbaData", "ooxml.vba" },
+	{ "macrosheet", "ooxml.macrosheet" },     /* macrosheet+xml, intlmacrosheet+xml */
+	{ "dialogsheet", "ooxml.macrosheet" },
+	{ "externalLink", "ooxml.external_link" },
+	{ "spreadsheetml.connections", "ooxml.data_connection" },
+	{ "queryTable", "ooxml.data_connection" },
+	{ "activeX", "ooxml.activex" },
+	{ "oleObject", "ooxml.embedded_object" },
+	/* whole documents embedded as package parts: .docm, .xlsm, .xlsb, .pptm, ... */
+	{ "macroEnabled.12", "ooxml.embedded_object" },
+};
+
+/* Whole documents embedded as package parts, matched exactly: as substrings they would
+ * also match parts of a normal document (sheetMetadata, presentationProperties, ...). */
+static const char *const package_ctypes[] = {
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.template",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.template",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation",
+	"application/vnd.openxmlformats-officedocument.presentationml.slideshow",
+	"application/vnd.openxmlformats-officedocument.presentationml.template",
+	"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+	"application/vnd.ms-word", "application/x-msdownload",
+};
+
+static const struct {
+	const char *type;
+	const char *what;
+} bad_rel_types[] = {
+	{ "vbaProject", "ooxml.vba" },
+	{ "vbaProjectSignature", "ooxml.vba" },
+	{ "vbaProjectSignatureAgile", "ooxml.vba" },
+	{ "vbaProjectSignatureV3", "ooxml.vba" },
+	{ "wordVbaData", "ooxml.vba" },
+	{ "keyMapCustomizations", "ooxml.vba" },  /* Word key bindings to macros */
+	{ "xlMacrosheet", "ooxml.macrosheet" },
+	{ "xlIntlMacrosheet", "ooxml.macrosheet" },
+	{ "dialogsheet", "ooxml.macrosheet" },
+	{ "externalLink", "ooxml.external_link" },
+	{ "externalLinkPath", "ooxml.external_link" },
+	{ "connections", "ooxml.data_connection" },
+	{ "queryTable", "ooxml.data_connection" },
+	{ "package", "ooxml.embedded_object" },
+	{ "oleObject", "ooxml.ole_object" },
+	{ "control", "ooxml.activex" },
+	{ "activeXControlBinary", "ooxml.activex" },
+	{ "attachedTemplate", "ooxml.external_template" },
+	{ "aFChunk", "ooxml.alt_chunk" },        /* an embedded HTML/RTF/MHT document */
+	{ "extensibility", "ooxml.custom_ui" },  /* .../ui/extensibility */
+};
+
+static const char *ctype_reason(const char *ct)
+{
+	size_t i, l;
+
+	if (!ct)
+		return NULL;
+	for (i = 0; i < sizeof(package_ctypes) / sizeof(package_ctypes[0]); i++)
+		if (strcasecmp(ct, package_ctypes[i]) == 0)
+			return "ooxml.embedded_object";
+	/* the main part of a macro-enabled document is rewritten, not removed */
+	l = strlen(ct);
+	if (l > 9 && strcasecmp(ct + l - 9, ".main+xml") == 0)
+		return NULL;
+	for (i = 0; i < sizeof(bad_ctypes) / sizeof(bad_ctypes[0]); i++)
+		if (strcasestr(ct, bad_ctypes[i].ctype))
+			return bad_ctypes[i].what;
+	return NULL;
+}
+
+static const char *rel_type_reason(const char *type)
+{
+	const char *last = type ? strrchr(type, '/') : NULL;
+	size_t i;
+
+	if (!last)
+		return NULL;
+	for (i = 0; i < sizeof(bad_rel_types) / sizeof(bad_rel_types[0]); i++)
+		if (strcasecmp(last + 1, bad_rel_types[i].type) == 0)
+			return bad_rel_types[i].what;
 	return NULL;
 }
 
@@ -168,14 +264,8 @@ static int clean_rels(struct pkg *p, struct part *pt, struct idset *ids)
 			else if (drop_reason(full))
 				what = drop_reason(full);
 		}
-		if (!what && type && strstr((const char *)type, "/aFChunk"))
-			what = "ooxml.alt_chunk"; /* an embedded HTML/RTF/MHT document */
-		if (!what && type && (strstr((const char *)type, "/vbaProject") ||
-				      strstr((const char *)type, "/attachedTemplate") ||
-				      strstr((const char *)type, "/oleObject") ||
-				      strstr((const char *)type, "/control")))
-			what = strstr((const char *)type, "/attachedTemplate") ?
-				       "ooxml.external_template" : "ooxml.ole_object";
+		if (!what)
+			what = rel_type_reason((const char *)type);
 		if (what) {
 			san_removed(p->ctx, what, "%s %s -> %s", pt->name, id ? (char *)id : "?",
 				    target ? (char *)target : "?");
@@ -403,6 +493,8 @@ static int clean_content_types(struct pkg *p, struct part *pt, char *ext, size_t
 			gone = 1;
 		if (ct && strstr((const char *)ct, "binary.macroEnabled"))
 			gone = 1;
+		if (ct && ctype_reason((const char *)ct))
+			gone = 1;
 		if (pn && pn[0] == '/') {
 			struct part *tp = find_part(p, (const char *)pn + 1);
 
@@ -471,8 +563,93 @@ static int check_image(struct pkg *p, struct part *pt)
 	return 0;
 }
 
+/* Each part's content type from [Content_Types].xml: its Override, else the Default for
+ * its extension, both matched case-insensitively. Where the file names a part twice, a
+ * type that removes the part wins. */
+static int read_ctypes(struct pkg *p, struct part *ct)
+{
+	xmlDocPtr doc;
+	xmlNodePtr n;
+	int pass;
+	long i;
+
+	if (parse(ct, &doc) < 0)
+		return san_block(p->ctx, "ooxml: [Content_Types].xml is not well-formed XML");
+	for (pass = 0; pass < 2; pass++) {
+		for (n = xmlDocGetRootElement(doc) ? xmlDocGetRootElement(doc)->children : NULL; n; n = n->next) {
+			int over = n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "Override") == 0;
+			int def = n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "Default") == 0;
+			xmlChar *type, *key;
+
+			if (pass == 0 ? !over : !def)
+				continue;
+			type = xmlGetProp(n, (const xmlChar *)"ContentType");
+			key = xmlGetProp(n, (const xmlChar *)(over ? "PartName" : "Extension"));
+			for (i = 0; type && key && i < p->n; i++) {
+				struct part *pt = &p->parts[i];
+				const char *dot = pt->name ? strrchr(pt->name, '.') : NULL;
+				int match = over ? pt->name && strcasecmp(pt->name, (const char *)key + (key[0] == '/')) == 0
+						 : dot && !pt->ctype_override && strcasecmp(dot + 1, (const char *)key) == 0;
+
+				if (!match || (pt->ctype && !ctype_reason((const char *)type)))
+					continue;
+				free(pt->ctype);
+				pt->ctype = strdup((const char *)type);
+				pt->ctype_override = over;
+				if (!pt->ctype) {
+					xmlFree(type);
+					xmlFree(key);
+					xmlFreeDoc(doc);
+					return -ENOMEM;
+				}
+			}
+			xmlFree(type);
+			xmlFree(key);
+		}
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* The root element of an XML part, read without building the tree: a macro sheet or a
+ * link part under a harmless name and type is still recognised by what it is. */
+static const char *root_reason(const struct part *pt)
+{
+	static const struct {
+		const char *root, *what;
+	} roots[] = {
+		{ "macrosheet", "ooxml.macrosheet" }, { "dialogsheet", "ooxml.macrosheet" },
+		{ "externalLink", "ooxml.external_link" }, { "connections", "ooxml.data_connection" },
+		{ "queryTable", "ooxml.data_connection" }, { "ocx", "ooxml.activex" },
+		{ "vbaSuppData", "ooxml.vba" },
+	};
+	xmlTextReaderPtr r;
+	const char *what = NULL;
+	size_t i;
+
+	if (pt->data.len == 0 || pt->data.len > INT32_MAX)
+		return NULL;
+	r = xmlReaderForMemory((const char *)pt->data.data, (int)pt->data.len, pt->name, NULL, XML_OPTS);
+	if (!r)
+		return NULL;
+	while (xmlTextReaderRead(r) == 1) {
+		const xmlChar *local;
+
+		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
+			continue;
+		local = xmlTextReaderConstLocalName(r);
+		for (i = 0; local && i < sizeof(roots) / sizeof(roots[0]); i++)
+			if (strcmp((const char *)local, roots[i].root) == 0)
+				what = roots[i].what;
+		break;
+	}
+	xmlFreeTextReader(r);
+	return what;
+}
+
 static int load(struct pkg *p, struct zipin *z)
 {
+	struct part *ct;
 	long i;
 	int rc;
 
@@ -492,27 +669,94 @@ static int load(struct pkg *p, struct zipin *z)
 		p->parts[i].name = strdup(name);
 		if (!p->parts[i].name)
 			return -ENOMEM;
-		p->parts[i].drop = drop_reason(name);
-		if (p->parts[i].drop)
-			continue;
-		/* the relationships of a removed part go with it */
-		if (strstr(name, "_rels/")) {
-			char owner[1024];
+	}
+	ct = find_part(p, "[Content_Types].xml");
+	if (!ct)
+		return san_block(p->ctx, "ooxml: no [Content_Types].xml");
+	rc = zipin_read(p->ctx, z, ct - p->parts, &ct->data);
+	if (rc != SAN_OK)
+		return rc;
+	rc = read_ctypes(p, ct);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < p->n; i++) {
+		struct part *pt = &p->parts[i];
 
-			rels_owner(name, owner, sizeof(owner));
-			if (owner[0] && drop_reason(owner)) {
-				p->parts[i].drop = drop_reason(owner);
-				continue;
-			}
-		}
-		rc = zipin_read(p->ctx, z, i, &p->parts[i].data);
+		if (!pt->name || pt == ct)
+			continue;
+		pt->drop = drop_reason(pt->name);
+		if (!pt->drop)
+			pt->drop = ctype_reason(pt->ctype);
+		if (pt->drop)
+			continue;
+		rc = zipin_read(p->ctx, z, i, &pt->data);
 		if (rc != SAN_OK)
 			return rc;
-		if (strcasestr(name, "/media/")) {
-			rc = check_image(p, &p->parts[i]);
+		if (xml_name(pt->name) && !strstr(pt->name, "_rels/"))
+			pt->drop = root_reason(pt);
+		if (!pt->drop && strcasestr(pt->name, "/media/")) {
+			rc = check_image(p, pt);
 			if (rc < 0)
 				return rc;
 		}
+	}
+	return 0;
+}
+
+/* Marks the targets of relationships whose type is active content, then the .rels of
+ * every removed part, before any relationship is rewritten: a part removed late would
+ * leave relationships to it that were already kept. */
+static int mark_by_rel_type(struct pkg *p)
+{
+	long i;
+
+	for (i = 0; i < p->n; i++) {
+		struct part *pt = &p->parts[i];
+		xmlDocPtr doc;
+		xmlNodePtr n;
+		size_t l;
+
+		if (!pt->name || pt->drop)
+			continue;
+		l = strlen(pt->name);
+		if (l < 5 || strcasecmp(pt->name + l - 5, ".rels") != 0)
+			continue;
+		if (parse(pt, &doc) < 0)
+			return san_block(p->ctx, "ooxml: %s is not well-formed XML", pt->name);
+		for (n = xmlDocGetRootElement(doc) ? xmlDocGetRootElement(doc)->children : NULL; n; n = n->next) {
+			xmlChar *type, *target, *mode;
+			const char *what;
+			char full[1024];
+			struct part *tp;
+
+			if (n->type != XML_ELEMENT_NODE)
+				continue;
+			type = xmlGetProp(n, (const xmlChar *)"Type");
+			target = xmlGetProp(n, (const xmlChar *)"Target");
+			mode = xmlGetProp(n, (const xmlChar *)"TargetMode");
+			what = rel_type_reason((const char *)type);
+			if (what && target && !(mode && strcasecmp((const char *)mode, "External") == 0)) {
+				resolve(pt->name, (const char *)target, full, sizeof(full));
+				tp = find_part(p, full);
+				if (tp && !tp->drop && tp != pt)
+					tp->drop = what;
+			}
+			xmlFree(type);
+			xmlFree(target);
+			xmlFree(mode);
+		}
+		xmlFreeDoc(doc);
+	}
+	for (i = 0; i < p->n; i++) {
+		struct part *pt = &p->parts[i], *op;
+		char owner[1024];
+
+		if (!pt->name || pt->drop || !strstr(pt->name, "_rels/"))
+			continue;
+		rels_owner(pt->name, owner, sizeof(owner));
+		op = owner[0] ? find_part(p, owner) : NULL;
+		if (op && op->drop)
+			pt->drop = op->drop;
 	}
 	return 0;
 }
@@ -531,6 +775,8 @@ int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, str
 	if (!z)
 		return rc;
 	rc = load(&p, z);
+	if (rc == 0)
+		rc = mark_by_rel_type(&p);
 	if (rc != 0)
 		goto out;
 	for (i = 0; i < p.n; i++)
@@ -567,10 +813,6 @@ int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, str
 	if (rc != 0)
 		goto out;
 	ct = find_part(&p, "[Content_Types].xml");
-	if (!ct) {
-		rc = san_block(ctx, "ooxml: no [Content_Types].xml");
-		goto out;
-	}
 	rc = clean_content_types(&p, ct, out_ext, ext_len);
 	if (rc != 0)
 		goto out;
@@ -592,6 +834,7 @@ out:
 	zipout_free(zo);
 	for (i = 0; i < p.n; i++) {
 		free(p.parts[i].name);
+		free(p.parts[i].ctype);
 		buf_free(&p.parts[i].data);
 	}
 	free(p.parts);

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Samples that hide active content from rules keyed on names: OOXML parts moved out of
+their usual folders (a macro sheet under xl/worksheets/, a DDE link under xl/links/), a
+macro document embedded as a package part, fields outside word/, OLE2 names in another
+case, and the like. Each is run through bunri-sanitize like hostile.py's samples and the
+output is checked by what the parts are (relationship types, content types, root
+elements), not by where they live.
+
+usage: evasion.py BUNRI_SANITIZE WORKDIR"""
+import io
+import os
+import sys
+import zipfile
+from xml.dom import minidom
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
+from hostile import CT_HEAD, RELS_HEAD, R, W, zipbytes  # noqa: E402
+
+S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+OD = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+MS = "http://schemas.microsoft.com/office/2006/relationships/"
+XML_CT = '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+SHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+# relationship types (last segment) and content types (substrings) that must not survive
+BAD_REL_TYPES = {"vbaproject", "xlmacrosheet", "xlintlmacrosheet", "dialogsheet", "externallink",
+                 "connections", "querytable", "package", "oleobject", "control",
+                 "activexcontrolbinary", "attachedtemplate", "afchunk"}
+BAD_CTYPES = ["vbaproject", "macrosheet", "dialogsheet", "externallink", "spreadsheetml.connections",
+              "querytable", "activex", "oleobject", "macroenabled.12"]
+BAD_ROOTS = {"macrosheet", "dialogsheet", "externalLink", "connections", "queryTable"}
+
+
+def rels(*rs):
+    return RELS_HEAD + "".join(f'<Relationship Id="rId{i}" Type="{t}" Target="{g}"/>'
+                               for i, (t, g) in enumerate(rs, 1)) + "</Relationships>"
+
+
+def workbook(parts, ct_extra, wb_extra=""):
+    """An xlsx: workbook with sheet1 plus the given (name, data, content type, relationship
+    type) parts, each related from the workbook."""
+    ct = (CT_HEAD + XML_CT +
+          '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+          f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{SHEET_CT}"/>' +
+          "".join(f'<Override PartName="/{n}" ContentType="{c}"/>' for n, _, c, _ in parts if c) +
+          ct_extra + "</Types>")
+    wb_rels = rels((OD + "worksheet", "worksheets/sheet1.xml"),
+                   *[(t, n[3:]) for n, _, _, t in parts])
+    sheets = "".join(f'<sheet name="S{i}" sheetId="{i}" r:id="rId{i}"/>' for i in range(1, len(parts) + 2))
+    wb = (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{S}" xmlns:r="{R}"><sheets>{sheets}</sheets>'
+          f'{wb_extra}</workbook>')
+    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{S}"><sheetData/></worksheet>'
+    return zipbytes([("[Content_Types].xml", ct), ("_rels/.rels", rels((OD + "officeDocument", "xl/workbook.xml"))),
+                     ("xl/workbook.xml", wb), ("xl/_rels/workbook.xml.rels", wb_rels),
+                     ("xl/worksheets/sheet1.xml", sheet)] + [(n, d) for n, d, _, _ in parts])
+
+
+MACRO = ('<?xml version="1.0" encoding="UTF-8"?><xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+         '<sheetData><row r="1"><c r="A1"><f>EXEC("calc.exe")</f></c></row></sheetData></xm:macrosheet>')
+DDELINK = (f'<?xml version="1.0" encoding="UTF-8"?><externalLink xmlns="{S}"><ddeLink ddeService="cmd" ddeTopic="/c calc">'
+           '<ddeItems><ddeItem name="A0" advise="1"/></ddeItems></ddeLink></externalLink>')
+CONN = (f'<?xml version="1.0"?><connections xmlns="{S}"><connection id="1" name="q" type="4">'
+        '<webPr url="http://example.invalid/q"/></connection></connections>')
+
+
+def ooxml_samples():
+    # 1: the XLM macro sheet moved to xl/worksheets/, with its real content and relationship types
+    yield "xlm_moved.xlsm", workbook([("xl/worksheets/sheet2.xml", MACRO, "application/vnd.ms-excel.macrosheet+xml",
+                                       MS + "xlMacrosheet")], ""), "sanitized", ["ooxml.macrosheet"], "ooxml"
+    # the same under a worksheet content type and relationship: only its root element tells
+    yield "xlm_disguised.xlsx", workbook([("xl/worksheets/sheet2.xml", MACRO, SHEET_CT, OD + "worksheet")], ""), \
+        "sanitized", ["ooxml.macrosheet"], "ooxml"
+    # 2: a DDE externalLink and a web connection outside xl/externalLinks/ and xl/connections.xml
+    yield "ddelink_moved.xlsx", workbook(
+        [("xl/links/link1.xml", DDELINK, "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
+          OD + "externalLink"),
+         ("xl/data/c.xml", CONN, "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml",
+          OD + "connections")], "", '<externalReferences><externalReference r:id="rId2"/></externalReferences>'), \
+        "sanitized", ["ooxml.external_link", "ooxml.data_connection"], "ooxml"
+    # 4: a macro-enabled document embedded through a package relationship
+    yield "pkg_embed.docx", pkg_embed(), "sanitized", ["ooxml.embedded_object"], "ooxml"
+
+
+def pkg_embed():
+    ct = (CT_HEAD + XML_CT +
+          '<Default Extension="docm" ContentType="application/vnd.ms-word.document.macroEnabled.12"/>'
+          '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+          "</Types>")
+    doc = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}" xmlns:r="{R}" '
+           'xmlns:o="urn:schemas-microsoft-com:office:office"><w:body><w:p><w:r><w:t>see attached</w:t></w:r></w:p>'
+           '<w:p><w:r><w:object><o:OLEObject ProgID="Word.DocumentMacroEnabled.12" r:id="rId1"/></w:object></w:r></w:p>'
+           "</w:body></w:document>")
+    return zipbytes([("[Content_Types].xml", ct), ("_rels/.rels", rels((OD + "officeDocument", "word/document.xml"))),
+                     ("word/document.xml", doc),
+                     ("word/_rels/document.xml.rels", rels((OD + "package", "objs/Doc1.docm"))),
+                     ("word/objs/Doc1.docm", hostile.docm())])
+
+
+def check_ooxml(name, inp, out, variant):
+    """hostile.py's OOXML checks, then every relationship type, content type and root
+    element of the output, wherever the part lives."""
+    hostile.check_ooxml(name, inp, out, variant)
+    z = zipfile.ZipFile(out)
+    for n in z.namelist():
+        data = z.read(n)
+        if not n.endswith((".xml", ".rels")):
+            if data[:4] == b"PK\3\4" or data[:4] == b"\xd0\xcf\x11\xe0":
+                fail(name, f"{n} is an embedded document")
+            continue
+        doc = minidom.parseString(data)
+        root = doc.documentElement
+        if root.localName in BAD_ROOTS:
+            fail(name, f"{n} is a {root.localName} part")
+        for rel in doc.getElementsByTagName("Relationship"):
+            t = rel.getAttribute("Type").rsplit("/", 1)[-1].lower()
+            if t in BAD_REL_TYPES:
+                fail(name, f"{n}: relationship of type {t} left")
+        for el in doc.getElementsByTagName("Override") + doc.getElementsByTagName("Default"):
+            c = el.getAttribute("ContentType").lower()
+            if any(b in c for b in BAD_CTYPES):
+                fail(name, f"[Content_Types].xml still names {c}")
+
+
+def fail(name, msg):
+    hostile.fail(name, msg)
+
+
+def main():
+    binary, workdir = sys.argv[1], sys.argv[2]
+    os.makedirs(workdir, exist_ok=True)
+    hostile.CHECKS["ooxml"] = check_ooxml
+    samples = list(ooxml_samples())
+    for s in samples:
+        hostile.run(binary, workdir, *s)
+    print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")
+    return 1 if hostile.FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
