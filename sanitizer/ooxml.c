@@ -11,13 +11,14 @@
 
 #include "image.h"
 #include "slog.h"
+#include "wordml.h"
 #include "zipio.h"
 
 #define LOG(...) slog_write("ooxml", __VA_ARGS__)
 
 #define XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 #define REL_NS "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-#define W_NS "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#define REL_STRICT_NS "http://purl.oclc.org/ooxml/officeDocument/relationships"
 #define MAX_REMOVED_IDS 256
 
 struct part {
@@ -27,6 +28,7 @@ struct part {
 	struct buf data;
 	const char *drop;      /* report name when the part is removed */
 	int changed;
+	int wordml;            /* a WordprocessingML part: its fields are checked */
 };
 
 struct pkg {
@@ -318,7 +320,8 @@ static int drop_refs(xmlNodePtr n, const struct idset *ids)
 			for (a = n->properties; a && !gone; a = a->next) {
 				xmlChar *v;
 
-				if (!a->ns || strcmp((const char *)a->ns->href, REL_NS) != 0)
+				if (!a->ns || (strcmp((const char *)a->ns->href, REL_NS) != 0 &&
+					       strcmp((const char *)a->ns->href, REL_STRICT_NS) != 0))
 					continue;
 				v = xmlNodeGetContent((xmlNodePtr)a);
 				gone = v && id_removed(ids, v);
@@ -335,80 +338,6 @@ static int drop_refs(xmlNodePtr n, const struct idset *ids)
 		n = next;
 	}
 	return changed;
-}
-
-static int is_w(xmlNodePtr n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && n->ns && strcmp((const char *)n->ns->href, W_NS) == 0 &&
-	       strcmp((const char *)n->name, name) == 0;
-}
-
-static int dde_text(const char *s)
-{
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	return strncasecmp(s, "DDE", 3) == 0;
-}
-
-struct fields {
-	xmlNodePtr inst[64][32];   /* instrText nodes of each open field */
-	int ninst[64];
-	char text[64][64];
-	int depth;
-	int changed;
-};
-
-/* Walks a WordprocessingML part in document order, clearing DDE field instructions
- * (complex fields, split over runs) and unwrapping DDE simple fields. */
-static void dde_walk(struct san_ctx *ctx, const char *part, xmlNodePtr n, struct fields *f)
-{
-	for (; n; n = n->next) {
-		if (is_w(n, "fldChar")) {
-			xmlChar *t = xmlGetNsProp(n, (const xmlChar *)"fldCharType", (const xmlChar *)W_NS);
-
-			if (t && strcmp((const char *)t, "begin") == 0 && f->depth < 64) {
-				f->ninst[f->depth] = 0;
-				f->text[f->depth][0] = '\0';
-				f->depth++;
-			} else if (t && f->depth > 0 &&
-				   (strcmp((const char *)t, "separate") == 0 || strcmp((const char *)t, "end") == 0)) {
-				int d = f->depth - 1, i;
-
-				if (dde_text(f->text[d]) && f->ninst[d] > 0) {
-					for (i = 0; i < f->ninst[d]; i++)
-						xmlNodeSetContent(f->inst[d][i], (const xmlChar *)"");
-					san_removed(ctx, "ooxml.dde", "%s field \"%.40s\"", part, f->text[d]);
-					f->changed = 1;
-					f->ninst[d] = 0;
-				}
-				if (strcmp((const char *)t, "end") == 0)
-					f->depth--;
-			}
-			xmlFree(t);
-		} else if (is_w(n, "instrText") && f->depth > 0) {
-			int d = f->depth - 1;
-			xmlChar *c = xmlNodeGetContent(n);
-			size_t l = strlen(f->text[d]);
-
-			if (c)
-				snprintf(f->text[d] + l, sizeof(f->text[d]) - l, "%s", (const char *)c);
-			xmlFree(c);
-			if (f->ninst[d] < 32)
-				f->inst[d][f->ninst[d]++] = n;
-		} else if (is_w(n, "fldSimple")) {
-			xmlChar *in = xmlGetNsProp(n, (const xmlChar *)"instr", (const xmlChar *)W_NS);
-
-			if (in && dde_text((const char *)in)) {
-				xmlSetNsProp(n, n->ns, (const xmlChar *)"instr", (const xmlChar *)"");
-				san_removed(ctx, "ooxml.dde", "%s simple field \"%.40s\"", part, (char *)in);
-				f->changed = 1;
-			}
-			xmlFree(in);
-			dde_walk(ctx, part, n->children, f);
-		} else if (n->type == XML_ELEMENT_NODE) {
-			dde_walk(ctx, part, n->children, f);
-		}
-	}
 }
 
 /* The part a .rels file belongs to: word/_rels/document.xml.rels -> word/document.xml. */
@@ -428,7 +357,6 @@ static void rels_owner(const char *rels, char *out, size_t outlen)
 
 static int clean_part_xml(struct pkg *p, struct part *pt, const struct idset *ids)
 {
-	struct fields *f = NULL;
 	xmlDocPtr doc;
 	int rc, changed = 0;
 
@@ -437,18 +365,18 @@ static int clean_part_xml(struct pkg *p, struct part *pt, const struct idset *id
 		return san_block(p->ctx, "ooxml: %s is not well-formed XML", pt->name);
 	if (ids && ids->n)
 		changed |= drop_refs(xmlDocGetRootElement(doc), ids);
-	if (strncmp(pt->name, "word/", 5) == 0) {
-		f = calloc(1, sizeof(*f));
-		if (!f) {
-			rc = -ENOMEM;
+	if (pt->wordml) {
+		rc = wordml_clean_fields(p->ctx, pt->name, xmlDocGetRootElement(doc));
+		if (rc == -E2BIG) {
+			rc = san_block(p->ctx, "ooxml: %s: fields nested too deep to check", pt->name);
 			goto out;
 		}
-		dde_walk(p->ctx, pt->name, xmlDocGetRootElement(doc), f);
-		changed |= f->changed;
+		if (rc < 0)
+			goto out;
+		changed |= rc;
 	}
 	rc = changed ? store(pt, doc) : 0;
 out:
-	free(f);
 	xmlFreeDoc(doc);
 	return rc;
 }
@@ -532,6 +460,15 @@ static int xml_name(const char *name)
 	       (l > 4 && strcasecmp(name + l - 4, ".vml") == 0);
 }
 
+/* Office reads a part as XML by its content type, whatever its name ends with. */
+static int xml_part(const struct part *pt)
+{
+	size_t l = pt->ctype ? strlen(pt->ctype) : 0;
+
+	return xml_name(pt->name) || (l > 4 && strcasecmp(pt->ctype + l - 4, "+xml") == 0) ||
+	       (pt->ctype && strcasestr(pt->ctype, "/xml"));
+}
+
 /* A PNG, JPEG or GIF under media/ is checked like an image file: bytes after its end
  * are cut, a malformed one is left out (its relationship and references go with it). */
 static int check_image(struct pkg *p, struct part *pt)
@@ -612,8 +549,9 @@ static int read_ctypes(struct pkg *p, struct part *ct)
 }
 
 /* The root element of an XML part, read without building the tree: a macro sheet or a
- * link part under a harmless name and type is still recognised by what it is. */
-static const char *root_reason(const struct part *pt)
+ * link part under a harmless name and type is still recognised by what it is, and a
+ * WordprocessingML story anywhere gets its fields checked. */
+static const char *sniff_root(struct part *pt)
 {
 	static const struct {
 		const char *root, *what;
@@ -638,6 +576,8 @@ static const char *root_reason(const struct part *pt)
 		if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
 			continue;
 		local = xmlTextReaderConstLocalName(r);
+		if (wordml_ns((const char *)xmlTextReaderConstNamespaceUri(r)))
+			pt->wordml = 1;
 		for (i = 0; local && i < sizeof(roots) / sizeof(roots[0]); i++)
 			if (strcmp((const char *)local, roots[i].root) == 0)
 				what = roots[i].what;
@@ -692,13 +632,18 @@ static int load(struct pkg *p, struct zipin *z)
 		rc = zipin_read(p->ctx, z, i, &pt->data);
 		if (rc != SAN_OK)
 			return rc;
-		if (xml_name(pt->name) && !strstr(pt->name, "_rels/"))
-			pt->drop = root_reason(pt);
-		if (!pt->drop && strcasestr(pt->name, "/media/")) {
+		if (strcasestr(pt->name, "/media/")) {
 			rc = check_image(p, pt);
 			if (rc < 0)
 				return rc;
 		}
+		if (pt->drop || !xml_part(pt) || strstr(pt->name, "_rels/"))
+			continue;
+		pt->drop = sniff_root(pt);
+		/* by folder and type too: a part Word reads fails closed if it does not parse */
+		if (strncasecmp(pt->name, "word/", 5) == 0 ||
+		    (pt->ctype && (strcasestr(pt->ctype, "wordprocessingml") || strcasestr(pt->ctype, "ms-word"))))
+			pt->wordml = 1;
 	}
 	return 0;
 }
@@ -798,7 +743,7 @@ int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, str
 		rc = clean_rels(&p, pt, &ids);
 		rels_owner(pt->name, owner, sizeof(owner));
 		op = owner[0] ? find_part(&p, owner) : NULL;
-		if (rc == 0 && op && !op->drop && ids.n && xml_name(op->name))
+		if (rc == 0 && op && !op->drop && ids.n && xml_part(op))
 			rc = clean_part_xml(&p, op, &ids);
 		for (j = 0; j < ids.n; j++)
 			free(ids.ids[j]);
@@ -806,8 +751,7 @@ int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, str
 	for (i = 0; i < p.n && rc == 0; i++) {
 		struct part *pt = &p.parts[i];
 
-		if (pt->name && !pt->drop && strncmp(pt->name, "word/", 5) == 0 && xml_name(pt->name) &&
-		    !strstr(pt->name, "_rels/"))
+		if (pt->name && !pt->drop && pt->wordml)
 			rc = clean_part_xml(&p, pt, NULL);
 	}
 	if (rc != 0)

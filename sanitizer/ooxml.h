@@ -1,7 +1,9 @@
 /* OOXML packages (docx/xlsx/pptx and their macro-enabled kinds; libzip + libxml2):
- * VBA projects, macro sheets, ActiveX, embedded OLE objects, external relationships,
- * DDE fields and DDE links are removed; content types and relationships are rewritten
- * so the package opens, as its macro-free type. */
+ * VBA projects, macro sheets, ActiveX, embedded OLE objects and packages, external
+ * relationships, DDE links and data connections are removed, found by part name,
+ * content type, relationship type or root element; fields in WordprocessingML parts go
+ * through wordml.h. Content types and relationships are rewritten so the package
+ * opens, as its macro-free type. */
 #ifndef BUNRI_OOXML_H
 #define BUNRI_OOXML_H
 

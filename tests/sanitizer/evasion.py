@@ -97,6 +97,74 @@ def pkg_embed():
                      ("word/objs/Doc1.docm", hostile.docm())])
 
 
+W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+DOC_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def docx(body, folder="word", ns=W, doc_name="document.xml"):
+    """A docx whose main part is FOLDER/DOC_NAME in namespace NS, body inside w:body."""
+    ct = CT_HEAD + XML_CT + f'<Override PartName="/{folder}/{doc_name}" ContentType="{DOC_CT}"/></Types>'
+    doc = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{ns}"><w:body>'
+           f'<w:p><w:r><w:t>本文</w:t></w:r></w:p>{body}</w:body></w:document>')
+    return zipbytes([("[Content_Types].xml", ct),
+                     ("_rels/.rels", rels((OD + "officeDocument", f"{folder}/{doc_name}"))),
+                     (f"{folder}/{doc_name}", doc)])
+
+
+def field(*instr):
+    """A complex field whose instruction is split over the given runs."""
+    return ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>' +
+            "".join(f'<w:r><w:instrText xml:space="preserve">{i}</w:instrText></w:r>' for i in instr) +
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>result</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+
+
+DDE = 'DDEAUTO c:\\windows\\system32\\cmd.exe "/k calc"'
+
+
+def field_samples():
+    # 3: the main part outside word/, under a name that does not end in .xml, and Strict
+    yield "dde_docfolder.docx", docx(field(" DD", DDE[2:]), folder="doc"), "sanitized", ["ooxml.dde"], "ooxml"
+    yield "dde_odd_name.docx", docx(field(DDE), folder="x", doc_name="main.dat"), "sanitized", ["ooxml.dde"], "ooxml"
+    yield "dde_strict.docx", docx(field(DDE) + f'<w:p><w:fldSimple w:instr="{DDE.replace(chr(34), "&quot;")}"/></w:p>', ns=W_STRICT), \
+        "sanitized", ["ooxml.dde"], "ooxml"
+    # more instruction runs than the walk used to remember: the tail must not survive
+    yield "dde_many_runs.docx", docx(field(*([" "] * 40 + [DDE]))), "sanitized", ["ooxml.dde"], "ooxml"
+    # the keyword comes from a nested field; a picture fetched from a URL
+    nested = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>' + field("QUOTE 68 68 69").replace("<w:p>", "").replace("</w:p>", "") +
+              '<w:r><w:instrText> c:\\\\cmd.exe</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    yield "dde_nested_keyword.docx", docx(nested), "sanitized", ["ooxml.dde"], "ooxml"
+    yield "include_remote.docx", docx(field('INCLUDEPICTURE "http://example.invalid/t.png" \\d') +
+                                      field('INCLUDETEXT "\\\\\\\\host\\\\share\\\\a.docx"')), \
+        "sanitized", ["ooxml.remote_field"], "ooxml"
+    yield "include_local.docx", docx(field('INCLUDEPICTURE "logo.png"') + field("PAGE")), "clean", [], "ooxml"
+
+
+def instructions(xml):
+    """Field instructions of a WordprocessingML part in either namespace, complex
+    fields joined across runs (nested fields left out of their parent), simple fields."""
+    found, stack = [], []
+    doc = minidom.parseString(xml)
+    for el in doc.getElementsByTagName("*"):
+        if el.namespaceURI not in (W, W_STRICT):
+            continue
+        if el.localName == "fldChar":
+            t = el.getAttributeNS(el.namespaceURI, "fldCharType")
+            if t == "begin":
+                stack.append("")
+            elif t in ("separate", "end") and stack:
+                if stack[-1] is not None:
+                    found.append(stack[-1])
+                stack[-1] = None
+                if t == "end":
+                    stack.pop()
+        elif el.localName == "instrText" and stack and stack[-1] is not None:
+            stack[-1] += "".join(c.data for c in el.childNodes if c.nodeType == c.TEXT_NODE)
+        elif el.localName == "fldSimple":
+            found.append(el.getAttributeNS(el.namespaceURI, "instr"))
+    return found
+
+
 def check_ooxml(name, inp, out, variant):
     """hostile.py's OOXML checks, then every relationship type, content type and root
     element of the output, wherever the part lives."""
@@ -104,12 +172,16 @@ def check_ooxml(name, inp, out, variant):
     z = zipfile.ZipFile(out)
     for n in z.namelist():
         data = z.read(n)
-        if not n.endswith((".xml", ".rels")):
+        if not n.endswith((".xml", ".rels")) and not data.startswith(b"<?xml"):
             if data[:4] == b"PK\3\4" or data[:4] == b"\xd0\xcf\x11\xe0":
                 fail(name, f"{n} is an embedded document")
             continue
         doc = minidom.parseString(data)
         root = doc.documentElement
+        for i in instructions(data):
+            u = i.strip().upper()
+            if u.startswith("DDE") or (u.startswith("INCLUDE") and ("://" in u or "\\\\" in u)):
+                fail(name, f"{n}: field {i!r} left")
         if root.localName in BAD_ROOTS:
             fail(name, f"{n} is a {root.localName} part")
         for rel in doc.getElementsByTagName("Relationship"):
@@ -130,7 +202,7 @@ def main():
     binary, workdir = sys.argv[1], sys.argv[2]
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS["ooxml"] = check_ooxml
-    samples = list(ooxml_samples())
+    samples = list(ooxml_samples()) + list(field_samples())
     for s in samples:
         hostile.run(binary, workdir, *s)
     print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")
