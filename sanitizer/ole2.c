@@ -9,7 +9,9 @@
 
 #define LOG(...) slog_write("ole2", __VA_ARGS__)
 
-/* Storages that hold macros or embedded objects, dropped with everything inside. */
+/* Storages that hold macros or embedded objects, dropped with everything inside.
+ * Compound-file names compare case-insensitively (MS-CFB 2.6.4), as Office looks them
+ * up, so these do too. */
 static const struct {
 	const char *prefix;
 	const char *what;
@@ -50,7 +52,7 @@ static const char *drop_what(const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
-		if (strncmp(name, dropped[i].prefix, strlen(dropped[i].prefix)) == 0)
+		if (strncasecmp(name, dropped[i].prefix, strlen(dropped[i].prefix)) == 0)
 			return dropped[i].what;
 	return NULL;
 }
@@ -151,13 +153,13 @@ static int check_stream(struct san_ctx *ctx, const char *name, const struct buf 
 {
 	if (!top)
 		return SAN_OK;
-	if (strcmp(name, "EncryptionInfo") == 0 || strcmp(name, "EncryptedPackage") == 0)
+	if (strcasecmp(name, "EncryptionInfo") == 0 || strcasecmp(name, "EncryptedPackage") == 0)
 		return san_block(ctx, "ole2: encrypted document");
-	if (strcmp(name, "WordDocument") == 0)
+	if (strcasecmp(name, "WordDocument") == 0)
 		return check_word(ctx, s);
-	if (strcmp(name, "Workbook") == 0 || strcmp(name, "Book") == 0)
+	if (strcasecmp(name, "Workbook") == 0 || strcasecmp(name, "Book") == 0)
 		return check_excel(ctx, s);
-	if (strcmp(name, "PowerPoint Document") == 0)
+	if (strcasecmp(name, "PowerPoint Document") == 0)
 		return check_ppt(ctx, s);
 	return SAN_OK;
 }

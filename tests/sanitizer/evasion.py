@@ -194,6 +194,29 @@ def check_ooxml(name, inp, out, variant):
                 fail(name, f"[Content_Types].xml still names {c}")
 
 
+def ole2_samples():
+    """6: storage and stream names in another case than Office writes them."""
+    from hostile import BOF, EOF_REC, biff, boundsheet, cfb, fib
+    yield "macro_case.doc", cfb({"WordDocument": fib(), "1Table": b"\0" * 64,
+                                 "MACROS": {"vba": {"dir": b"\x01" * 32, "ThisDocument": b"Sub AutoOpen()"}},
+                                 "objectpool": {"_1234": {"\x01OLE10NATIVE": b"MZ package"}}}), \
+        "sanitized", ["ole2.vba", "ole2.object_pool"], "ole2"
+    yield "macro_case.xls", cfb({"Workbook": biff(BOF, boundsheet(0), EOF_REC),
+                                 "_vba_project_cur": {"VBA": {"dir": b"\x01" * 32}},
+                                 "mbd0001": {"\x01ole10native": b"MZ"}}), \
+        "sanitized", ["ole2.vba", "ole2.embedded_object"], "ole2"
+    yield "xlm_case.xls", cfb({"WORKBOOK": biff(BOF, boundsheet(0), boundsheet(1), EOF_REC)}), "blocked", [], None
+    yield "encrypted_case.doc", cfb({"wordDocument": fib(encrypted=True), "1Table": b"\0" * 64}), "blocked", [], None
+
+
+def check_ole2(name, inp, out, variant):
+    d = open(out, "rb").read().lower()
+    for k in ("macros", "_vba_project", "objectpool", "ole10native", "mbd0"):
+        if k.encode("utf-16-le") in d:
+            fail(name, f"storage {k} (in some case) left in the output")
+    hostile.check_ole2(name, inp, out, variant)
+
+
 def fail(name, msg):
     hostile.fail(name, msg)
 
@@ -202,7 +225,8 @@ def main():
     binary, workdir = sys.argv[1], sys.argv[2]
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS["ooxml"] = check_ooxml
-    samples = list(ooxml_samples()) + list(field_samples())
+    hostile.CHECKS["ole2"] = check_ole2
+    samples = list(ooxml_samples()) + list(field_samples()) + list(ole2_samples())
     for s in samples:
         hostile.run(binary, workdir, *s)
     print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")
