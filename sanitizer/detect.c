@@ -175,11 +175,11 @@ static const struct {
 	{ "docm", FMT_OOXML }, { "xlsm", FMT_OOXML }, { "pptm", FMT_OOXML }, { "dotx", FMT_OOXML },
 	{ "dotm", FMT_OOXML }, { "xltx", FMT_OOXML }, { "xltm", FMT_OOXML }, { "potx", FMT_OOXML },
 	{ "xlsb", FMT_OOXML }, { "doc", FMT_OLE2 },   { "xls", FMT_OLE2 },   { "ppt", FMT_OLE2 },
-	{ "dot", FMT_OLE2 },  { "xlt", FMT_OLE2 },   { "pot", FMT_OLE2 },   { "rtf", FMT_RTF },
-	{ "htm", FMT_HTML },  { "html", FMT_HTML },  { "txt", FMT_TEXT },   { "csv", FMT_TEXT },
-	{ "tsv", FMT_TEXT },  { "png", FMT_IMAGE },  { "jpg", FMT_IMAGE },  { "jpeg", FMT_IMAGE },
-	{ "gif", FMT_IMAGE }, { "zip", FMT_ARCHIVE }, { "tar", FMT_ARCHIVE }, { "7z", FMT_ARCHIVE },
-	{ "eml", FMT_MAIL },
+	{ "dot", FMT_OLE2 },  { "xlt", FMT_OLE2 },   { "pot", FMT_OLE2 },   { "pps", FMT_OLE2 },
+	{ "rtf", FMT_RTF },   { "htm", FMT_HTML },   { "html", FMT_HTML },  { "txt", FMT_TEXT },
+	{ "csv", FMT_TEXT },  { "tsv", FMT_TEXT },   { "png", FMT_IMAGE },  { "jpg", FMT_IMAGE },
+	{ "jpeg", FMT_IMAGE }, { "gif", FMT_IMAGE }, { "zip", FMT_ARCHIVE }, { "tar", FMT_ARCHIVE },
+	{ "7z", FMT_ARCHIVE }, { "eml", FMT_MAIL },
 };
 
 /* Names Windows runs or opens in a script host, whatever the bytes are. */
@@ -224,7 +224,9 @@ int detect_name_conflict(const char *name, enum san_format fmt)
 			return 0;
 		return exts[i].fmt != fmt;
 	}
-	/* text under a name bunri does not know (.ods, .xml, a script) would be opened
-	 * by whatever that name selects */
+	/* text or a compound file under a name bunri does not know (.ods, .xml, a script;
+	 * .jtd, .hwp, .pub) would be opened by whatever that name selects */
+	if (fmt == FMT_OLE2)
+		return 1;
 	return fmt == FMT_TEXT && !ext_in(dot + 1, text_exts, sizeof(text_exts) / sizeof(text_exts[0]));
 }

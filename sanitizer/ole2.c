@@ -164,6 +164,26 @@ static int check_stream(struct san_ctx *ctx, const char *name, const struct buf 
 	return SAN_OK;
 }
 
+/* The document streams ole2 knows how to check. Any other compound file (Ichitaro .jtd,
+ * .hwp, Publisher, Visio, .msi, Outlook .msg, ...) is a type bunri does not know and is
+ * blocked, as unknown types are. */
+static const char *const document_streams[] = { "WordDocument", "Workbook", "Book", "PowerPoint Document" };
+
+static int known_kind(GsfInfile *in)
+{
+	int i, n = gsf_infile_num_children(in);
+	size_t j;
+
+	for (i = 0; i < n; i++) {
+		const char *name = gsf_infile_name_by_index(in, i);
+
+		for (j = 0; name && j < sizeof(document_streams) / sizeof(document_streams[0]); j++)
+			if (strcasecmp(name, document_streams[j]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 static int copy(struct san_ctx *ctx, GsfInfile *in, GsfOutfile *out, const char *path, int top)
 {
 	int i, n = gsf_infile_num_children(in), rc = SAN_OK;
@@ -238,6 +258,11 @@ int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 		g_clear_error(&err);
 		goto err_input;
 	}
+	if (!known_kind(infile)) {
+		rc = san_block(ctx, "ole2: compound file without a Word, Excel or PowerPoint document "
+			       "stream: type not allowed across zones");
+		goto err_infile;
+	}
 	mem = gsf_output_memory_new();
 	outfile = gsf_outfile_msole_new(mem);
 	if (!outfile) {
@@ -260,6 +285,7 @@ int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 	}
 err_mem:
 	g_object_unref(mem);
+err_infile:
 	g_object_unref(infile);
 err_input:
 	g_object_unref(input);

@@ -209,6 +209,16 @@ def ole2_samples():
     yield "encrypted_case.doc", cfb({"wordDocument": fib(encrypted=True), "1Table": b"\0" * 64}), "blocked", [], None
 
 
+def cfb_samples():
+    """7: compound files that are not Word, Excel or PowerPoint (an Ichitaro-like file
+    under .jtd, the same under .doc), and a Word file under an Ichitaro name."""
+    from hostile import cfb, fib
+    other = cfb({"DocumentText": b"\0" * 600, "Attribute": b"\0" * 64, "Macro": {"Script": b"run"}})
+    yield "generic_cfb.jtd", other, "blocked", [], None
+    yield "generic_cfb.doc", other, "blocked", [], None
+    yield "word_as.jtd", cfb({"WordDocument": fib(), "1Table": b"\0" * 64}), "blocked", [], None
+
+
 def check_ole2(name, inp, out, variant):
     d = open(out, "rb").read().lower()
     for k in ("macros", "_vba_project", "objectpool", "ole10native", "mbd0"):
@@ -226,7 +236,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS["ooxml"] = check_ooxml
     hostile.CHECKS["ole2"] = check_ole2
-    samples = list(ooxml_samples()) + list(field_samples()) + list(ole2_samples())
+    samples = list(ooxml_samples()) + list(field_samples()) + list(ole2_samples()) + list(cfb_samples())
     for s in samples:
         hostile.run(binary, workdir, *s)
     print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")

@@ -52,6 +52,11 @@ static void names(void)
 	CU_ASSERT_FALSE(detect_name_conflict("README", FMT_TEXT));
 	CU_ASSERT_FALSE(detect_name_conflict(".hidden", FMT_TEXT));
 	CU_ASSERT_FALSE(detect_name_conflict(NULL, FMT_PDF));
+	/* a Word file under an Ichitaro name is opened by Ichitaro */
+	CU_ASSERT_TRUE(detect_name_conflict("letter.jtd", FMT_OLE2));
+	CU_ASSERT_TRUE(detect_name_conflict("a.hwp", FMT_OLE2));
+	CU_ASSERT_FALSE(detect_name_conflict("a.DOC", FMT_OLE2));
+	CU_ASSERT_FALSE(detect_name_conflict("slides.pps", FMT_OLE2));
 }
 
 int main(void)
