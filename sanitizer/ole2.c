@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "slog.h"
+#include "word97.h"
 
 #define LOG(...) slog_write("ole2", __VA_ARGS__)
 
@@ -95,8 +96,8 @@ static int check_word(struct san_ctx *ctx, const struct buf *s)
 }
 
 /* Excel: the globals substream up to its EOF record. FILEPASS means encrypted; a
- * BOUNDSHEET of type 1 (Excel 4 macro sheet) or 6 (VB module) cannot be removed by
- * storage. */
+ * BOUNDSHEET of type 1 (Excel 4 macro sheet) or 6 (VB module) and a DDE/OLE link
+ * cannot be removed by storage. */
 static int check_excel(struct san_ctx *ctx, const struct buf *s)
 {
 	size_t off = 0;
@@ -116,6 +117,11 @@ static int check_excel(struct san_ctx *ctx, const struct buf *s)
 			if (dt == 0x06)
 				return san_block(ctx, "ole2: Excel VB module sheet cannot be removed");
 		}
+		/* SUPBOOK: a DDE or OLE link names "server\x03topic" (MS-XLS 2.4.271); self
+		 * (0x0401) and add-in (0x3A01) references carry no path */
+		if (type == 0x01ae && len >= 4 && le16(s->data + off + 6) != 0x0401 &&
+		    le16(s->data + off + 6) != 0x3a01 && memchr(s->data + off + 8, 0x03, len - 4))
+			return san_block(ctx, "ole2: Excel DDE or OLE link (SUPBOOK) cannot be removed");
 		if (type == 0x000a)
 			break;
 		off += 4 + len;
@@ -182,6 +188,51 @@ static int known_kind(GsfInfile *in)
 				return 1;
 	}
 	return 0;
+}
+
+/* Reads the top-level stream called name (any case) into b: 1, 0 when absent, -errno. */
+static int read_top(GsfInfile *in, const char *name, struct buf *b)
+{
+	int i, n = gsf_infile_num_children(in), rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *cn = gsf_infile_name_by_index(in, i);
+		GsfInput *child;
+
+		if (!cn || strcasecmp(cn, name) != 0)
+			continue;
+		child = gsf_infile_child_by_index(in, i);
+		if (!child)
+			return -EIO;
+		rc = GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) >= 0 ? 0 : read_stream(child, b);
+		g_object_unref(child);
+		if (rc == 0)
+			rc = 1;
+	}
+	return rc;
+}
+
+/* Word 97: fields live in the text, which copy() does not look into. */
+static int check_word_fields(struct san_ctx *ctx, GsfInfile *in)
+{
+	struct buf wd = { 0 }, t0 = { 0 }, t1 = { 0 };
+	int rc, h0 = 0, h1 = 0, has;
+
+	has = read_top(in, "WordDocument", &wd);
+	if (has > 0) {
+		h0 = read_top(in, "0Table", &t0);
+		h1 = read_top(in, "1Table", &t1);
+	}
+	if (has < 0 || h0 < 0 || h1 < 0)
+		rc = san_block(ctx, "ole2: the Word document's streams cannot be read");
+	else if (has == 0)
+		rc = SAN_OK;
+	else
+		rc = word97_check_fields(ctx, &wd, h0 ? &t0 : NULL, h1 ? &t1 : NULL);
+	buf_free(&wd);
+	buf_free(&t0);
+	buf_free(&t1);
+	return rc;
 }
 
 static int copy(struct san_ctx *ctx, GsfInfile *in, GsfOutfile *out, const char *path, int top)
@@ -263,6 +314,9 @@ int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 			       "stream: type not allowed across zones");
 		goto err_infile;
 	}
+	rc = check_word_fields(ctx, infile);
+	if (rc != SAN_OK)
+		goto err_infile;
 	mem = gsf_output_memory_new();
 	outfile = gsf_outfile_msole_new(mem);
 	if (!outfile) {

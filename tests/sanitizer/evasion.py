@@ -9,6 +9,7 @@ elements), not by where they live.
 usage: evasion.py BUNRI_SANITIZE WORKDIR"""
 import io
 import os
+import struct
 import sys
 import zipfile
 from xml.dom import minidom
@@ -219,6 +220,21 @@ def cfb_samples():
     yield "word_as.jtd", cfb({"WordDocument": fib(), "1Table": b"\0" * 64}), "blocked", [], None
 
 
+def word97_samples():
+    """5: DDE and remote INCLUDEPICTURE fields in Word 97 text (no piece table here,
+    so the bytes themselves are read; test_word97.c covers the piece table), and an
+    Excel 97 DDE link (SUPBOOK "cmd\\x03/c calc")."""
+    from hostile import BOF, EOF_REC, biff, boundsheet, cfb, fib
+    dde = b'\x13 DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc"\x14\x15'
+    yield "dde97.doc", cfb({"WordDocument": fib() + b"text" + dde, "1Table": b"\0" * 64}), "blocked", [], None
+    inc = '\x13INCLUDEPICTURE "http://example.invalid/t.png"\x14p\x15'.encode("utf-16-le")
+    yield "include97.doc", cfb({"WordDocument": fib() + inc, "1Table": b"\0" * 64}), "blocked", [], None
+    yield "page97.doc", cfb({"WordDocument": fib() + b"\x13 PAGE \x14" b"1\x15", "1Table": b"\0" * 64}), \
+        "clean", [], "ole2"
+    supbook = (0x01AE, struct.pack("<HHB", 1, 11, 0) + b"cmd\x03/c calc")
+    yield "dde97.xls", cfb({"Workbook": biff(BOF, boundsheet(0), supbook, EOF_REC)}), "blocked", [], None
+
+
 def check_ole2(name, inp, out, variant):
     d = open(out, "rb").read().lower()
     for k in ("macros", "_vba_project", "objectpool", "ole10native", "mbd0"):
@@ -236,7 +252,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS["ooxml"] = check_ooxml
     hostile.CHECKS["ole2"] = check_ole2
-    samples = list(ooxml_samples()) + list(field_samples()) + list(ole2_samples()) + list(cfb_samples())
+    samples = list(ooxml_samples()) + list(field_samples()) + list(ole2_samples()) + list(cfb_samples()) + list(word97_samples())
     for s in samples:
         hostile.run(binary, workdir, *s)
     print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")
