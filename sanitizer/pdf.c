@@ -108,14 +108,11 @@ static int name_in(const char *name, const char *const *list, size_t n)
 	return 0;
 }
 
-/* The report name of oh if it is an action or annotation that must go, else NULL. */
-static const char *active(struct walk *w, qpdf_oh oh, char *what, size_t whatlen)
+static const char *active_dict(struct walk *w, qpdf_oh oh, char *what, size_t whatlen)
 {
 	qpdf_oh s;
 	const char *name, *r = NULL;
 
-	if (!qpdf_oh_is_dictionary(w->q, oh))
-		return NULL;
 	s = qpdf_oh_get_key(w->q, oh, "/S");
 	if (qpdf_oh_is_name(w->q, s)) {
 		name = qpdf_oh_get_name(w->q, s);
@@ -142,6 +139,23 @@ static const char *active(struct walk *w, qpdf_oh oh, char *what, size_t whatlen
 		}
 	}
 	qpdf_oh_release(w->q, s);
+	return r;
+}
+
+/* The report name of oh if it is an action or annotation that must go, else NULL. A
+ * stream is judged by its dictionary: readers take an action written as a stream. */
+static const char *active(struct walk *w, qpdf_oh oh, char *what, size_t whatlen)
+{
+	const char *r;
+	qpdf_oh d;
+
+	if (qpdf_oh_is_dictionary(w->q, oh))
+		return active_dict(w, oh, what, whatlen);
+	if (!qpdf_oh_is_stream(w->q, oh))
+		return NULL;
+	d = qpdf_oh_get_dict(w->q, oh);
+	r = active_dict(w, d, what, whatlen);
+	qpdf_oh_release(w->q, d);
 	return r;
 }
 

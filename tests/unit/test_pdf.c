@@ -87,6 +87,21 @@ static void openaction_script(void)
 	buf_free(&out);
 }
 
+/* An action written as a stream object: its dictionary is the action. */
+static void stream_action(void)
+{
+	struct buf out = { 0 };
+	char what[64];
+	size_t n;
+
+	CU_ASSERT_EQUAL(run("/OpenAction 5 0 R", "<< /S /Launch /F (calc.exe) /Length 0 >>\nstream\n\nendstream",
+			    &out, &n, what), SAN_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(what, "pdf.launch");
+	CU_ASSERT_FALSE(catalog_has(&out, "/OpenAction"));
+	buf_free(&out);
+}
+
 static void destination_kept(void)
 {
 	struct buf out = { 0 };
@@ -129,6 +144,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		{ "OpenAction script removed", openaction_script },
 		{ "OpenAction destination kept", destination_kept },
+		{ "OpenAction stream action removed", stream_action },
 		{ "JavaScript and EmbeddedFiles names, document AA", names_tree },
 		{ "garbage is blocked", not_a_pdf },
 		{ NULL, NULL },
