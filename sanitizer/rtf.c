@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fields.h"
+
 /* Nesting beyond this is refused: Word itself stops far earlier. */
 #define MAX_DEPTH 4096
 
@@ -14,8 +16,10 @@ struct group {
 	int drop;              /* 1: an object word seen directly in this group */
 	int field;             /* a \field group */
 	int fldinst;           /* collecting the field instruction */
-	char inst[24];
+	char inst[512];
 	size_t inst_len;
+	unsigned flags;        /* FIELD_* of the instruction */
+	int uc;                /* fallback characters after \uN (\ucN, default 1) */
 	const char *why;
 };
 
@@ -31,11 +35,21 @@ struct rtf {
 	struct range *ranges;
 	size_t nranges, cap;
 	size_t unclosed;       /* groups a truncated input left open that the output keeps */
+	int skip;              /* fallback characters of a \uN still to pass over */
 };
 
 static const char *const object_words[] = {
 	"object", "objdata", "objclass", "objemb", "objlink", "objautlink", "objhtml",
 	"objocx", "objsub", "objpub", "objicemb", "objalias", "objsect", "objupdate",
+};
+
+/* Destinations removed with their group: a template Word fetches by URL when the
+ * document opens, and a data store (often an OLE package or a packed document). */
+static const struct {
+	const char *word, *why;
+} removed_destinations[] = {
+	{ "template", "rtf.template" },
+	{ "datastore", "rtf.datastore" },
 };
 
 static int add_range(struct rtf *r, size_t start, size_t end, const char *why)
@@ -62,7 +76,9 @@ static void inst_char(struct rtf *r, char c)
 		struct group *g = &r->stack[i];
 
 		if (g->fldinst) {
-			if (g->inst_len + 1 < sizeof(g->inst) && !(g->inst_len == 0 && isspace((unsigned char)c)))
+			if (g->inst_len + 1 >= sizeof(g->inst))
+				g->flags |= FIELD_TRUNCATED;
+			else if (!(g->inst_len == 0 && isspace((unsigned char)c)))
 				g->inst[g->inst_len++] = (char)toupper((unsigned char)c);
 			return;
 		}
@@ -82,8 +98,20 @@ static void control_word(struct rtf *r, const char *w)
 			g->drop = 1;
 			g->why = "rtf.object";
 		}
-	if (strcmp(w, "field") == 0)
+	for (i = 0; i < sizeof(removed_destinations) / sizeof(removed_destinations[0]); i++)
+		if (strcmp(w, removed_destinations[i].word) == 0) {
+			g->drop = 1;
+			g->why = removed_destinations[i].why;
+		}
+	if (strcmp(w, "field") == 0) {
+		/* a field inside an instruction may supply its keyword or path */
+		for (i = r->depth - 1; i-- > 0;)
+			if (r->stack[i].fldinst) {
+				r->stack[i].flags |= FIELD_NESTED | (r->stack[i].inst_len ? 0 : FIELD_NESTED_FIRST);
+				break;
+			}
 		g->field = 1;
+	}
 	else if (strcmp(w, "fldinst") == 0)
 		g->fldinst = 1;
 	else if (strcmp(w, "ddeauto") == 0 || strcmp(w, "dde") == 0) {
@@ -97,18 +125,25 @@ static int close_group(struct rtf *r, size_t end)
 {
 	struct group *g = &r->stack[r->depth - 1];
 
-	if (g->fldinst && g->inst_len >= 3 && strncmp(g->inst, "DDE", 3) == 0) {
+	enum field_kind k = FIELD_SAFE;
+
+	if (g->fldinst) {
+		g->inst[g->inst_len] = '\0';
+		k = fields_classify(g->inst, g->flags);
+	}
+	if (k != FIELD_SAFE) {
+		const char *why = k == FIELD_DDE ? "rtf.dde" : "rtf.remote_field";
 		size_t i = r->depth - 1;
 
-		/* the whole \field, result included, is the DDE link */
+		/* the whole \field, result included, is the link */
 		while (i > 0 && !r->stack[i].field)
 			i--;
 		if (r->stack[i].field && i > 0) {
 			r->stack[i].drop = 1;
-			r->stack[i].why = "rtf.dde";
+			r->stack[i].why = why;
 		} else {
 			g->drop = 1;
-			g->why = "rtf.dde";
+			g->why = why;
 		}
 	}
 	if (g->drop) {
@@ -133,7 +168,9 @@ static int scan(struct rtf *r, const unsigned char *in, size_t len)
 			if (r->depth == MAX_DEPTH)
 				return san_block(r->ctx, "rtf: groups nested deeper than %d", MAX_DEPTH);
 			memset(&r->stack[r->depth], 0, sizeof(r->stack[0]));
+			r->stack[r->depth].uc = r->depth ? r->stack[r->depth - 1].uc : 1;
 			r->stack[r->depth++].start = i++;
+			r->skip = 0;
 		} else if (c == '}') {
 			i++;
 			if (r->depth == 0)
@@ -167,6 +204,15 @@ static int scan(struct rtf *r, const unsigned char *in, size_t len)
 			if (i < len && in[i] == ' ')
 				i++;
 			control_word(r, word);
+			/* \uN: a Unicode character, then \ucN fallback characters to pass over */
+			if (strcmp(word, "u") == 0 && has_param && r->depth) {
+				long u = neg ? 65536 - param : param;
+
+				inst_char(r, u > 0 && u < 0x80 ? (char)u : '?');
+				r->skip = r->stack[r->depth - 1].uc;
+			} else if (strcmp(word, "uc") == 0 && has_param && r->depth) {
+				r->stack[r->depth - 1].uc = (int)param;
+			}
 			/* \binN: N raw bytes that may hold braces */
 			if (strcmp(word, "bin") == 0 && has_param && !neg) {
 				if ((size_t)param > len - i)
@@ -177,12 +223,17 @@ static int scan(struct rtf *r, const unsigned char *in, size_t len)
 			   isxdigit(in[i + 3])) {
 			char hex[3] = { (char)in[i + 2], (char)in[i + 3], 0 };
 
-			inst_char(r, (char)strtol(hex, NULL, 16));
+			if (r->skip > 0)
+				r->skip--;
+			else
+				inst_char(r, (char)strtol(hex, NULL, 16));
 			i += 4;
 		} else if (c == '\\') {
 			i += 2; /* control symbol: \{ \} \\ \* \~ ... */
 		} else {
-			if (c != '\r' && c != '\n')
+			if (c != '\r' && c != '\n' && r->skip > 0)
+				r->skip--;
+			else if (c != '\r' && c != '\n')
 				inst_char(r, (char)c);
 			i++;
 		}
@@ -210,7 +261,7 @@ static int by_start(const void *a, const void *b)
 
 int rtf_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out)
 {
-	struct rtf r = { ctx, NULL, 0, NULL, 0, 0, 0 };
+	struct rtf r = { ctx, NULL, 0, NULL, 0, 0, 0, 0 };
 	size_t i, pos = 0;
 	int rc;
 

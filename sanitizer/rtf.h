@@ -1,6 +1,8 @@
 /* RTF: groups holding embedded or linked OLE objects (\object, \objdata, \objclass and
- * their kin) and fields whose instruction is DDE/DDEAUTO are cut out; the rest of the
- * document is copied byte for byte, so the output is still RTF. */
+ * their kin), \template and \datastore destinations, and fields whose instruction
+ * (hex and \uN escapes decoded) is DDE/DDEAUTO or fetches a remote file (fields.h)
+ * are cut out; the rest of the document is copied byte for byte, so the output is
+ * still RTF. */
 #ifndef BUNRI_RTF_H
 #define BUNRI_RTF_H
 

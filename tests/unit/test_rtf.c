@@ -49,6 +49,35 @@ static void dde_hex_field(void)
 	free(out);
 }
 
+/* \uN spells the keyword, with its fallback characters; \uc0 drops them */
+static void dde_unicode_escapes(void)
+{
+	char *out;
+	size_t n;
+
+	CU_ASSERT_EQUAL(run("{\\rtf1 x{\\field{\\*\\fldinst \\u68?\\u68?\\u69?AUTO cmd}{\\fldrslt r}}y"
+			    "{\\field{\\*\\fldinst \\uc0\\u68\\u68 \\u69 AUTO cmd}{\\fldrslt r}}"
+			    "{\\field{\\*\\fldinst \\uc2\\u68\\'3f\\'3f\\u68??EAUTO cmd}{\\fldrslt r}}}",
+			    &out, &n, NULL), SAN_OK);
+	CU_ASSERT_STRING_EQUAL(out, "{\\rtf1 xy}");
+	CU_ASSERT_EQUAL(n, 3);
+	free(out);
+}
+
+static void remote_include_and_destinations(void)
+{
+	char *out;
+	size_t n;
+
+	CU_ASSERT_EQUAL(run("{\\rtf1{\\*\\template http://example.invalid/t.dotm}a"
+			    "{\\field{\\*\\fldinst INCLUDEPICTURE \"http://example.invalid/x.png\" \\\\d}{\\fldrslt x}}"
+			    "{\\*\\datastore 0105000002}b"
+			    "{\\field{\\*\\fldinst INCLUDEPICTURE \"logo.png\"}{\\fldrslt l}}}", &out, &n, NULL), SAN_OK);
+	CU_ASSERT_STRING_EQUAL(out, "{\\rtf1ab{\\field{\\*\\fldinst INCLUDEPICTURE \"logo.png\"}{\\fldrslt l}}}");
+	CU_ASSERT_EQUAL(n, 3);
+	free(out);
+}
+
 static void bin_with_braces(void)
 {
 	char *out;
@@ -107,6 +136,8 @@ static void deep_nesting(void)
 int main(void)
 {
 	static const struct test_case cases[] = {
+		{ "DDE spelled with \\uN escapes", dde_unicode_escapes },
+		{ "template, datastore and remote INCLUDEPICTURE removed", remote_include_and_destinations },
 		{ "object group cut", object_cut },
 		{ "DDE spelled in hex escapes", dde_hex_field },
 		{ "\\bin data with braces", bin_with_braces },
