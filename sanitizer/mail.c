@@ -193,7 +193,10 @@ static int walk(struct san_ctx *ctx, GMimeObject *obj, const char *path, int *re
 			*remove = 1;
 		return rc;
 	}
-	if (GMIME_IS_TEXT_PART(obj) && !g_mime_part_is_attachment(GMIME_PART(obj))) {
+	/* a part with a file name is a file, whatever its type and disposition say: the
+	 * reader saves and opens invoice.vbs even when it is inline text/plain */
+	if (GMIME_IS_TEXT_PART(obj) && !g_mime_part_is_attachment(GMIME_PART(obj)) &&
+	    !g_mime_part_get_filename(GMIME_PART(obj))) {
 		GMimeContentType *ct = g_mime_object_get_content_type(obj);
 		const char *st = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
 

@@ -235,6 +235,34 @@ def word97_samples():
     yield "dde97.xls", cfb({"Workbook": biff(BOF, boundsheet(0), supbook, EOF_REC)}), "blocked", [], None
 
 
+def mail_samples():
+    """11: scripts sent as inline text/plain parts that carry a file name."""
+    head = ("From: a@example.jp\r\nTo: b@example.jp\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\n'
+            "Content-Type: text/plain; charset=UTF-8\r\n\r\n請求書を送ります。\r\n--B\r\n")
+    msg = (head + 'Content-Type: text/plain; name="invoice.vbs"\r\n\r\n'
+           'CreateObject("WScript.Shell").Run "calc"\r\n--B\r\n'
+           'Content-Type: text/plain\r\nContent-Disposition: inline; filename="seikyu.hta"\r\n\r\n'
+           "<script>new ActiveXObject('WScript.Shell').Run('calc')</script>\r\n--B\r\n"
+           'Content-Type: text/plain; name="memo.txt"\r\n\r\n=cmd|\' /c calc\'!A0\r\n--B--\r\n')
+    yield "inline_script.eml", msg.encode(), "sanitized", ["mail.attachment_blocked"], "mail"
+
+
+def check_mail(name, inp, out, variant):
+    import email
+    import email.policy
+    m = email.message_from_bytes(open(out, "rb").read(), policy=email.policy.default)
+    names = [p.get_filename() for p in m.walk() if p.get_filename()]
+    for fn in names:
+        if fn.lower().endswith((".vbs", ".hta")):
+            fail(name, f"script part {fn} left")
+    if names != ["memo.txt"]:
+        fail(name, f"parts with names {names}, wanted memo.txt only")
+    body = "".join(p.get_content() for p in m.walk() if p.get_content_type() == "text/plain")
+    if "請求書を送ります。" not in body or "WScript" in body:
+        fail(name, "body text wrong: " + body[:200])
+
+
 def check_ole2(name, inp, out, variant):
     d = open(out, "rb").read().lower()
     for k in ("macros", "_vba_project", "objectpool", "ole10native", "mbd0"):
@@ -252,7 +280,8 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS["ooxml"] = check_ooxml
     hostile.CHECKS["ole2"] = check_ole2
-    samples = list(ooxml_samples()) + list(field_samples()) + list(ole2_samples()) + list(cfb_samples()) + list(word97_samples())
+    hostile.CHECKS["mail"] = check_mail
+    samples = list(ooxml_samples()) + list(field_samples()) + list(ole2_samples()) + list(cfb_samples()) + list(word97_samples()) + list(mail_samples())
     for s in samples:
         hostile.run(binary, workdir, *s)
     print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")
