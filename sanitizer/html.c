@@ -154,7 +154,10 @@ static void clean_tree(struct san_ctx *ctx, xmlNodePtr n)
 				clean_attributes(ctx, n);
 				clean_tree(ctx, n->children);
 			}
-		} else if (n->type == XML_PI_NODE) {
+		} else if (n->type == XML_PI_NODE || n->type == XML_COMMENT_NODE) {
+			/* browsers end a comment at "<!-->" or "<!--->" where libxml2 does not,
+			 * and IE reads conditional comments: a comment written back out could
+			 * become markup, so none is */
 			xmlUnlinkNode(n);
 			xmlFreeNode(n);
 		}
