@@ -68,6 +68,19 @@ int text_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 	size_t i = 0, line = 1, cell = 1;
 	int rc;
 
+	/* cells are read as 8-bit text: UTF-16 (by its BOM, or NUL bytes without one) would
+	 * hide every formula from the checks below, while Excel decodes it */
+	if (len >= 2 && ((in[0] == 0xff && in[1] == 0xfe) || (in[0] == 0xfe && in[1] == 0xff)))
+		return san_block(ctx, "text: UTF-16 text cannot be checked for formulas");
+	if (memchr(in, 0, len))
+		return san_block(ctx, "text: NUL bytes (UTF-16 or binary) in text");
+	/* the UTF-8 BOM is not part of the first cell */
+	if (len >= 3 && memcmp(in, "\xef\xbb\xbf", 3) == 0) {
+		rc = buf_append(out, in, 3);
+		if (rc < 0)
+			return rc;
+		i = 3;
+	}
 	while (i < len) {
 		size_t start = i, body, end;
 		int quoted = 0;

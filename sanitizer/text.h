@@ -5,8 +5,9 @@
 
 #include "sanitize.h"
 
-/* SAN_OK with out filled, or -ENOMEM. A name ending .csv/.tsv (ctx->name) gets the
- * strict CSV rules; other text only loses cells that look like function calls or DDE. */
+/* SAN_OK with out filled, SAN_BLOCKED for UTF-16 (or NUL bytes), or -ENOMEM. A name
+ * ending .csv/.tsv (ctx->name) gets the strict CSV rules; other text only loses cells
+ * that look like function calls or DDE. A UTF-8 BOM is kept and skipped. */
 int text_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out);
 
 #endif

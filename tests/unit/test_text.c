@@ -34,6 +34,28 @@ static void dde_cells(void)
 	free(s);
 }
 
+/* Excel skips a UTF-8 BOM and decodes UTF-16: the first cell's formula is behind it */
+static void bom_and_utf16(void)
+{
+	static const unsigned char utf16[] = { 0xff, 0xfe, '=', 0, '1', 0, '+', 0, '1', 0 };
+	struct buf out = { 0 };
+	struct san_ctx ctx;
+	size_t n;
+	char *s = run("a.csv", "\xef\xbb\xbf=cmd|' /C calc'!A0,x\n", &n);
+
+	CU_ASSERT_STRING_EQUAL(s, "\xef\xbb\xbf'=cmd|' /C calc'!A0,x\n");
+	CU_ASSERT_EQUAL(n, 1);
+	free(s);
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL_FATAL(san_ctx_init(&ctx, &cfg), 0);
+	ctx.name = "a.csv";
+	CU_ASSERT_EQUAL(text_sanitize(&ctx, utf16, sizeof(utf16), &out), SAN_BLOCKED);
+	CU_ASSERT_EQUAL(text_sanitize(&ctx, utf16 + 2, sizeof(utf16) - 2, &out), SAN_BLOCKED);
+	CU_ASSERT_EQUAL(out.len, 0);
+	san_ctx_fini(&ctx);
+	buf_free(&out);
+}
+
 static void numbers_kept(void)
 {
 	size_t n;
@@ -75,6 +97,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		{ "DDE and formula cells are neutralised", dde_cells },
 		{ "signed numbers are data", numbers_kept },
+		{ "UTF-8 BOM skipped, UTF-16 blocked", bom_and_utf16 },
 		{ "prose in .txt passes, calls do not", prose_in_text },
 		{ "CRLF and an unterminated quote", crlf_and_unterminated_quote },
 		{ NULL, NULL },
