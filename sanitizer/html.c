@@ -16,9 +16,12 @@
 #define PARSE_OPTS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
 		    HTML_PARSE_NONET)
 
+/* SVG's animation elements go too: <set attributeName="href" to="javascript:..."> (or
+ * animate's values/from/by) turns a harmless link into a script URL when it runs. */
 static const char *const dropped_elements[] = {
 	"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
-	"noscript", "param",
+	"noscript", "param", "set", "animate", "animatemotion", "animatetransform",
+	"animatecolor", "handler", "listener",
 };
 
 static const char *const url_attributes[] = {

@@ -54,6 +54,23 @@ static void comments_dropped(void)
 	free(out);
 }
 
+/* An SVG animation can set a link's href to a script URL when it runs: dropped. */
+static void svg_animation_dropped(void)
+{
+	size_t n;
+	char *out = run("<html><body><svg><a><set attributeName='href' to='javascript:alert(1)'/>"
+			"<animate attributeName='href' values='javascript:alert(2)'/>"
+			"<animateTransform attributeName='transform' type='rotate'/>"
+			"<text>label</text></a></svg></body></html>", &n);
+
+	CU_ASSERT_PTR_NULL(strstr(out, "javascript"));
+	CU_ASSERT_PTR_NULL(strcasestr(out, "<set"));
+	CU_ASSERT_PTR_NULL(strcasestr(out, "<animate"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "label"));
+	CU_ASSERT_EQUAL(n, 3);
+	free(out);
+}
+
 static void frames_plugins_forms(void)
 {
 	size_t n;
@@ -93,6 +110,7 @@ int main(void)
 		{ "base, refresh, frames, plugins, offsite forms, data URLs", frames_plugins_forms },
 		{ "HTML to text", to_text },
 		{ "comments dropped", comments_dropped },
+		{ "SVG animation elements dropped", svg_animation_dropped },
 		{ NULL, NULL },
 	};
 
