@@ -262,12 +262,12 @@ int ipv4_icmp_quoted(const struct rte_mbuf *m, const struct ipv4_info *info,
 	}
 }
 
-void ipv4_trim_frame(struct rte_mbuf *m, const struct ipv4_info *info)
+void ipv4_trim_frame_tail(struct rte_mbuf *m, const struct ipv4_info *info)
 {
 	uint32_t end = L3_OFF + info->total_len, len = rte_pktmbuf_pkt_len(m);
 	uint32_t keep = RTE_MAX(end, (uint32_t)ETH_MIN_FRAME);
 
-	if (likely(len <= end))
+	if (len <= end)
 		return;
 	if (len > keep)
 		rte_pktmbuf_trim(m, (uint16_t)(len - keep));
@@ -278,12 +278,4 @@ void ipv4_trim_frame(struct rte_mbuf *m, const struct ipv4_info *info)
 		else
 			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
 	}
-}
-
-bool ipv4_is_subnet_edge(uint32_t a, uint32_t net, uint32_t mask)
-{
-	/* /31 and /32 subnets have no network or broadcast address (RFC 3021). */
-	if (mask == 0 || mask >= 0xfffffffeu || (a & mask) != net)
-		return false;
-	return (a & ~mask) == 0 || (a & ~mask) == ~mask;
 }

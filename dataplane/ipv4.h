@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
 #include "counters.h"
 #include "tcpstate.h"
 
@@ -68,16 +71,28 @@ int ipv4_icmp_quoted(const struct rte_mbuf *m, const struct ipv4_info *info,
 
 /* The shortest Ethernet frame without FCS; shorter ones are padded to it. */
 #define ETH_MIN_FRAME 60
+void ipv4_trim_frame_tail(struct rte_mbuf *m, const struct ipv4_info *info);
 /* Cuts whatever the frame carries after the datagram: Ethernet padding, or bytes
  * smuggled past the IP total length (they would cross zones unlogged). A frame shorter
- * than ETH_MIN_FRAME keeps its length with the padding zeroed. */
-void ipv4_trim_frame(struct rte_mbuf *m, const struct ipv4_info *info);
+ * than ETH_MIN_FRAME keeps its length with the padding zeroed. Inline for the common
+ * frame that ends with its datagram. */
+static inline void ipv4_trim_frame(struct rte_mbuf *m, const struct ipv4_info *info)
+{
+	if (unlikely(rte_pktmbuf_pkt_len(m) > sizeof(struct rte_ether_hdr) + info->total_len))
+		ipv4_trim_frame_tail(m, info);
+}
 /* Decrements the TTL, updating the checksum incrementally (RFC 1624). */
 void ipv4_forward_ttl(struct rte_mbuf *m);
 /* Turns a validated echo request into its reply in place (IP and ICMP only; the caller
  * addresses the frame). 0, or -EINVAL when the ICMP checksum is wrong. */
 int ipv4_echo_reply(struct rte_mbuf *m, const struct ipv4_info *info);
 /* true for the connected subnet's network and broadcast addresses. */
-bool ipv4_is_subnet_edge(uint32_t a, uint32_t net, uint32_t mask);
+static inline bool ipv4_is_subnet_edge(uint32_t a, uint32_t net, uint32_t mask)
+{
+	/* /31 and /32 subnets have no network or broadcast address (RFC 3021). */
+	if (mask == 0 || mask >= 0xfffffffeu || (a & mask) != net)
+		return false;
+	return (a & ~mask) == 0 || (a & ~mask) == ~mask;
+}
 
 #endif
