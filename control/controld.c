@@ -34,14 +34,20 @@
 #define TICK_MS 200
 #define DRAIN_MS 2000   /* at stop, records still coming are taken for this long at most */
 #define CLIENTS_MAX 8
+#define REPLY_STALL_MS 2000 /* a client that takes none of its reply for this long is closed */
 
 /* A client of our socket (bunrictl). It never makes the daemon wait: its socket is
  * non-blocking, a client with no room for its reply (it asks and does not read) is
  * closed, and when every slot is taken the client idle longest makes room. */
 struct client {
 	int fd;                  /* -1: a free slot */
-	int64_t active_ms;       /* accepted, or last asked something */
+	int64_t active_ms;       /* accepted, or last asked or took part of a reply */
 	struct ucred cred;       /* at accept; uid -1 when unknown */
+	/* The reply being sent: a long one (a reload's list of changes, status with many
+	 * collectors) goes out as the client reads it, one message at a time. */
+	char *out;               /* NULL: none */
+	size_t out_len, out_off;
+	uint32_t out_seq;
 };
 
 struct options {
@@ -326,6 +332,8 @@ static void close_client(struct controld *c, int idx)
 {
 	close(c->clients[idx].fd);
 	c->clients[idx].fd = -1;
+	free(c->clients[idx].out);
+	c->clients[idx].out = NULL;
 }
 
 /* What became of a reply (0 or -errno from a MSG_DONTWAIT send): a client that has no
@@ -341,6 +349,49 @@ static void replied(struct controld *c, int idx, int ret)
 	    strerror(-ret));
 	c->closed_unread++;
 	close_client(c, idx);
+}
+
+/* Sends what the socket takes of the pending reply without waiting; the rest goes when
+ * the client has read (POLLOUT). A client that takes nothing for REPLY_STALL_MS is closed
+ * by the loop. */
+static void flush_reply(struct controld *c, int idx, int64_t now)
+{
+	struct client *cl = &c->clients[idx];
+
+	while (cl->out != NULL) {
+		size_t left = cl->out_len - cl->out_off;
+		bool last = left <= CTLPROTO_PAYLOAD_MAX;
+		int ret = ctlproto_send(cl->fd, last ? CTL_OK : CTL_PART, cl->out_seq,
+					cl->out + cl->out_off, last ? left : CTLPROTO_PAYLOAD_MAX,
+					MSG_DONTWAIT);
+
+		if (ret == -EAGAIN)
+			return;
+		if (ret != 0) {
+			replied(c, idx, ret);
+			return;
+		}
+		cl->active_ms = now;
+		if (last) {
+			free(cl->out);
+			cl->out = NULL;
+		} else {
+			cl->out_off += CTLPROTO_PAYLOAD_MAX;
+		}
+	}
+}
+
+/* Starts sending text (taken over) as the reply to seq. */
+static void start_reply(struct controld *c, int idx, uint32_t seq, char *text, size_t len,
+			int64_t now)
+{
+	struct client *cl = &c->clients[idx];
+
+	cl->out = text;
+	cl->out_len = len;
+	cl->out_off = 0;
+	cl->out_seq = seq;
+	flush_reply(c, idx, now);
 }
 
 static void reply_error(struct controld *c, int idx, uint32_t seq, int code, const char *text)
@@ -371,11 +422,9 @@ static void serve_client(struct controld *c, int idx, int64_t now)
 	if (n >= 0 && m.type == CTL_STATUS && m.len == 0) {
 		text = status_json(c);
 		if (text != NULL)
-			replied(c, idx, ctlproto_send_reply(cl->fd, m.seq, text, strlen(text),
-							    MSG_DONTWAIT));
+			start_reply(c, idx, m.seq, text, strlen(text), now);
 		else
 			reply_error(c, idx, m.seq, ENOMEM, "out of memory");
-		free(text);
 		return;
 	}
 	if (n < 0 || m.type != CTL_RELOAD) {
@@ -389,10 +438,11 @@ static void serve_client(struct controld *c, int idx, int64_t now)
 	ret = reload(c, cl->cred.uid == (uid_t)-1 ? -1 : (long)cl->cred.uid, "reload", report);
 	fclose(report);
 	say("reload by uid %ld: %s", (long)cl->cred.uid, ret == 0 ? "done" : "refused");
-	if (ret == 0)
-		replied(c, idx, ctlproto_send_reply(cl->fd, m.seq, text, len, MSG_DONTWAIT));
-	else
-		reply_error(c, idx, m.seq, -ret, text);
+	if (ret == 0) {
+		start_reply(c, idx, m.seq, text, len, now);
+		return;
+	}
+	reply_error(c, idx, m.seq, -ret, text);
 	free(text);
 }
 
@@ -494,8 +544,14 @@ static void run(struct controld *c, int sfd)
 			who[n++] = -3;
 		}
 		for (int i = 0; i < CLIENTS_MAX; i++) {
-			if (c->clients[i].fd >= 0) {
-				pfd[n] = (struct pollfd){ .fd = c->clients[i].fd, .events = POLLIN };
+			struct client *cl = &c->clients[i];
+
+			if (cl->fd >= 0 && cl->out != NULL && now - cl->active_ms > REPLY_STALL_MS)
+				replied(c, i, -ETIMEDOUT); /* asks without reading its reply */
+			if (cl->fd >= 0) {
+				/* one request at a time: the next is read once its reply is out */
+				pfd[n] = (struct pollfd){ .fd = cl->fd,
+							  .events = cl->out ? POLLOUT : POLLIN };
 				who[n++] = i;
 			}
 		}
@@ -510,6 +566,9 @@ static void run(struct controld *c, int sfd)
 				accept_client(c, now_ms());
 			else if (who[i] == -3 && dpconn_read(&c->dp) != 0)
 				say("bunri-dataplane went away; reconnecting");
+			else if (who[i] >= 0 && c->clients[who[i]].fd >= 0 &&
+				 c->clients[who[i]].out != NULL)
+				flush_reply(c, who[i], now_ms());
 			else if (who[i] >= 0 && c->clients[who[i]].fd >= 0)
 				serve_client(c, who[i], now_ms());
 		}

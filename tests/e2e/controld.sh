@@ -67,6 +67,29 @@ lab_stop "$LAB_CD_PID" || kill -KILL "$LAB_CD_PID"
 wait "$LAB_CD_PID" 2>/dev/null
 grep -q "client .* closed" "$LAB_DIR/controld.log" && pass "the controller says which clients it closed" ||
   fail "no word in controld.log about the clients it closed"
+
+# A reply longer than the socket holds (a reload adding 6,000 flows lists each): it goes
+# out as bunrictl reads it, whole.
+start_controld || { fail "bunri-controld starts again"; exit 1; }
+{
+  sed '/^);$/d' "$LAB_DIR/policy.cfg" | sed '$ s/}$/},/'
+  for i in $(seq 1 6000); do
+    printf '  { id = "BULK-FLOW-WITH-A-LONG-IDENTIFIER-%05d"; purpose = "bulk"; from = "mynumber:atena-server"; to = "lgwan:chukan-gw"; services = ["tcp/%d"]; approved_by = "test"; valid_from = "%s"; valid_until = "%s"; }%s\n' \
+      "$i" $((10000 + i)) "$(TZ=Asia/Tokyo date -d '-1 day' +%Y-%m-%d)" \
+      "$(TZ=Asia/Tokyo date -d '+200 days' +%Y-%m-%d)" "$([ "$i" -lt 6000 ] && echo ,)"
+  done
+  echo ');'
+} >"$LAB_DIR/policy.big" && mv "$LAB_DIR/policy.big" "$LAB_DIR/policy.cfg"
+out=$("$BUILD/control/bunrictl" reload --config "$LAB_DIR/appliance.cfg" 2>&1)
+rc=$?
+echo "      the reply was $(echo "$out" | wc -c) bytes"
+[ "$rc" -eq 0 ] && pass "a reload whose reply is longer than the socket holds succeeds" ||
+  fail "a reload with a long reply: exit $rc: $(echo "$out" | tail -2)"
+n=$(echo "$out" | grep -o 'BULK-FLOW-WITH-A-LONG-IDENTIFIER-[0-9]*' | sort -u | wc -l)
+[ "$n" -eq 6000 ] && pass "its reply names all 6,000 new flows" ||
+  fail "its reply names $n of the 6,000 new flows"
+lab_stop "$LAB_CD_PID" || kill -KILL "$LAB_CD_PID"
+wait "$LAB_CD_PID" 2>/dev/null
 kill -TERM "$FAKE_PID" 2>/dev/null
 wait "$FAKE_PID" 2>/dev/null
 rm -f "$LAB_DIR/run/control.sock"
