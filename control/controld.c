@@ -513,6 +513,15 @@ static void handle_signals(struct controld *c, int sfd)
 	}
 }
 
+/* Every TICK_MS: the flow log's fsync and rotation, and the IPFIX exporters' flush. */
+static void tick(struct controld *c, int64_t now)
+{
+	if (flowlog_tick(c->log, now) != 0)
+		say("flow log: tick failed");
+	for (unsigned i = 0; i < c->n_ipfix; i++)
+		(void)ipfix_flush(c->ipfix[i], now);
+}
+
 static void run(struct controld *c, int sfd)
 {
 	int64_t last_tick = 0, retry_expiry = 0;
@@ -529,10 +538,7 @@ static void run(struct controld *c, int sfd)
 				retry_expiry = now + 10000;
 		}
 		if (now - last_tick >= TICK_MS) {
-			if (flowlog_tick(c->log, now) != 0)
-				say("flow log: tick failed");
-			for (unsigned i = 0; i < c->n_ipfix; i++)
-				(void)ipfix_flush(c->ipfix[i], now);
+			tick(c, now);
 			last_tick = now;
 		}
 		pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -593,10 +599,7 @@ static void drain(struct controld *c)
 			break;
 		now = now_ms();
 		if (now - last_tick >= TICK_MS) {
-			if (flowlog_tick(c->log, now) != 0)
-				say("flow log: tick failed");
-			for (unsigned i = 0; i < c->n_ipfix; i++)
-				(void)ipfix_flush(c->ipfix[i], now);
+			tick(c, now);
 			last_tick = now;
 		}
 	}

@@ -71,12 +71,14 @@ grep -q "client .* closed" "$LAB_DIR/controld.log" && pass "the controller says 
 # A reply longer than the socket holds (a reload adding 6,000 flows lists each): it goes
 # out as bunrictl reads it, whole.
 start_controld || { fail "bunri-controld starts again"; exit 1; }
+from=$(TZ=Asia/Tokyo date -d '-1 day' +%Y-%m-%d)
+until=$(TZ=Asia/Tokyo date -d '+200 days' +%Y-%m-%d)
 {
   sed '/^);$/d' "$LAB_DIR/policy.cfg" | sed '$ s/}$/},/'
   for i in $(seq 1 6000); do
+    [ "$i" -lt 6000 ] && sep=, || sep=
     printf '  { id = "BULK-FLOW-WITH-A-LONG-IDENTIFIER-%05d"; purpose = "bulk"; from = "mynumber:atena-server"; to = "lgwan:chukan-gw"; services = ["tcp/%d"]; approved_by = "test"; valid_from = "%s"; valid_until = "%s"; }%s\n' \
-      "$i" $((10000 + i)) "$(TZ=Asia/Tokyo date -d '-1 day' +%Y-%m-%d)" \
-      "$(TZ=Asia/Tokyo date -d '+200 days' +%Y-%m-%d)" "$([ "$i" -lt 6000 ] && echo ,)"
+      "$i" $((10000 + i)) "$from" "$until" "$sep"
   done
   echo ');'
 } >"$LAB_DIR/policy.big" && mv "$LAB_DIR/policy.big" "$LAB_DIR/policy.cfg"
