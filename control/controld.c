@@ -27,28 +27,13 @@
 #include "flowlog.h"
 #include "flowlog_io.h"
 #include "ipfix.h"
+#include "opsock.h"
 #include "polaudit.h"
 #include "policy.h"
 
 #define RECONNECT_MS 500
 #define TICK_MS 200
 #define DRAIN_MS 2000   /* at stop, records still coming are taken for this long at most */
-#define CLIENTS_MAX 8
-#define REPLY_STALL_MS 2000 /* a client that takes none of its reply for this long is closed */
-
-/* A client of our socket (bunrictl). It never makes the daemon wait: its socket is
- * non-blocking, a client with no room for its reply (it asks and does not read) is
- * closed, and when every slot is taken the client idle longest makes room. */
-struct client {
-	int fd;                  /* -1: a free slot */
-	int64_t active_ms;       /* accepted, or last asked or took part of a reply */
-	struct ucred cred;       /* at accept; uid -1 when unknown */
-	/* The reply being sent: a long one (a reload's list of changes, status with many
-	 * collectors) goes out as the client reads it, one message at a time. */
-	char *out;               /* NULL: none */
-	size_t out_len, out_off;
-	uint32_t out_seq;
-};
 
 struct options {
 	const char *config;
@@ -74,14 +59,10 @@ struct controld {
 	struct ipfix_exporter *ipfix[APPLIANCE_MAX_COLLECTORS];
 	char ipfix_name[APPLIANCE_MAX_COLLECTORS][24];   /* "a.b.c.d:port" */
 	int64_t started_ms;
-	int listen_fd;
-	struct client clients[CLIENTS_MAX];
-	uint64_t closed_unread;      /* clients closed because a reply found no room */
-	uint64_t closed_idle;        /* idle clients closed to make room for a new one */
+	struct opsock ops;           /* our socket and bunrictl's connections to it */
 	int64_t next_connect_ms;
 	uint64_t records;
 	bool stop;
-	uint8_t msg[CTLPROTO_MSG_MAX];
 };
 
 static int64_t now_ms(void)
@@ -277,9 +258,8 @@ static int expire(struct controld *c, int64_t now_s)
 static char *status_json(const struct controld *c)
 {
 	json_t *o = json_object(), *dp = json_object(), *ipfix = json_array(), *log = NULL;
-	json_t *clients = json_object();
+	json_t *clients = opsock_status(&c->ops);
 	char *text = NULL;
-	unsigned connected = 0;
 
 	if (o == NULL || dp == NULL || ipfix == NULL || clients == NULL)
 		goto out;
@@ -303,12 +283,6 @@ static char *status_json(const struct controld *c)
 						       (json_int_t)st.messages, "send_errors",
 						       (json_int_t)st.send_errors));
 	}
-	for (unsigned i = 0; i < CLIENTS_MAX; i++)
-		connected += c->clients[i].fd >= 0;
-	json_object_set_new(clients, "connected", json_integer(connected));
-	json_object_set_new(clients, "max", json_integer(CLIENTS_MAX));
-	json_object_set_new(clients, "closed_unread", json_integer((json_int_t)c->closed_unread));
-	json_object_set_new(clients, "closed_idle", json_integer((json_int_t)c->closed_idle));
 	json_object_set_new(dp, "connected", json_boolean(c->dp.fd >= 0));
 	json_object_set_new(dp, "socket", json_string(c->dp_path));
 	json_object_set_new(o, "pid", json_integer(getpid()));
@@ -328,156 +302,42 @@ out:
 	return text;
 }
 
-static void close_client(struct controld *c, int idx)
-{
-	close(c->clients[idx].fd);
-	c->clients[idx].fd = -1;
-	free(c->clients[idx].out);
-	c->clients[idx].out = NULL;
-}
-
-/* What became of a reply (0 or -errno from a MSG_DONTWAIT send): a client that has no
- * room for it asks without reading, and is closed rather than waited for. */
-static void replied(struct controld *c, int idx, int ret)
-{
-	const struct client *cl = &c->clients[idx];
-
-	if (ret == 0)
-		return;
-	say("client pid %ld uid %ld closed: its reply could not be delivered (%s); a client "
-	    "must read the reply to each request", (long)cl->cred.pid, (long)cl->cred.uid,
-	    strerror(-ret));
-	c->closed_unread++;
-	close_client(c, idx);
-}
-
-/* Sends what the socket takes of the pending reply without waiting; the rest goes when
- * the client has read (POLLOUT). A client that takes nothing for REPLY_STALL_MS is closed
- * by the loop. */
-static void flush_reply(struct controld *c, int idx, int64_t now)
-{
-	struct client *cl = &c->clients[idx];
-
-	while (cl->out != NULL) {
-		size_t left = cl->out_len - cl->out_off;
-		bool last = left <= CTLPROTO_PAYLOAD_MAX;
-		int ret = ctlproto_send(cl->fd, last ? CTL_OK : CTL_PART, cl->out_seq,
-					cl->out + cl->out_off, last ? left : CTLPROTO_PAYLOAD_MAX,
-					MSG_DONTWAIT);
-
-		if (ret == -EAGAIN)
-			return;
-		if (ret != 0) {
-			replied(c, idx, ret);
-			return;
-		}
-		cl->active_ms = now;
-		if (last) {
-			free(cl->out);
-			cl->out = NULL;
-		} else {
-			cl->out_off += CTLPROTO_PAYLOAD_MAX;
-		}
-	}
-}
-
-/* Starts sending text (taken over) as the reply to seq. */
-static void start_reply(struct controld *c, int idx, uint32_t seq, char *text, size_t len,
-			int64_t now)
-{
-	struct client *cl = &c->clients[idx];
-
-	cl->out = text;
-	cl->out_len = len;
-	cl->out_off = 0;
-	cl->out_seq = seq;
-	flush_reply(c, idx, now);
-}
-
-static void reply_error(struct controld *c, int idx, uint32_t seq, int code, const char *text)
-{
-	static uint8_t p[CTLPROTO_PAYLOAD_MAX];
-	size_t pl = ctlproto_error_encode(code, text, p, sizeof(p));
-
-	replied(c, idx, ctlproto_send(c->clients[idx].fd, CTL_ERROR, seq, p, pl, MSG_DONTWAIT));
-}
-
+/* A request from bunrictl on our socket: status or reload. */
 static void serve_client(struct controld *c, int idx, int64_t now)
 {
-	struct client *cl = &c->clients[idx];
 	struct ctlproto_msg m;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *report;
-	int n, ret;
+	int n = opsock_ready(&c->ops, idx, now, &m), ret;
 
-	n = ctlproto_recv(cl->fd, c->msg, sizeof(c->msg), &m, MSG_DONTWAIT);
-	if (n == -EAGAIN)
+	if (n == 0)
 		return;
-	if (n <= 0 && n != -EBADMSG && n != -EPROTO && n != -EMSGSIZE) {
-		close_client(c, idx);
-		return;
-	}
-	cl->active_ms = now;
-	if (n >= 0 && m.type == CTL_STATUS && m.len == 0) {
+	if (n > 0 && m.type == CTL_STATUS && m.len == 0) {
 		text = status_json(c);
 		if (text != NULL)
-			start_reply(c, idx, m.seq, text, strlen(text), now);
+			opsock_reply(&c->ops, idx, m.seq, text, strlen(text), now);
 		else
-			reply_error(c, idx, m.seq, ENOMEM, "out of memory");
+			opsock_error(&c->ops, idx, m.seq, ENOMEM, "out of memory");
 		return;
 	}
 	if (n < 0 || m.type != CTL_RELOAD) {
-		reply_error(c, idx, n < 0 ? 0 : m.seq, EBADMSG,
-			    "bunri-controld understands only reload and status");
+		opsock_error(&c->ops, idx, n < 0 ? 0 : m.seq, EBADMSG,
+			     "bunri-controld understands only reload and status");
 		return;
 	}
 	report = open_memstream(&text, &len);
 	if (report == NULL)
 		return;
-	ret = reload(c, cl->cred.uid == (uid_t)-1 ? -1 : (long)cl->cred.uid, "reload", report);
+	ret = reload(c, opsock_uid(&c->ops, idx), "reload", report);
 	fclose(report);
-	say("reload by uid %ld: %s", (long)cl->cred.uid, ret == 0 ? "done" : "refused");
+	say("reload by uid %ld: %s", opsock_uid(&c->ops, idx), ret == 0 ? "done" : "refused");
 	if (ret == 0) {
-		start_reply(c, idx, m.seq, text, len, now);
+		opsock_reply(&c->ops, idx, m.seq, text, len, now);
 		return;
 	}
-	reply_error(c, idx, m.seq, -ret, text);
+	opsock_error(&c->ops, idx, m.seq, -ret, text);
 	free(text);
-}
-
-/* Takes a new client; when every slot is taken, the client idle longest is closed to
- * make room, so clients that connect and never ask cannot lock operators out. */
-static void accept_client(struct controld *c, int64_t now)
-{
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	socklen_t clen = sizeof(struct ucred);
-	struct client *cl;
-	int slot = -1;
-
-	if (fd < 0)
-		return;
-	for (int i = 0; i < CLIENTS_MAX && slot < 0; i++) {
-		if (c->clients[i].fd < 0)
-			slot = i;
-	}
-	if (slot < 0) {
-		slot = 0;
-		for (int i = 1; i < CLIENTS_MAX; i++) {
-			if (c->clients[i].active_ms < c->clients[slot].active_ms)
-				slot = i;
-		}
-		say("client pid %ld uid %ld closed: idle for %lld ms and all %d slots taken",
-		    (long)c->clients[slot].cred.pid, (long)c->clients[slot].cred.uid,
-		    (long long)(now - c->clients[slot].active_ms), CLIENTS_MAX);
-		c->closed_idle++;
-		close_client(c, slot);
-	}
-	cl = &c->clients[slot];
-	cl->fd = fd;
-	cl->active_ms = now;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cl->cred, &clen) != 0)
-		cl->cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 }
 
 static void try_connect(struct controld *c, int64_t now)
@@ -527,8 +387,8 @@ static void run(struct controld *c, int sfd)
 	int64_t last_tick = 0, retry_expiry = 0;
 
 	while (!c->stop) {
-		struct pollfd pfd[3 + CLIENTS_MAX];
-		int who[3 + CLIENTS_MAX];
+		struct pollfd pfd[3 + OPSOCK_CLIENTS];
+		int who[3 + OPSOCK_CLIENTS];
 		unsigned n = 0;
 		int64_t now = now_ms(), next = cpolicy_next_change(c->cp);
 
@@ -543,24 +403,13 @@ static void run(struct controld *c, int sfd)
 		}
 		pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		who[n++] = -1;
-		pfd[n] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+		pfd[n] = (struct pollfd){ .fd = c->ops.listen_fd, .events = POLLIN };
 		who[n++] = -2;
 		if (c->dp.fd >= 0) {
 			pfd[n] = (struct pollfd){ .fd = c->dp.fd, .events = POLLIN };
 			who[n++] = -3;
 		}
-		for (int i = 0; i < CLIENTS_MAX; i++) {
-			struct client *cl = &c->clients[i];
-
-			if (cl->fd >= 0 && cl->out != NULL && now - cl->active_ms > REPLY_STALL_MS)
-				replied(c, i, -ETIMEDOUT); /* asks without reading its reply */
-			if (cl->fd >= 0) {
-				/* one request at a time: the next is read once its reply is out */
-				pfd[n] = (struct pollfd){ .fd = cl->fd,
-							  .events = cl->out ? POLLOUT : POLLIN };
-				who[n++] = i;
-			}
-		}
+		n += opsock_pollfds(&c->ops, pfd + n, who + n, now);
 		if (poll(pfd, n, TICK_MS) <= 0)
 			continue;
 		for (unsigned i = 0; i < n; i++) {
@@ -569,13 +418,10 @@ static void run(struct controld *c, int sfd)
 			if (who[i] == -1)
 				handle_signals(c, sfd);
 			else if (who[i] == -2)
-				accept_client(c, now_ms());
+				opsock_accept(&c->ops, now_ms());
 			else if (who[i] == -3 && dpconn_read(&c->dp) != 0)
 				say("bunri-dataplane went away; reconnecting");
-			else if (who[i] >= 0 && c->clients[who[i]].fd >= 0 &&
-				 c->clients[who[i]].out != NULL)
-				flush_reply(c, who[i], now_ms());
-			else if (who[i] >= 0 && c->clients[who[i]].fd >= 0)
+			else if (who[i] >= 0)
 				serve_client(c, who[i], now_ms());
 		}
 	}
@@ -732,12 +578,10 @@ int main(int argc, char **argv)
 	struct policy *p;
 	struct cpolicy *cp;
 	sigset_t mask;
-	int sfd, status = 1;
+	int sfd, ret, status = 1;
 
 	if (parse_args(argc, argv, &c.o) != 0)
 		return 2;
-	for (int i = 0; i < CLIENTS_MAX; i++)
-		c.clients[i].fd = -1;
 	c.started_ms = now_ms();
 	dpconn_init(&c.dp, (struct dpconn_sink){ on_record, on_gap, &c });
 	if (load(&c, now_ms() / 1000, stderr, &a, &p, &cp) != 0) {
@@ -772,9 +616,9 @@ int main(int argc, char **argv)
 		say("signalfd: %s", strerror(errno));
 		goto out_log;
 	}
-	c.listen_fd = ctlproto_listen(c.socket_path, "bunri");
-	if (c.listen_fd < 0) {
-		say("socket %s: %s", c.socket_path, strerror(-c.listen_fd));
+	ret = opsock_open(&c.ops, c.socket_path);
+	if (ret != 0) {
+		say("socket %s: %s", c.socket_path, strerror(-ret));
 		goto out_sfd;
 	}
 	say("running; dataplane socket %s, reload socket %s, audit file %s", c.dp_path,
@@ -783,12 +627,7 @@ int main(int argc, char **argv)
 	drain(&c);
 	say("stopping; %llu records written", (unsigned long long)c.records);
 	status = 0;
-	for (int i = 0; i < CLIENTS_MAX; i++) {
-		if (c.clients[i].fd >= 0)
-			close_client(&c, i);
-	}
-	close(c.listen_fd);
-	unlink(c.socket_path);
+	opsock_close(&c.ops, c.socket_path);
 out_sfd:
 	close(sfd);
 out_log:
