@@ -9,7 +9,7 @@
 
 #define ROUTE_LOG(level, ...) RTE_LOG(level, USER1, "route: " __VA_ARGS__)
 
-#define TBL8S 1024
+#define TBL8S CPOLICY_MAX_LONG_PREFIXES /* one tbl8 group per prefix longer than /24 */
 
 static struct rte_lpm *lpm_new(const char *name, const char *suffix, uint32_t rules,
 			       int socket)
@@ -34,7 +34,11 @@ static int hop_add(struct route *r, uint32_t addr, uint8_t len, uint8_t zone,
 	int ret;
 
 	r->hops[r->n_hops] = (struct route_hop){ .zone = zone, .via = via };
-	/* Adding a prefix again replaces its next hop: later calls win. */
+	/* Adding a prefix again replaces its next hop: later calls win, the default too. */
+	if (len == 0) {
+		r->default_hop = r->n_hops++;
+		return 0;
+	}
 	ret = rte_lpm_add(r->lpm, addr, len, r->n_hops);
 	if (ret != 0) {
 		ROUTE_LOG(ERR, "rte_lpm_add %08x/%u: %s\n", addr, len, rte_strerror(-ret));
@@ -53,7 +57,7 @@ int route_build(struct route *r, const char *name, const struct cpolicy *cp, int
 	uint32_t total = (uint32_t)(n_routes + n_nets + ZONE_COUNT);
 	int ret = -ENOMEM;
 
-	*r = (struct route){ 0 };
+	*r = (struct route){ .default_hop = ROUTE_NONE, .default_zone = ROUTE_NONE };
 	r->hops = calloc(total, sizeof(*r->hops));
 	if (r->hops == NULL)
 		goto err_hops;
@@ -70,6 +74,10 @@ int route_build(struct route *r, const char *name, const struct cpolicy *cp, int
 		ret = hop_add(r, nets[i].addr, nets[i].len, nets[i].zone, 0);
 		if (ret != 0)
 			goto err_add;
+		if (nets[i].len == 0) {
+			r->default_zone = nets[i].zone;
+			continue;
+		}
 		ret = rte_lpm_add(r->nets, nets[i].addr, nets[i].len, nets[i].zone);
 		if (ret != 0) {
 			ROUTE_LOG(ERR, "rte_lpm_add net: %s\n", rte_strerror(-ret));
@@ -100,7 +108,7 @@ err_nets:
 err_lpm:
 	free(r->hops);
 err_hops:
-	*r = (struct route){ 0 };
+	*r = (struct route){ .default_hop = ROUTE_NONE, .default_zone = ROUTE_NONE };
 	return ret;
 }
 
@@ -109,5 +117,5 @@ void route_free(struct route *r)
 	rte_lpm_free(r->nets);
 	rte_lpm_free(r->lpm);
 	free(r->hops);
-	*r = (struct route){ 0 };
+	*r = (struct route){ .default_hop = ROUTE_NONE, .default_zone = ROUTE_NONE };
 }

@@ -18,6 +18,8 @@
 /* Rules one policy may compile to: the bound of the dataplane's rte_acl table, so a
  * policy that passes `bunrictl check` always fits the dataplane. */
 #define CPOLICY_MAX_RULES 65536u
+/* networks, subnets and routes longer than /24, per lookup table of the dataplane */
+#define CPOLICY_MAX_LONG_PREFIXES 1024u
 
 enum flow_kind {
 	FLOW_SPECIFIC = 0,  /* 特定通信 */

@@ -400,6 +400,60 @@ static void check_zones(struct cfgctx *ld, const struct appliance *a,
 			 "zones: configure at least two of mynumber, lgwan and internet");
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Adds the /24 block of c to blocks when c is longer than /24. */
+static void long_prefix(struct cidr c, uint32_t *blocks, unsigned *n)
+{
+	if (c.len > 24)
+		blocks[(*n)++] = c.addr >> 8;
+}
+
+/* The dataplane's route table (rte_lpm) keeps one second-level group for every /24
+ * that holds a prefix longer than /24, and has CPOLICY_MAX_LONG_PREFIXES of them: more
+ * would pass here and fail at install. */
+static void check_long_prefixes(struct cfgctx *ld, const struct appliance *a,
+				const config_setting_t *zones)
+{
+	unsigned total = 0, n = 0, distinct = 0;
+	uint32_t *blocks;
+
+	for (unsigned zi = 0; zi < ZONE_COUNT; zi++)
+		if (a->zones[zi].enabled)
+			total += a->zones[zi].n_networks + a->zones[zi].n_routes + 1;
+	blocks = calloc(total ? total : 1, sizeof(*blocks));
+	if (blocks == NULL)
+		return;
+	for (unsigned zi = 0; zi < ZONE_COUNT; zi++) {
+		const struct zone_cfg *z = &a->zones[zi];
+
+		if (!z->enabled)
+			continue;
+		long_prefix((struct cidr){ z->cp.address & cidr_mask(z->cp.prefix_len),
+					   z->cp.prefix_len }, blocks, &n);
+		for (unsigned i = 0; i < z->n_networks; i++)
+			long_prefix(z->networks[i], blocks, &n);
+		for (unsigned i = 0; i < z->n_routes; i++)
+			long_prefix(z->routes[i].to, blocks, &n);
+	}
+	qsort(blocks, n, sizeof(*blocks), u32_cmp);
+	for (unsigned i = 0; i < n; i++)
+		if (i == 0 || blocks[i] != blocks[i - 1])
+			distinct++;
+	if (distinct > CPOLICY_MAX_LONG_PREFIXES)
+		diag_add(ld->d, DIAG_ERROR, ld->file, cfgread_line(zones), NULL, 0, "too-many",
+			 "zones: prefixes longer than /24 (subnets, networks, routes) lie in %u "
+			 "different /24s; the dataplane's route table holds %u. Summarize them "
+			 "into /24s or shorter prefixes",
+			 distinct, CPOLICY_MAX_LONG_PREFIXES);
+	free(blocks);
+}
+
 void zones_parse(struct cfgctx *ld, struct appliance *a, const config_setting_t *zones)
 {
 	int n;
@@ -426,4 +480,5 @@ void zones_parse(struct cfgctx *ld, struct appliance *a, const config_setting_t 
 			parse_zone(ld, a, z, s);
 	}
 	check_zones(ld, a, zones);
+	check_long_prefixes(ld, a, zones);
 }

@@ -583,6 +583,48 @@ lgwan host or port, and any other internet host to the file server, is refused."
     c.drop("internet", tcp("internet", SANITIZER, FILEX, 45002, 139, "S"), "no-rule")
     c.drop("internet", tcp("internet", VB, FILEX, 45003, 445, "S"), "no-rule")
     out.append(c)
+
+    c = Case("default_route", """
+The internet zone reaches the whole Internet (case appliance.cfg: its networks are
+0.0.0.0/0 and its route to 0.0.0.0/0 goes through its router). LG-IN-WEB lets
+lgwan-pcs reach web servers anywhere in 203.0.113.0/24 and 198.51.100.7: they are
+forwarded to the internet router and their replies come back. The other zones' more
+specific networks still win: an lgwan or mynumber address arriving from the Internet is
+spoofed, an Internet address arriving on mynumber is spoofed, and mynumber never reaches
+the Internet.""")
+    web, cloud = "203.0.113.80", "198.51.100.7"
+    c.fwd("lgwan", tcp("lgwan", PC1, web, 52000, 443, "S", seq=10), "internet", "LG-IN-WEB", "new")
+    c.fwd("internet", tcp("internet", web, PC1, 443, 52000, "SA", seq=70, ack=11), "lgwan", "LG-IN-WEB", "reply")
+    lgwan_router_resolves(c)
+    c.fwd("lgwan", tcp("lgwan", PC1, web, 52000, 443, "A", seq=11, ack=71), "internet", "LG-IN-WEB", "established")
+    c.fwd("lgwan", tcp("lgwan", PC2, cloud, 52001, 443, "S", seq=10), "internet", "LG-IN-WEB", "new")
+    c.fwd("lgwan", tcp("lgwan", PC2, VB, 52002, 3389, "S", seq=10), "internet", "LG-IN-010", "new")
+    c.drop("lgwan", tcp("lgwan", PC1, "8.8.8.8", 52003, 443, "S"), "no-rule")
+    c.drop("lgwan", tcp("lgwan", PC1, web, 52004, 80, "S"), "no-rule")
+    c.drop("mynumber", tcp("mynumber", ATENA, web, 40000, 443, "S"), "no-rule")
+    c.drop("mynumber", tcp("mynumber", "8.8.8.8", CHUKAN, 40001, 443, "S"), "spoofed")
+    c.drop("internet", tcp("internet", PC1, ATENA, 443, 40002, "S"), "spoofed")
+    c.drop("internet", tcp("internet", ATENA, CHUKAN, 443, 40003, "S"), "spoofed")
+    c.drop("internet", tcp("internet", web, ATENA, 443, 40004, "S"), "no-rule")
+    c.check("pcapgrep internet 52:54:00:00:16:fe.*10.20.16.5.52000 > 203.0.113.80.443: Flags \\[S\\]")
+    c.check("pcapgrep internet 52:54:00:00:16:fe.*10.20.16.6.52001 > 198.51.100.7.443: Flags \\[S\\]")
+    c.check("pcapgrep lgwan 203.0.113.80.443 > 10.20.16.5.52000: Flags \\[S.\\]")
+    c.check('counter "no-rule": 1, "spoofed": 2')
+    c.files["appliance.cfg"] = open(os.path.join(HERE, "common", "appliance.cfg")).read().replace(
+        'networks  = ["172.16.0.0/16"];\n    routes    = ( { to = "172.16.0.0/16"; via = "172.16.0.254"; } );',
+        'networks  = ["0.0.0.0/0"];\n    routes    = ( { to = "0.0.0.0/0"; via = "172.16.0.254"; } );')
+    assert '"0.0.0.0/0"' in c.files["appliance.cfg"]
+    c.files["policy.cfg"] = open(os.path.join(HERE, "common", "policy.cfg")).read().replace(
+        '  sanitizer       = { address = "172.16.30.10"; };',
+        '  sanitizer       = { address = "172.16.30.10"; };\n'
+        '  web-servers     = { address = ["203.0.113.0/24", "198.51.100.7"]; };').rstrip().rstrip(");") + \
+        ''',
+  { id = "LG-IN-WEB"; purpose = "Web サービスの利用"; from = "lgwan:lgwan-pcs";
+    to = "internet:web-servers"; services = ["https"]; approved_by = "test";
+    valid_from = "2026-04-01"; valid_until = "2027-03-31"; }
+);
+'''
+    out.append(c)
     return out
 
 
