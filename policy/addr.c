@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -124,6 +125,32 @@ bool cidr_contains(struct cidr outer, struct cidr inner)
 bool cidr_overlaps(struct cidr a, struct cidr b)
 {
 	return cidr_contains(a, b) || cidr_contains(b, a);
+}
+
+static int cidr_cmp(const void *x, const void *y)
+{
+	const struct cidr *a = x, *b = y;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return (a->len > b->len) - (a->len < b->len);
+}
+
+uint64_t cidr_union_size(struct cidr *c, size_t n)
+{
+	uint64_t total = 0;
+	size_t kept = SIZE_MAX;
+
+	/* Two prefixes either nest or are apart: in address order, widest first, each
+	 * prefix is inside the last one kept or starts a new part of the union. */
+	qsort(c, n, sizeof(*c), cidr_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (kept != SIZE_MAX && cidr_contains(c[kept], c[i]))
+			continue;
+		kept = i;
+		total += (uint64_t)1 << (32 - c[i].len);
+	}
+	return total;
 }
 
 char *addr_format_ipv4(uint32_t a, char *buf)

@@ -27,6 +27,9 @@ uint32_t cidr_mask(uint8_t len);
 bool cidr_contains(struct cidr outer, struct cidr inner);
 bool cidr_contains_addr(struct cidr c, uint32_t a);
 bool cidr_overlaps(struct cidr a, struct cidr b);
+/* How many addresses the union of the n prefixes covers (overlaps counted once), 0 to
+ * 2^32. Sorts c in place. */
+uint64_t cidr_union_size(struct cidr *c, size_t n);
 
 /* Formats into buf (ADDR_STRLEN / MAC_STRLEN bytes) and returns buf. */
 char *addr_format_ipv4(uint32_t a, char *buf);

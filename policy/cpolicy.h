@@ -18,6 +18,11 @@
 /* Rules one policy may compile to: the bound of the dataplane's rte_acl table, so a
  * policy that passes `bunrictl check` always fits the dataplane. */
 #define CPOLICY_MAX_RULES 65536u
+/* Guard rail 3 by size, not spelling: the addresses one side of a cross-zone flow may
+ * cover (the union of its prefixes): a /16's worth when the flow touches mynumber, a
+ * /8's worth otherwise. A host written as many wide prefixes is as unrestricted as any. */
+#define CPOLICY_RAIL3_MYNUMBER_ADDRS (1ull << 16)
+#define CPOLICY_RAIL3_SIDE_ADDRS (1ull << 24)
 /* networks, subnets and routes longer than /24, per lookup table of the dataplane */
 #define CPOLICY_MAX_LONG_PREFIXES 1024u
 

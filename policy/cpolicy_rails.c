@@ -5,8 +5,11 @@
  * mynumber flows) and expiry need the source files and stay with the compiler. */
 #include <errno.h>
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "addr.h"
 #include "cpolicy_impl.h"
 
 static int refuse(char *err, size_t errlen, const struct cpolicy *cp, size_t i,
@@ -31,6 +34,51 @@ static int refuse(char *err, size_t errlen, const struct cpolicy *cp, size_t i,
 static bool joins(const struct cp_rule *r, enum zone a, enum zone b)
 {
 	return (r->from_zone == a && r->to_zone == b) || (r->from_zone == b && r->to_zone == a);
+}
+
+/* Rail 3 by size: each side of a cross-zone flow, the union of its rules' prefixes. */
+static int check_sizes(const struct cpolicy *cp, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	for (size_t fi = 0; fi < cp->n_flows && ret == 0; fi++) {
+		const struct cp_flow *f = &cp->flows[fi];
+		struct cidr *src, *dst;
+		bool mynumber = false;
+		size_t n = 0;
+
+		if (f->n_rules == 0)
+			continue;
+		src = malloc(f->n_rules * sizeof(*src));
+		dst = malloc(f->n_rules * sizeof(*dst));
+		if (src == NULL || dst == NULL)
+			ret = -ENOMEM;
+		for (uint32_t k = 0; ret == 0 && k < f->n_rules; k++) {
+			const struct cp_rule *r = &cp->rules[f->first_rule + k];
+
+			if (r->from_zone == r->to_zone)
+				continue;
+			mynumber |= r->from_zone == ZONE_MYNUMBER || r->to_zone == ZONE_MYNUMBER;
+			src[n] = (struct cidr){ r->src & cidr_mask(r->src_len), r->src_len };
+			dst[n++] = (struct cidr){ r->dst & cidr_mask(r->dst_len), r->dst_len };
+		}
+		if (ret == 0 && n > 0) {
+			uint64_t limit = mynumber ? CPOLICY_RAIL3_MYNUMBER_ADDRS :
+				CPOLICY_RAIL3_SIDE_ADDRS;
+			uint64_t s_size = cidr_union_size(src, n), d_size = cidr_union_size(dst, n);
+
+			if (s_size > limit || d_size > limit)
+				ret = refuse(err, errlen, cp, f->first_rule, "guard rail 3: the %s "
+					     "covers %" PRIu64 " addresses, more than %" PRIu64,
+					     s_size > limit ? "source" : "destination",
+					     s_size > limit ? s_size : d_size, limit);
+		}
+		free(src);
+		free(dst);
+	}
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory checking guard rail 3");
+	return ret;
 }
 
 int cpolicy_check_rails(const struct cpolicy *cp, char *err, size_t errlen)
@@ -68,5 +116,5 @@ int cpolicy_check_rails(const struct cpolicy *cp, char *err, size_t errlen)
 				      "hosts (/24 or narrower), not a /%u",
 				      r->src_len < 24 ? r->src_len : r->dst_len);
 	}
-	return 0;
+	return check_sizes(cp, err, errlen);
 }

@@ -1,6 +1,9 @@
 /* The guard rails of the three-layer model (DESIGN.md). They are built in and cannot be
  * configured away: a policy that breaks one is refused whole. */
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -51,6 +54,40 @@ static unsigned rail_kinds(const struct appliance *a, const struct policy *p,
 	return 1;
 }
 
+/* The addresses a side covers, overlaps once; UINT64_MAX when memory runs out (which
+ * then refuses the flow rather than passing it unmeasured). */
+static uint64_t side_size(const struct cidr *addrs, unsigned n)
+{
+	struct cidr *copy = malloc((n ? n : 1) * sizeof(*copy));
+	uint64_t size;
+
+	if (copy == NULL)
+		return UINT64_MAX;
+	memcpy(copy, addrs, n * sizeof(*copy));
+	size = cidr_union_size(copy, n);
+	free(copy);
+	return size;
+}
+
+/* 3 by size: what a side covers, however it is spelt, stays within the rail's bound. */
+static unsigned rail_side_size(const struct policy *p, const struct flow *f, int i,
+			       const struct cidr *addrs, unsigned n, struct diag *d)
+{
+	const struct endpoint *e = i == 0 ? &f->from : &f->to;
+	bool mynumber = touches(f, ZONE_MYNUMBER);
+	uint64_t limit = mynumber ? CPOLICY_RAIL3_MYNUMBER_ADDRS : CPOLICY_RAIL3_SIDE_ADDRS;
+	uint64_t size = side_size(addrs, n);
+
+	if (size <= limit)
+		return 0;
+	RAIL(d, p, i == 0 ? f->from_line : f->to_line, f, 3, "rail-3",
+	     "guard rail 3: %s = \"%s\" covers %" PRIu64 " addresses, more than %s (%" PRIu64
+	     "); 特定通信 names its hosts: list the servers the flow is for",
+	     i == 0 ? "from" : "to", e->text, size,
+	     mynumber ? "a /16's worth on a mynumber flow" : "a /8's worth", limit);
+	return 1;
+}
+
 /* 3: no unrestricted side; mynumber flows name hosts, /24 or narrower. */
 static unsigned rail_restricted(const struct policy *p, const struct flow *f, struct diag *d)
 {
@@ -70,6 +107,7 @@ static unsigned rail_restricted(const struct policy *p, const struct flow *f, st
 			errors++;
 			continue;
 		}
+		errors += rail_side_size(p, f, i, addrs, n, d);
 		if (!touches(f, ZONE_MYNUMBER))
 			continue;
 		for (unsigned j = 0; j < n; j++)

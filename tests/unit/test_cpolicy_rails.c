@@ -111,6 +111,35 @@ static void rail3_mynumber_hosts(void)
 	cpolicy_free(cp);
 }
 
+/* What a flow's rules cover, in all: the LG flow's destination spread over wide
+ * prefixes is refused; a /8 and a mynumber flow over two /24s pass. */
+static void rail3_size(void)
+{
+	struct cpolicy *cp = sample();
+
+	/* LG's rules 2-5: four destinations, each a /3 of the Internet */
+	for (unsigned i = 2; i <= 5; i++) {
+		cp->rules[i].dst = (i + 1) << 29;
+		cp->rules[i].dst_len = 3;
+	}
+	refused(cp, "\"LG\"", "destination covers");
+	/* one /8 is within the bound */
+	cp = sample();
+	for (unsigned i = 2; i <= 5; i++) {
+		cp->rules[i].dst = 100u << 24;
+		cp->rules[i].dst_len = 8;
+	}
+	CU_ASSERT_EQUAL(cpolicy_check_rails(cp, NULL, 0), 0);
+	cpolicy_free(cp);
+	/* MN's two rules from two /24s: 512 addresses, within a /16's worth */
+	cp = sample();
+	cp->rules[0].src_len = 24;
+	cp->rules[1].src = cp->rules[0].src + (1u << 8);
+	cp->rules[1].src_len = 24;
+	CU_ASSERT_EQUAL(cpolicy_check_rails(cp, NULL, 0), 0);
+	cpolicy_free(cp);
+}
+
 static void rail3_any_port(void)
 {
 	struct cpolicy *cp = sample();
@@ -133,6 +162,7 @@ int main(void)
 		{ "rail 3: no any source or destination", rail3_any_address },
 		{ "rail 3: mynumber rules name hosts", rail3_mynumber_hosts },
 		{ "rail 3: no any port", rail3_any_port },
+		{ "rail 3: what a flow covers in all", rail3_size },
 		{ NULL, NULL },
 	};
 

@@ -1,6 +1,8 @@
 /* Every guard rail: a policy that breaks it (error naming the rail, at the right line)
  * and the nearest policy that is legal. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cfgfile.h"
 #include "runner.h"
@@ -148,6 +150,86 @@ static void rail3_legal_narrow(void)
 	diag_free(d);
 }
 
+/* TEST_APPLIANCE with an internet zone that holds every address the others do not. */
+static char *internet_everywhere(void)
+{
+	const char *from = "networks = [\"172.16.0.0/16\"];\n"
+			   "               routes = ( { to = \"172.16.0.0/16\";";
+	const char *to = "networks = [\"0.0.0.0/0\"];\n"
+			 "               routes = ( { to = \"0.0.0.0/0\";";
+	const char *at = strstr(TEST_APPLIANCE, from);
+	size_t cap = strlen(TEST_APPLIANCE) + strlen(to) + 1;
+	char *s = malloc(cap);
+
+	CU_ASSERT_FATAL(at != NULL && s != NULL);
+	snprintf(s, cap, "%.*s%s%s", (int)(at - TEST_APPLIANCE), TEST_APPLIANCE, to,
+		 at + strlen(from));
+	return s;
+}
+
+/* A policy whose host "h" has these addresses and one flow from..to on line 4. */
+static struct diag *size_run(const char *appliance, const char *addrs, const char *from,
+			     const char *to, int *ret)
+{
+	size_t cap = strlen(addrs) + 1024;
+	char *text = malloc(cap);
+	struct diag *d;
+
+	CU_ASSERT_FATAL(text != NULL);
+	snprintf(text, cap,
+		 "hosts = { h = { address = [%s]; }; pcs = { address = \"10.20.16.0/24\"; };\n"
+		 "          atena = { address = \"10.10.2.10\"; mac = \"52:54:00:10:02:0a\"; }; };\n"
+		 "flows = (\n"
+		 "{ id = \"W\"; purpose = \"p\"; from = \"%s\"; to = \"%s\"; services = [\"tcp/443\"];"
+		 " approved_by = \"決裁\"; valid_until = \"2027-03-31\"; } );\n",
+		 addrs, from, to);
+	d = test_build(appliance, text, test_now(), ret, NULL);
+	free(text);
+	return d;
+}
+
+/* Rail 3 judges what a side covers, not how it is spelt: wide prefixes that add up to
+ * most of the Internet are as unrestricted as "any". */
+static void rail3_size(void)
+{
+	char *app = internet_everywhere();
+	char *wide = malloc(strlen(app) + 32), *at = strstr(app, "\"10.20.0.0/16\"]");
+	char big[8192];
+	size_t len = 0;
+	struct diag *d;
+	int ret;
+
+	CU_ASSERT_FATAL(wide != NULL && at != NULL);
+	sprintf(wide, "%.*s\"10.20.0.0/15\"]%s", (int)(at - app), app, at + 15);
+	/* three /3s: 1.6 billion addresses */
+	d = size_run(app, "\"64.0.0.0/3\", \"96.0.0.0/3\", \"192.0.0.0/3\"", "lgwan:pcs",
+		     "internet:h", &ret);
+	CU_ASSERT(ret != 0 && diag_has(d, DIAG_ERROR, "rail-3", 4, "W", 3));
+	diag_free(d);
+	/* a /8 is the widest an lgwan-internet side may cover; overlaps count once */
+	d = size_run(app, "\"100.0.0.0/8\", \"100.1.0.0/16\", \"100.2.3.4\"", "lgwan:pcs",
+		     "internet:h", &ret);
+	CU_ASSERT(ret == 0 && !diag_has(d, DIAG_ERROR, "rail-3", 0, NULL, 3));
+	diag_free(d);
+	d = size_run(app, "\"100.0.0.0/8\", \"101.0.0.0/32\"", "internet:h", "lgwan:pcs",
+		     &ret);
+	CU_ASSERT(ret != 0 && diag_has(d, DIAG_ERROR, "rail-3", 4, "W", 3));
+	diag_free(d);
+	/* a mynumber flow: /24s each, a /16's worth at most (lgwan holds 10.20.0.0/15) */
+	for (unsigned n = 256; n <= 257; n++) {
+		len = 0;
+		for (unsigned i = 0; i < n; i++)
+			len += (size_t)snprintf(big + len, sizeof(big) - len, "%s\"10.%u.%u.0/24\"",
+						i ? ", " : "", 20 + i / 256, i % 256);
+		d = size_run(wide, big, "mynumber:atena", "lgwan:h", &ret);
+		CU_ASSERT(n == 256 ? ret == 0 && !diag_has(d, DIAG_ERROR, "rail-3", 0, NULL, 3)
+				   : ret != 0 && diag_has(d, DIAG_ERROR, "rail-3", 4, "W", 3));
+		diag_free(d);
+	}
+	free(wide);
+	free(app);
+}
+
 static void rail4_peer_reaches_internet(void)
 {
 	const char *flows[] = {
@@ -242,6 +324,7 @@ int main(void)
 		{ "rail 2: no sanitizer host declared", rail2_sanitized_without_sanitizer_host },
 		{ "rail 3: unrestricted sides and ports", rail3_unrestricted },
 		{ "rail 3: legal narrow flows", rail3_legal_narrow },
+		{ "rail 3: what a side covers, not its spelling", rail3_size },
 		{ "rail 4: mynumber peer reaches internet", rail4_peer_reaches_internet },
 		{ "rail 4: legal separate hosts", rail4_legal_separate_hosts },
 		{ "rail 5: expired flow is left out", rail5_expired_is_a_warning },
