@@ -262,6 +262,42 @@ int ipv4_icmp_quoted(const struct rte_mbuf *m, const struct ipv4_info *info,
 	}
 }
 
+/* Cuts the chain m to its first keep bytes (keep <= its length), freeing the segments
+ * past them: rte_pktmbuf_trim() only shortens the last segment. */
+static void chain_cut(struct rte_mbuf *m, uint32_t keep)
+{
+	struct rte_mbuf *seg = m;
+	uint32_t off = 0;
+	uint16_t nb = 1;
+
+	while (off + seg->data_len < keep && seg->next != NULL) {
+		off += seg->data_len;
+		seg = seg->next;
+		nb++;
+	}
+	seg->data_len = (uint16_t)(keep - off);
+	if (seg->next != NULL) {
+		rte_pktmbuf_free(seg->next);
+		seg->next = NULL;
+	}
+	m->nb_segs = nb;
+	m->pkt_len = keep;
+}
+
+/* Zeroes bytes [from, to) of the chain m, segment by segment. */
+static void chain_zero(struct rte_mbuf *m, uint32_t from, uint32_t to)
+{
+	uint32_t off = 0;
+
+	for (struct rte_mbuf *seg = m; seg != NULL && off < to; seg = seg->next) {
+		uint32_t lo = RTE_MAX(from, off), hi = RTE_MIN(to, off + seg->data_len);
+
+		if (lo < hi)
+			memset(rte_pktmbuf_mtod_offset(seg, char *, lo - off), 0, hi - lo);
+		off += seg->data_len;
+	}
+}
+
 void ipv4_trim_frame_tail(struct rte_mbuf *m, const struct ipv4_info *info)
 {
 	uint32_t end = L3_OFF + info->total_len, len = rte_pktmbuf_pkt_len(m);
@@ -270,12 +306,8 @@ void ipv4_trim_frame_tail(struct rte_mbuf *m, const struct ipv4_info *info)
 	if (len <= end)
 		return;
 	if (len > keep)
-		rte_pktmbuf_trim(m, (uint16_t)(len - keep));
+		chain_cut(m, keep);
 	/* What stays of a minimum frame past the datagram is padding: zeros. */
-	if (keep > end) {
-		if (rte_pktmbuf_data_len(m) >= keep)
-			memset(rte_pktmbuf_mtod_offset(m, char *, end), 0, keep - end);
-		else
-			rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
-	}
+	if (keep > end)
+		chain_zero(m, end, rte_pktmbuf_pkt_len(m));
 }

@@ -584,6 +584,28 @@ lgwan host or port, and any other internet host to the file server, is refused."
     c.drop("internet", tcp("internet", VB, FILEX, 45003, 445, "S"), "no-rule")
     out.append(c)
 
+    c = Case("trailer_chained", """
+Bytes hidden after the IP datagram in frames longer than one buffer: bunri-replay hands
+such frames over as mbuf chains, as a NIC with scatter (jumbo frames) does. An allowed
+SYN followed by 3,000 and by 65,000 bytes crosses as the 40-byte SYN in a 60-byte frame;
+the hidden bytes do not cross, and the record counts 40 bytes a packet. A frame whose
+datagram itself spans the chain (a 3,000-byte datagram) is not cut.""")
+    c.fwd("mynumber", Ether(bytes(tcp("mynumber", ATENA, CHUKAN, 43400, 443, "S", seq=1)) +
+                            b"HIDDEN-BYTES" * 250), "lgwan", "MN-LG-001", "new")
+    lgwan_router_resolves(c)
+    c.fwd("mynumber", Ether(bytes(tcp("mynumber", ATENA, CHUKAN, 43401, 443, "S", seq=1)) +
+                            b"HIDDEN-BYTES" * 5416 + b"END-"), "lgwan", "MN-LG-001", "new")
+    c.fwd("mynumber", Ether(bytes(tcp("mynumber", ATENA, CHUKAN, 43402, 443, "S", seq=1, payload=b"D" * 2960))),
+          "lgwan", "MN-LG-001", "new")
+    c.check("pcapcount lgwan length.3054 0")
+    c.check("pcapcount lgwan length.65054 0")
+    c.check("pcapgrep lgwan length 60: .*10.10.2.10.43400 > 10.20.5.10.443")
+    c.check("pcapgrep lgwan length 60: .*10.10.2.10.43401 > 10.20.5.10.443")
+    c.check("pcapgrep lgwan length 3014: .*10.10.2.10.43402 > 10.20.5.10.443")
+    c.check('flows "type":"flow".*"sport":43400.*"bytes_out":40,')
+    c.check('flows "type":"flow".*"sport":43401.*"bytes_out":40,')
+    out.append(c)
+
     c = Case("default_route", """
 The internet zone reaches the whole Internet (case appliance.cfg: its networks are
 0.0.0.0/0 and its route to 0.0.0.0/0 goes through its router). LG-IN-WEB lets
