@@ -160,6 +160,16 @@ int neigh_hold(struct neigh *n, uint8_t zone, uint32_t ip, struct rte_mbuf *m,
 	return 0;
 }
 
+int neigh_hold_room(struct neigh *n, uint8_t zone, uint32_t ip)
+{
+	const struct neigh_entry *e = neigh_lookup(n, zone, ip);
+
+	if (e != NULL)
+		return e->n_held >= NEIGH_HOLD_MAX ? -ENOSPC : 0;
+	/* the table is made for capacity keys (extendable buckets): one more fits */
+	return n->count < n->capacity ? 0 : -ENOMEM;
+}
+
 unsigned neigh_sweep(struct neigh *n, int64_t now, neigh_drop_fn drop,
 		     neigh_request_fn request, void *ctx)
 {

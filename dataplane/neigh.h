@@ -59,6 +59,9 @@ struct neigh_entry *neigh_lookup(struct neigh *n, uint8_t zone, uint32_t ip);
  * n_held to 0), or NULL when the table is full. */
 struct neigh_entry *neigh_learn(struct neigh *n, uint8_t zone, uint8_t link, uint32_t ip,
 				const struct rte_ether_addr *mac, int64_t now);
+/* Whether neigh_hold() would take a packet for (zone, ip) now: 0, -ENOSPC (its queue is
+ * full) or -ENOMEM (no room for the neighbour). Changes nothing. */
+int neigh_hold_room(struct neigh *n, uint8_t zone, uint32_t ip);
 /* Holds m until ip in zone resolves. 0 (held; *request true when the caller should
  * send an ARP request now), -ENOSPC (too many packets wait already), -ENOMEM (table
  * full). On error m stays the caller's. */

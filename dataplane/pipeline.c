@@ -6,13 +6,23 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
 #include "eth.h"
 #include "pipeline_impl.h"
 
 #define PREFETCH_AHEAD 4
+
+static bool egress_ready(struct pipeline *p, struct pkt *pk, int64_t now);
+
+static const struct rte_mbuf_dynfield held_field = {
+	.name = "bunri_dynfield_held_note",
+	.size = sizeof(struct held_note),
+	.align = __alignof__(struct held_note),
+};
 
 int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
 {
@@ -40,6 +50,12 @@ int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
 	p->link_down = conf->link_down;
 	p->worker = conf->worker;
 	p->pool = conf->pool;
+	p->held_off = rte_mbuf_dynfield_register(&held_field);
+	if (p->held_off < 0) {
+		ret = -rte_errno;
+		PIPELINE_LOG(ERR, "mbuf field for held frames: %s\n", rte_strerror(rte_errno));
+		goto err_ct;
+	}
 
 	snprintf(name, sizeof(name), "%s_ct", conf->name);
 	cc.name = name;
@@ -367,6 +383,10 @@ static struct ct_entry *open_conn(struct pipeline *p, struct pkt *pk, int64_t no
 		return NULL;
 	}
 	rule = pk->acl_res[ACL_CAT_EXACT] - 1;
+	/* An opener that can neither leave nor wait for ARP opens nothing: a connection
+	 * whose first packet never crossed must not be established by its retries. */
+	if (!egress_ready(p, pk, now))
+		return NULL;
 	e = conntrack_add_hashed(p->ct, &pk->key, pk->sig, pk->side, now);
 	if (e == NULL) {
 		done(pk, VERDICT_DROP, REASON_TABLE_FULL);
@@ -501,28 +521,62 @@ static bool next_hop(struct pipeline *p, const struct pkt *pk, int64_t now,
 	return true;
 }
 
-/* Step 11: address the frame for the next hop and queue it, or hold it for ARP. */
-static void forward(struct pipeline *p, struct pkt *pk, int64_t now)
+/* Whether pk can leave: sent now (next hop known) or held for ARP (room to wait).
+ * Asked once per frame, before it may change a connection or a counter; false with
+ * the drop reason set. */
+static bool egress_ready(struct pipeline *p, struct pkt *pk, int64_t now)
+{
+	int ret;
+
+	if (pk->egress != EGRESS_UNASKED)
+		return true;
+	if (next_hop(p, pk, now, &pk->nh_mac, &pk->nh_link)) {
+		pk->egress = EGRESS_SEND;
+		return true;
+	}
+	ret = neigh_hold_room(p->nb, pk->zout, pk->nexthop);
+	if (ret != 0) {
+		done(pk, VERDICT_DROP, ret == -ENOSPC ? REASON_HOLD_FULL : REASON_NO_NEIGHBOR);
+		return false;
+	}
+	pk->egress = EGRESS_HOLD;
+	return true;
+}
+
+/* Step 11: address the frame for the next hop and queue it, or hold it for ARP.
+ * egress_ready() said it can; e is the connection that counted it (NULL: none). */
+static void forward(struct pipeline *p, struct pkt *pk, const struct ct_entry *e,
+		    int64_t now)
 {
 	struct rte_ether_addr dst = { .addr_bytes = { 0 } };
-	bool known, request;
-	uint8_t link;
+	struct held_note *note;
+	bool request;
 	int ret;
 
 	ipv4_forward_ttl(pk->m);
 	ipv4_trim_frame(pk->m, &pk->ip);
-	known = next_hop(p, pk, now, &dst, &link);
+	if (pk->egress == EGRESS_SEND)
+		dst = pk->nh_mac;
 	if (eth_egress(&pk->m, &p->t->zone[pk->zout], &dst) != 0) {
 		done(pk, VERDICT_DROP, REASON_NO_MBUF);
 		return;
 	}
-	if (known) {
-		if (!tx_push(p, pk->zout, link, pk->m))
+	if (pk->egress == EGRESS_SEND) {
+		if (!tx_push(p, pk->zout, pk->nh_link, pk->m))
 			done(pk, VERDICT_DROP, REASON_TX_FULL);
 		return;
 	}
+	note = RTE_MBUF_DYNFIELD(pk->m, p->held_off, struct held_note *);
+	*note = (struct held_note){ .counted = e != NULL };
+	if (e != NULL) {
+		note->key = e->key;
+		note->sig = pk->sig;
+		note->side = pk->side;
+		note->len = pk->ip.total_len;
+	}
 	ret = neigh_hold(p->nb, pk->zout, pk->nexthop, pk->m, pk->zin, now, &request);
 	if (ret != 0) {
+		/* egress_ready() found room and nothing has been held since */
 		done(pk, VERDICT_DROP, ret == -ENOSPC ? REASON_HOLD_FULL : REASON_NO_NEIGHBOR);
 		return;
 	}
@@ -578,12 +632,15 @@ static void process_ct(struct pipeline *p, struct pkt *pk, struct ct_entry *e,
 	e = track(p, pk, e, now, &end);
 	if (e == NULL)
 		return;
+	/* A frame that cannot leave is not counted as carried by its connection. */
+	if (!egress_ready(p, pk, now))
+		return;
 	if (unlikely(pk->related)) {
 		/* It tells of the connection; it is not part of its traffic. */
 		pk->flow = e->flow;
 		pk->verdict = VERDICT_FORWARD;
 		pk->stage = STAGE_DONE;
-		forward(p, pk, now);
+		forward(p, pk, NULL, now);
 		return;
 	}
 	dir = conntrack_dir(e, pk->side);
@@ -602,9 +659,11 @@ static void process_ct(struct pipeline *p, struct pkt *pk, struct ct_entry *e,
 	pk->flow = e->flow;
 	pk->verdict = VERDICT_FORWARD;
 	pk->stage = STAGE_DONE;
-	if (end != FLOWREC_END_NONE)
+	if (end != FLOWREC_END_NONE) {
 		ct_end(p, e, end, now);
-	forward(p, pk, now);
+		e = NULL;   /* its record is written: nothing to take back */
+	}
+	forward(p, pk, e, now);
 }
 
 void pipeline_rx(struct pipeline *p, uint8_t zone, uint8_t link, struct rte_mbuf **pkts,

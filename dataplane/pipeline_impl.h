@@ -25,6 +25,20 @@ enum stage {
 	STAGE_CT,    /* valid IPv4 to route: needs connection tracking */
 };
 
+/* Whether a forwarded frame can leave: sent now, held for ARP, or neither (then it is
+ * dropped before it changes any connection or counter). */
+enum { EGRESS_UNASKED = 0, EGRESS_SEND, EGRESS_HOLD };
+
+/* What a frame held for ARP added to its connection (an mbuf dynamic field), taken
+ * back when the frame is dropped after all: a record counts what crossed. */
+struct held_note {
+	struct ct_key key;
+	uint32_t sig;
+	uint16_t len;        /* bytes counted: the IP datagram */
+	uint8_t side;
+	bool counted;        /* false: an ICMP error, counted in no connection */
+};
+
 struct pkt {
 	struct rte_mbuf *m;
 	uint8_t stage;
@@ -40,6 +54,9 @@ struct pkt {
 	bool reply;          /* local: send m back out of the ingress port to reply_to */
 	bool note_mac;       /* drop: the deny record carries src_mac */
 	bool related;        /* an ICMP error; key is the quoted datagram's connection */
+	uint8_t egress;      /* EGRESS_*: whether the frame can leave, asked once */
+	uint8_t nh_link;     /* EGRESS_SEND: the port the next hop answered on */
+	struct rte_ether_addr nh_mac; /* EGRESS_SEND: the next hop's MAC */
 	struct rte_ether_addr reply_to;
 	uint16_t flow;
 	uint32_t nexthop;
@@ -71,6 +88,7 @@ struct pipeline {
 	uint64_t changed_mask;
 	unsigned n_changed;
 	struct counters c;
+	int held_off;                /* mbuf dynamic field: struct held_note */
 	int64_t defended_ms[ZONE_COUNT]; /* last announcement of our own address, per zone */
 	struct pipeline_tx tx[ZONE_COUNT][PIPELINE_LINKS_MAX];
 	struct pkt burst[PIPELINE_BURST_MAX];

@@ -8,6 +8,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "arp.h"
 #include "pipeline_impl.h"
@@ -38,10 +39,46 @@ void pipeline_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
 	}
 }
 
-/* A frame that waited for ARP was counted as forwarded when it was accepted; it is
- * dropped after all, so it moves to the drop count (each frame counted once). */
-static void held_dropped(struct pipeline *p, uint8_t zin, enum reason why)
+/* Takes back what a held frame added to its connection: it never crossed. A
+ * connection that carried nothing else was never opened by anything that left: it
+ * goes without a record, as if its opener had been refused. */
+static void uncount(struct pipeline *p, const struct held_note *h)
 {
+	const struct tables *t = p->t;
+	struct ct_entry *e;
+	enum tcp_dir dir;
+
+	if (!h->counted)
+		return;
+	e = conntrack_lookup_hashed(p->ct, &h->key, h->sig);
+	if (e == NULL)
+		return;   /* ended meanwhile: its record is written */
+	dir = conntrack_dir(e, h->side);
+	if (e->packets[dir] == 0)
+		return;
+	e->packets[dir]--;
+	e->bytes[dir] -= RTE_MIN(e->bytes[dir], (uint64_t)h->len);
+	if (t != NULL && e->generation == t->generation && e->rule < t->n_rules) {
+		struct rule_counters *rc = &t->rule_counters[p->worker * t->n_rules + e->rule];
+
+		rc->packets -= RTE_MIN(rc->packets, UINT64_C(1));
+		rc->bytes -= RTE_MIN(rc->bytes, (uint64_t)h->len);
+		if (e->packets[0] == 0 && e->packets[1] == 0)
+			rc->connections -= RTE_MIN(rc->connections, UINT64_C(1));
+	}
+	if (e->packets[0] == 0 && e->packets[1] == 0) {
+		conntrack_forget(p->ct, e);
+		p->c.conn_opened--;
+	}
+}
+
+/* A frame that waited for ARP was counted as forwarded when it was accepted; it is
+ * dropped after all, so it moves to the drop count (each frame counted once), and its
+ * connection no longer counts it. */
+static void held_dropped(struct pipeline *p, struct rte_mbuf *m, uint8_t zin,
+			 enum reason why)
+{
+	uncount(p, RTE_MBUF_DYNFIELD(m, p->held_off, const struct held_note *));
 	p->c.forward[zin]--;
 	p->c.drop[zin][why]++;
 }
@@ -50,7 +87,7 @@ void pipeline_neigh_drop(void *ctx, struct rte_mbuf *m, uint8_t zin)
 {
 	struct pipeline *p = ctx;
 
-	held_dropped(p, zin, REASON_NO_NEIGHBOR);
+	held_dropped(p, m, zin, REASON_NO_NEIGHBOR);
 	rte_pktmbuf_free(m);
 }
 
@@ -67,7 +104,7 @@ static void neigh_release(struct pipeline *p, struct neigh_entry *e)
 
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = e->mac;
 		if (!tx_push(p, e->zone, e->link, m)) {
-			held_dropped(p, e->held_zone[h], REASON_TX_FULL);
+			held_dropped(p, m, e->held_zone[h], REASON_TX_FULL);
 			rte_pktmbuf_free(m);
 		}
 	}

@@ -318,6 +318,9 @@ allows.""")
     lgwan_router_resolves(c)
     c.fwd("lgwan", q(), "internet", "LG-IN-010", "new")
     c.fwd("internet", r(), "lgwan", "LG-IN-010", "reply", dt=60)
+    # The router's MAC was learned a minute ago and has just ended: the reply waits
+    # for its ARP answer, and leaves with it.
+    lgwan_router_resolves(c)
     c.fwd("lgwan", q(), "internet", "LG-IN-010", "established", dt=30)
     c.drop("internet", r(), "no-rule", dt=121)
     c.check('flows "type":"flow".*"flow":"LG-IN-010".*"packets_out":2,"packets_in":1.*"end_reason":"timeout"')
@@ -604,6 +607,28 @@ datagram itself spans the chain (a 3,000-byte datagram) is not cut.""")
     c.check("pcapgrep lgwan length 3014: .*10.10.2.10.43402 > 10.20.5.10.443")
     c.check('flows "type":"flow".*"sport":43400.*"bytes_out":40,')
     c.check('flows "type":"flow".*"sport":43401.*"bytes_out":40,')
+    out.append(c)
+
+    c = Case("held_frames", """
+Frames that wait for the next hop's MAC are counted by their connection only if they
+leave. The lgwan router does not answer at first: the first SYN waits 3 s and is
+dropped (no-neighbor), so its retransmission opens the connection anew (new, not
+established). Four SYNs fill the router's queue; a fifth is dropped at once (hold-full)
+and opens nothing, so its retransmission after the router answers is new too. Each
+connection's record counts the one SYN that crossed.""")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44000, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44000, 443, "S", seq=1), "lgwan", "MN-LG-001", "new", dt=4)
+    for sport in (44001, 44002, 44003):
+        c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, sport, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 44004, 443, "S", seq=1), "hold-full")
+    lgwan_router_resolves(c)
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44004, 443, "S", seq=1), "lgwan", "MN-LG-001", "new", dt=1)
+    for sport in (44000, 44004):
+        c.check("pcapcount lgwan 10.10.2.10.%d.>.10.20.5.10.443 1" % sport)
+        c.check('flows "type":"flow".*"sport":%d.*"packets_out":1,"packets_in":0,"bytes_out":40,' % sport)
+    c.check('counter "hold-full": 1')
+    c.check('counter "no-neighbor": 1')
+    c.check('counter "MN-LG-001": \\{ "packets": 5, "bytes": 200, "connections": 5 \\}')
     out.append(c)
 
     c = Case("default_route", """
