@@ -41,12 +41,15 @@ void pipeline_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
 
 /* Takes back what a held frame added to its connection: it never crossed. A
  * connection that carried nothing else was never opened by anything that left: it
- * goes without a record, as if its opener had been refused. */
-static void uncount(struct pipeline *p, const struct held_note *h)
+ * goes without a record, as if its opener had been refused, unless a burst is under
+ * way (may_forget false), whose later packets may hold the entry from its bulk
+ * lookup. */
+static void uncount(struct pipeline *p, const struct held_note *h, bool may_forget)
 {
 	const struct tables *t = p->t;
 	struct ct_entry *e;
 	enum tcp_dir dir;
+	bool forget;
 
 	if (!h->counted)
 		return;
@@ -58,15 +61,16 @@ static void uncount(struct pipeline *p, const struct held_note *h)
 		return;
 	e->packets[dir]--;
 	e->bytes[dir] -= RTE_MIN(e->bytes[dir], (uint64_t)h->len);
+	forget = may_forget && e->packets[0] == 0 && e->packets[1] == 0;
 	if (t != NULL && e->generation == t->generation && e->rule < t->n_rules) {
 		struct rule_counters *rc = &t->rule_counters[p->worker * t->n_rules + e->rule];
 
 		rc->packets -= RTE_MIN(rc->packets, UINT64_C(1));
 		rc->bytes -= RTE_MIN(rc->bytes, (uint64_t)h->len);
-		if (e->packets[0] == 0 && e->packets[1] == 0)
+		if (forget)
 			rc->connections -= RTE_MIN(rc->connections, UINT64_C(1));
 	}
-	if (e->packets[0] == 0 && e->packets[1] == 0) {
+	if (forget) {
 		conntrack_forget(p->ct, e);
 		p->c.conn_opened--;
 	}
@@ -76,9 +80,9 @@ static void uncount(struct pipeline *p, const struct held_note *h)
  * dropped after all, so it moves to the drop count (each frame counted once), and its
  * connection no longer counts it. */
 static void held_dropped(struct pipeline *p, struct rte_mbuf *m, uint8_t zin,
-			 enum reason why)
+			 enum reason why, bool in_burst)
 {
-	uncount(p, RTE_MBUF_DYNFIELD(m, p->held_off, const struct held_note *));
+	uncount(p, RTE_MBUF_DYNFIELD(m, p->held_off, const struct held_note *), !in_burst);
 	p->c.forward[zin]--;
 	p->c.drop[zin][why]++;
 }
@@ -87,7 +91,7 @@ void pipeline_neigh_drop(void *ctx, struct rte_mbuf *m, uint8_t zin)
 {
 	struct pipeline *p = ctx;
 
-	held_dropped(p, m, zin, REASON_NO_NEIGHBOR);
+	held_dropped(p, m, zin, REASON_NO_NEIGHBOR, false);
 	rte_pktmbuf_free(m);
 }
 
@@ -104,7 +108,7 @@ static void neigh_release(struct pipeline *p, struct neigh_entry *e)
 
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = e->mac;
 		if (!tx_push(p, e->zone, e->link, m)) {
-			held_dropped(p, m, e->held_zone[h], REASON_TX_FULL);
+			held_dropped(p, m, e->held_zone[h], REASON_TX_FULL, true);
 			rte_pktmbuf_free(m);
 		}
 	}
