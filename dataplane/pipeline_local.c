@@ -39,17 +39,16 @@ void pipeline_arp_request(struct pipeline *p, uint8_t zone, uint32_t ip)
 	}
 }
 
-/* Takes back what a held frame added to its connection: it never crossed. A
+/* Takes back what a held frame added to its connection's record: it never crossed. A
  * connection that carried nothing else was never opened by anything that left: it
  * goes without a record, as if its opener had been refused, unless a burst is under
  * way (may_forget false), whose later packets may hold the entry from its bulk
- * lookup. */
+ * lookup. The rule's and the pipeline's counters are Prometheus counters and never go
+ * down: they keep counting what the rule accepted. */
 static void uncount(struct pipeline *p, const struct held_note *h, bool may_forget)
 {
-	const struct tables *t = p->t;
 	struct ct_entry *e;
 	enum tcp_dir dir;
-	bool forget;
 
 	if (!h->counted)
 		return;
@@ -61,18 +60,9 @@ static void uncount(struct pipeline *p, const struct held_note *h, bool may_forg
 		return;
 	e->packets[dir]--;
 	e->bytes[dir] -= RTE_MIN(e->bytes[dir], (uint64_t)h->len);
-	forget = may_forget && e->packets[0] == 0 && e->packets[1] == 0;
-	if (t != NULL && e->generation == t->generation && e->rule < t->n_rules) {
-		struct rule_counters *rc = &t->rule_counters[p->worker * t->n_rules + e->rule];
-
-		rc->packets -= RTE_MIN(rc->packets, UINT64_C(1));
-		rc->bytes -= RTE_MIN(rc->bytes, (uint64_t)h->len);
-		if (forget)
-			rc->connections -= RTE_MIN(rc->connections, UINT64_C(1));
-	}
-	if (forget) {
+	if (may_forget && e->packets[0] == 0 && e->packets[1] == 0) {
 		conntrack_forget(p->ct, e);
-		p->c.conn_opened--;
+		p->c.conn_closed++;
 	}
 }
 
