@@ -48,9 +48,14 @@ int pcapin_add(struct pcapin *in, uint8_t zone, const char *path, char *err,
 		return -EINVAL;
 	}
 	if (pcap_datalink(pc) != DLT_EN10MB) {
-		snprintf(err, errlen, "%s: link type %s, only Ethernet (EN10MB) is supported",
-			 path, pcap_datalink_val_to_name(pcap_datalink(pc)) ?
-			 pcap_datalink_val_to_name(pcap_datalink(pc)) : "unknown");
+		const char *name = pcap_datalink_val_to_name(pcap_datalink(pc));
+
+		if (name != NULL)
+			snprintf(err, errlen, "%s: link type %s (%d), only Ethernet (EN10MB) is "
+				 "supported", path, name, pcap_datalink(pc));
+		else
+			snprintf(err, errlen, "%s: link type %d (unknown), only Ethernet "
+				 "(EN10MB) is supported", path, pcap_datalink(pc));
 		pcap_close(pc);
 		return -EINVAL;
 	}

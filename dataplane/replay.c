@@ -148,6 +148,7 @@ struct replay {
 	struct rte_mempool *pool;
 	struct pipeline *pipe;
 	struct replay_out out;
+	bool input_cut;               /* an input ended mid-frame: reported after the outputs */
 };
 
 /* Compiles the policy files at now (Unix seconds) and installs the result as a reload
@@ -297,8 +298,12 @@ static int run(struct replay *r, struct pcapin *in)
 			return ret;
 	}
 	if (ret < 0) {
-		fprintf(stderr, "bunri-replay: %s\n", err);
-		return ret;
+		/* A capture cut short (a full disk, a copy interrupted): what came before it
+		 * was replayed, so its records and counters are written before the error is
+		 * reported. */
+		fprintf(stderr, "bunri-replay: %s; the outputs cover the frames before it\n",
+			err);
+		r->input_cut = true;
 	}
 	/* Past every timeout: each connection ends and is recorded. */
 	now_ms += pipeline_max_idle_ms(r->pipe) + SWEEP_EVERY_MS;
@@ -385,6 +390,8 @@ int main(int argc, char **argv)
 		goto out_pipe;
 	if (replay_out_finish(&r.out, r.pipe, r.tables, r.names) != 0)
 		goto out_pipe;
+	if (r.input_cut)
+		goto out_pipe;   /* exit 2, with the outputs of what could be read */
 	status = 0;
 	if (ex != NULL) {
 		unsigned bad = expect_compare(ex, r.out.verdicts, r.out.n_verdicts, stderr);

@@ -45,8 +45,43 @@ expect_run garbage-pcap 2 "garbage.pcap: cannot read as pcap" --config "$cfg" --
 # A pcap header for link type 101 (raw IP), no frames.
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x65\x00\x00\x00' \
 	> "$work/raw.pcap"
-expect_run not-ethernet 2 "raw.pcap: link type RAW, only Ethernet" --config "$cfg" --policy "$pol" \
-	--in mynumber="$work/raw.pcap" --out "$work/o"
+expect_run not-ethernet 2 "raw.pcap: link type RAW \\([0-9]+\\), only Ethernet" --config "$cfg" \
+	--policy "$pol" --in mynumber="$work/raw.pcap" --out "$work/o"
+# Link type 4242, which no name belongs to: its number is named.
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x92\x10\x00\x00' \
+	> "$work/odd.pcap"
+expect_run unknown-link 2 "odd.pcap: link type 4242 \\(unknown\\), only Ethernet" --config "$cfg" \
+	--policy "$pol" --in mynumber="$work/odd.pcap" --out "$work/o"
+
+# A capture cut in the middle of its last frame: the complete frames are replayed, their
+# verdicts, records and counters written, then the cut is reported with exit 2.
+good_size=$(stat -c %s "$good")
+head -c $((good_size - 10)) "$good" > "$work/cut.pcap"
+expect_run cut-capture 2 "cut.pcap: frame [0-9]+: .*the outputs cover the frames before it" \
+	--config "$cfg" --policy "$pol" --in mynumber="$work/cut.pcap" --out "$work/cut"
+whole=$(tcpdump -nr "$good" 2>/dev/null | wc -l)
+got=$(wc -l < "$work/cut/verdicts.jsonl" 2>/dev/null || echo 0)
+if [ "$got" -ne $((whole - 1)) ] || [ ! -s "$work/cut/counters.json" ] ||
+   ! grep -q '"type":"flow"' "$work/cut/flows.jsonl"; then
+	echo "FAIL: cut-capture: $got verdicts of $((whole - 1)) complete frames, counters.json" \
+		"and flow records must be written"; fail=1
+fi
+
+# pcapng with Ethernet is read like pcap (scapy writes it: python3-scapy).
+/usr/bin/python3 -c 'import sys; from scapy.utils import rdpcap, wrpcapng; wrpcapng(sys.argv[2], rdpcap(sys.argv[1]))' \
+	"$good" "$work/good.pcapng"
+"$replay" --config "$cfg" --policy "$pol" --in mynumber="$work/good.pcapng" \
+	--out "$work/ng" --quiet > "$work/pcapng.out" 2>&1
+ng=$?
+"$replay" --config "$cfg" --policy "$pol" --in mynumber="$good" --out "$work/pcap" --quiet \
+	>> "$work/pcapng.out" 2>&1
+if [ $ng -ne 0 ] || [ "$(wc -l < "$work/ng/verdicts.jsonl")" -ne "$whole" ] ||
+   ! cmp -s "$work/ng/verdicts.jsonl" "$work/pcap/verdicts.jsonl"; then
+	echo "FAIL: pcapng input gives other verdicts than the same frames in pcap"
+	cat "$work/pcapng.out"; fail=1
+else
+	echo "ok: pcapng"
+fi
 
 # Guard rail 1: no flow between mynumber and internet.
 sed 's/to = "lgwan:chukan-gw"; services = \["https"\]/to = "internet:virtual-browser"; services = ["https"]/' \
