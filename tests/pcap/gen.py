@@ -498,7 +498,7 @@ appliance itself is answered.""")
     c.drop("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=8, id=0), "state")
     c.drop("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=3, code=1) /
            IP(src=MN_OPS, dst="10.20.99.9") / UDP(sport=1, dport=2), "state")
-    c.drop("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) / ICMP(type=13), "state")
+    c.drop("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) / ICMP(type=13, ts_ori=0, ts_rx=0, ts_tx=0), "state")
     c.fwd("lgwan", eth("lgwan") / IP(src=AV, dst=MN_OPS) / ICMP(type=0, id=0), "mynumber", "MN-LG-002", "reply")
     # MAC-bound mn-ops opens tcp/8080; another MAC with its address and ports is refused.
     c.fwd("mynumber", eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV) /
