@@ -1,6 +1,7 @@
 /* Connection tracking: one worker's table of the connections it forwards, keyed the
- * same way in both directions, in an rte_hash owned by that worker (no locks). Emits
- * one flow record when a connection ends. Time is always the caller's `now`. */
+ * same way in both directions, in an rte_hash owned by that worker (no locks), and each
+ * zone's and flow's share of it. Emits one flow record when a connection ends. Time is
+ * always the caller's `now`. */
 #ifndef BUNRI_CONNTRACK_H
 #define BUNRI_CONNTRACK_H
 
