@@ -163,6 +163,24 @@ int ctl_reload_cmd(int argc, char **argv)
 	return ret;
 }
 
+/* Each zone's connections against its share of the table (appliance.cfg `limits`). */
+static void print_zone_shares(const json_t *s)
+{
+	const json_t *z;
+	size_t i;
+
+	printf("%-9s %10s %10s %10s %10s %12s\n", "ZONE", "LIVE", "LIMIT", "EMBRYONIC",
+	       "EMB LIMIT", "EARLY DROPS");
+	json_array_foreach(json_object_get(s, "zones"), i, z) {
+		const json_t *c = json_object_get(z, "connections");
+
+		printf("%-9s %10lld %10lld %10lld %10lld %12lld\n", str(z, "zone"),
+		       (long long)num(c, "live"), (long long)num(c, "limit"),
+		       (long long)num(c, "embryonic"), (long long)num(c, "embryonic_limit"),
+		       (long long)num(c, "early_drops"));
+	}
+}
+
 static void print_status(const json_t *s)
 {
 	const json_t *pol = json_object_get(s, "policy"), *zones = json_object_get(s, "zones");
@@ -209,9 +227,11 @@ static void print_status(const json_t *s)
 		printf(" %s=%lld", key, (long long)json_integer_value(v));
 	conn = json_object_get(s, "connections");
 	rec = json_object_get(s, "records");
-	printf("\nconnections %lld live of %lld, %lld opened, %lld closed\n",
-	       (long long)num(conn, "live"), (long long)num(conn, "capacity"),
-	       (long long)num(conn, "opened"), (long long)num(conn, "closed"));
+	printf("\nconnections %lld live of %lld (admitted at most %lld), %lld opened, %lld "
+	       "closed\n", (long long)num(conn, "live"), (long long)num(conn, "capacity"),
+	       (long long)num(conn, "limit"), (long long)num(conn, "opened"),
+	       (long long)num(conn, "closed"));
+	print_zone_shares(s);
 	if (json_array_size(json_object_get(s, "per_worker")) > 1) {
 		json_array_foreach(json_object_get(s, "per_worker"), i, v)
 			printf("  worker %lld  %lld live, %lld opened, %lld frames not sent, %lld "
@@ -403,6 +423,35 @@ static void zone_metric(const json_t *s, const char *metric, const char *help, c
 	}
 }
 
+/* Each zone's connections against its share of the table. */
+static void zone_share_metrics(const json_t *s)
+{
+	static const struct {
+		const char *metric, *type, *help, *field;
+	} m[] = {
+		{ "bunri_zone_connections", "gauge", "Live connections by initiator zone.",
+		  "live" },
+		{ "bunri_zone_connections_limit", "gauge",
+		  "Connections one zone may hold (limits.zone_connections).", "limit" },
+		{ "bunri_zone_embryonic", "gauge",
+		  "TCP handshakes in progress by initiator zone.", "embryonic" },
+		{ "bunri_zone_embryonic_limit", "gauge",
+		  "Handshakes one zone may hold (limits.zone_embryonic).", "embryonic_limit" },
+		{ "bunri_zone_early_drops_total", "counter",
+		  "Handshakes ended to make room for a new connection.", "early_drops" },
+	};
+	const json_t *z;
+	size_t i;
+
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		printf("# HELP %s %s\n# TYPE %s %s\n", m[k].metric, m[k].help, m[k].metric,
+		       m[k].type);
+		json_array_foreach(json_object_get(s, "zones"), i, z)
+			printf("%s{zone=\"%s\"} %lld\n", m[k].metric, str(z, "zone"),
+			       (long long)num(json_object_get(z, "connections"), m[k].field));
+	}
+}
+
 /* One counter per approved flow, from the rules reply's field. */
 static void flow_metric(const json_t *r, const char *metric, const char *help,
 			const char *field)
@@ -535,6 +584,7 @@ static void print_prometheus(const json_t *s, const json_t *r)
 	}
 	puts("# HELP bunri_connections Live connections.\n# TYPE bunri_connections gauge");
 	printf("bunri_connections %lld\n", (long long)num(conn, "live"));
+	zone_share_metrics(s);
 	puts("# HELP bunri_policy_generation Policy installs since start.\n"
 	     "# TYPE bunri_policy_generation gauge");
 	printf("bunri_policy_generation %lld\n",

@@ -14,6 +14,21 @@
 #define CT_LOG(level, ...) RTE_LOG(level, USER1, "conntrack: " __VA_ARGS__)
 
 #define BULK_MAX 64
+#define NIL UINT32_MAX
+#define EVICT_SCAN 64      /* handshakes looked at for one of a given flow */
+
+#define CHARGED 0x01
+#define EMBRYONIC 0x02
+
+/* What an entry slot is charged to, beside the entry: only new connections, ends and
+ * handshakes touch it, never an established connection's packets. Handshakes of a zone
+ * form a list oldest first, so early drop finds its victim at once. */
+struct ct_charge {
+	uint32_t prev, next;       /* slots in the zone's list of handshakes */
+	uint16_t flow;
+	uint8_t zone;
+	uint8_t flags;
+};
 
 struct conntrack {
 	struct rte_hash *hash;
@@ -27,6 +42,14 @@ struct conntrack {
 	uint64_t records;
 	struct flowrec_sink sink;
 	const struct flowname *names;
+	struct ct_charge *charge;  /* by entry slot */
+	uint32_t *flow_live;       /* by flowname number */
+	struct ct_limits lim;
+	uint32_t scale;            /* adaptive timeout factor, of CONNTRACK_SCALE_ONE */
+	uint32_t zone_live[ZONE_COUNT];
+	uint32_t zone_emb[ZONE_COUNT];
+	uint32_t emb_head[ZONE_COUNT];
+	uint32_t emb_tail[ZONE_COUNT];
 };
 
 _Static_assert(sizeof(struct ct_key) == 16, "ct_key is hashed as 16 bytes");
@@ -82,6 +105,16 @@ int conntrack_create(const struct conntrack_conf *conf, struct conntrack **out)
 				      RTE_CACHE_LINE_SIZE, conf->socket);
 	if (ct->live == NULL)
 		goto err_live;
+	ct->charge = rte_zmalloc_socket("bunri_ct_charge",
+		sizeof(*ct->charge) * ((size_t)conf->capacity + 1), RTE_CACHE_LINE_SIZE,
+		conf->socket);
+	if (ct->charge == NULL)
+		goto err_charge;
+	ct->flow_live = rte_zmalloc_socket("bunri_ct_flows",
+		sizeof(*ct->flow_live) * ((size_t)FLOWNAME_MAX + 1), RTE_CACHE_LINE_SIZE,
+		conf->socket);
+	if (ct->flow_live == NULL)
+		goto err_flows;
 	ct->hash = rte_hash_create(&hp);
 	if (ct->hash == NULL) {
 		ret = rte_errno ? -rte_errno : -ENOMEM;
@@ -91,10 +124,17 @@ int conntrack_create(const struct conntrack_conf *conf, struct conntrack **out)
 	ct->capacity = conf->capacity;
 	ct->sink = conf->sink;
 	ct->names = conf->names;
+	for (unsigned z = 0; z < ZONE_COUNT; z++)
+		ct->emb_head[z] = ct->emb_tail[z] = NIL;
+	conntrack_set_limits(ct, &(struct ct_limits){ 0 });
 	*out = ct;
 	return 0;
 
 err_hash:
+	rte_free(ct->flow_live);
+err_flows:
+	rte_free(ct->charge);
+err_charge:
 	rte_free(ct->live);
 err_live:
 	rte_free(ct->entries);
@@ -109,6 +149,8 @@ void conntrack_free(struct conntrack *ct)
 	if (ct == NULL)
 		return;
 	rte_hash_free(ct->hash);
+	rte_free(ct->flow_live);
+	rte_free(ct->charge);
 	rte_free(ct->live);
 	rte_free(ct->entries);
 	rte_free(ct);
@@ -119,6 +161,186 @@ static struct ct_entry *entry_at(struct conntrack *ct, int32_t pos)
 	if (pos < 0 || (uint32_t)pos > ct->capacity)
 		return NULL;
 	return &ct->entries[pos];
+}
+
+/* pf's adaptive factor for the table's fill: 1 up to adaptive_start, falling
+ * linearly to 0 at adaptive_end. */
+static uint32_t adaptive_scale(const struct conntrack *ct)
+{
+	const struct ct_limits *l = &ct->lim;
+
+	if (l->adaptive_end == 0 || ct->count <= l->adaptive_start)
+		return CONNTRACK_SCALE_ONE;
+	if (ct->count >= l->adaptive_end)
+		return 0;
+	return (uint32_t)((uint64_t)CONNTRACK_SCALE_ONE * (l->adaptive_end - ct->count) /
+			  (l->adaptive_end - l->adaptive_start));
+}
+
+static uint32_t slot_of(const struct conntrack *ct, const struct ct_entry *e)
+{
+	return (uint32_t)(e - ct->entries);
+}
+
+static void emb_unlink(struct conntrack *ct, uint32_t slot)
+{
+	struct ct_charge *c = &ct->charge[slot];
+
+	if (c->prev != NIL)
+		ct->charge[c->prev].next = c->next;
+	else
+		ct->emb_head[c->zone] = c->next;
+	if (c->next != NIL)
+		ct->charge[c->next].prev = c->prev;
+	else
+		ct->emb_tail[c->zone] = c->prev;
+	c->flags &= (uint8_t)~EMBRYONIC;
+	ct->zone_emb[c->zone]--;
+}
+
+void conntrack_charge(struct conntrack *ct, struct ct_entry *e, uint8_t zone,
+		      uint16_t flow, bool embryonic)
+{
+	uint32_t slot = slot_of(ct, e);
+	struct ct_charge *c = &ct->charge[slot];
+
+	if (zone >= ZONE_COUNT || (c->flags & CHARGED))
+		return;
+	c->zone = zone;
+	c->flow = flow;
+	c->flags = CHARGED;
+	ct->zone_live[zone]++;
+	ct->flow_live[flow]++;
+	if (!embryonic)
+		return;
+	c->flags |= EMBRYONIC;
+	c->next = NIL;
+	c->prev = ct->emb_tail[zone];
+	if (c->prev != NIL)
+		ct->charge[c->prev].next = slot;
+	else
+		ct->emb_head[zone] = slot;
+	ct->emb_tail[zone] = slot;
+	ct->zone_emb[zone]++;
+}
+
+void conntrack_established(struct conntrack *ct, struct ct_entry *e)
+{
+	uint32_t slot = slot_of(ct, e);
+
+	if (ct->charge[slot].flags & EMBRYONIC)
+		emb_unlink(ct, slot);
+}
+
+bool conntrack_is_embryonic(const struct conntrack *ct, const struct ct_entry *e)
+{
+	return (ct->charge[slot_of(ct, e)].flags & EMBRYONIC) != 0;
+}
+
+/* The entry leaves the table: its zone and flow get its share back. */
+static void uncharge(struct conntrack *ct, const struct ct_entry *e)
+{
+	uint32_t slot = slot_of(ct, e);
+	struct ct_charge *c = &ct->charge[slot];
+
+	if (!(c->flags & CHARGED))
+		return;
+	if (c->flags & EMBRYONIC)
+		emb_unlink(ct, slot);
+	ct->zone_live[c->zone]--;
+	ct->flow_live[c->flow]--;
+	c->flags = 0;
+}
+
+void conntrack_set_limits(struct conntrack *ct, const struct ct_limits *l)
+{
+	uint32_t cap = ct->capacity;
+
+	ct->lim = *l;
+	ct->lim.connections = l->connections == 0 ? cap : RTE_MIN(l->connections, cap);
+	ct->lim.zone = l->zone == 0 ? cap : l->zone;
+	ct->lim.embryonic = l->embryonic == 0 ? cap : l->embryonic;
+	ct->lim.flow = l->flow == 0 ? cap : l->flow;
+	if (l->adaptive_end <= l->adaptive_start)
+		ct->lim.adaptive_end = 0;
+	ct->scale = adaptive_scale(ct);
+}
+
+const struct ct_limits *conntrack_limits(const struct conntrack *ct)
+{
+	return &ct->lim;
+}
+
+/* The zone's oldest handshake if it is old enough to be evicted (and of flow, unless
+ * any_flow), or NULL. */
+static struct ct_entry *oldest_handshake(struct conntrack *ct, uint8_t zone, bool any_flow,
+					 uint16_t flow, int64_t now)
+{
+	uint32_t slot = ct->emb_head[zone];
+
+	for (unsigned n = 0; slot != NIL && n < EVICT_SCAN; n++) {
+		struct ct_entry *e = &ct->entries[slot];
+
+		/* the list is in order of start: the rest are younger still */
+		if (now - e->start_ms < CONNTRACK_EVICT_AGE_MS)
+			return NULL;
+		if (any_flow || ct->charge[slot].flow == flow)
+			return e;
+		slot = ct->charge[slot].next;
+	}
+	return NULL;
+}
+
+enum ct_admit conntrack_admit(struct conntrack *ct, uint8_t zone, uint16_t flow,
+			      uint32_t flow_limit, bool embryonic, int64_t now,
+			      struct ct_entry **victim)
+{
+	const struct ct_limits *l = &ct->lim;
+	uint8_t most = 0;
+
+	*victim = NULL;
+	if (zone >= ZONE_COUNT)
+		return ct->count < l->connections ? CT_ADMIT_OK : CT_ADMIT_TABLE;
+	/* A handshake of the same flow is also of the same zone: evicting it makes room
+	 * under every limit at once. */
+	if (ct->flow_live[flow] >= (flow_limit ? flow_limit : l->flow)) {
+		*victim = oldest_handshake(ct, zone, false, flow, now);
+		return CT_ADMIT_FLOW;
+	}
+	if (ct->zone_live[zone] >= l->zone) {
+		*victim = oldest_handshake(ct, zone, true, 0, now);
+		return CT_ADMIT_ZONE;
+	}
+	if (embryonic && ct->zone_emb[zone] >= l->embryonic) {
+		*victim = oldest_handshake(ct, zone, true, 0, now);
+		return CT_ADMIT_EMBRYONIC;
+	}
+	if (ct->count < l->connections)
+		return CT_ADMIT_OK;
+	/* The whole table: the zone holding the most handshakes gives one up. */
+	for (uint8_t z = 1; z < ZONE_COUNT; z++)
+		if (ct->zone_emb[z] > ct->zone_emb[most])
+			most = z;
+	if (ct->zone_emb[most] > 0)
+		*victim = oldest_handshake(ct, most, true, 0, now);
+	return CT_ADMIT_TABLE;
+}
+
+void conntrack_zone_usage(const struct conntrack *ct, uint8_t zone,
+			  struct ct_zone_usage *out)
+{
+	out->live = zone < ZONE_COUNT ? ct->zone_live[zone] : 0;
+	out->embryonic = zone < ZONE_COUNT ? ct->zone_emb[zone] : 0;
+}
+
+uint32_t conntrack_flow_count(const struct conntrack *ct, uint16_t flow)
+{
+	return ct->flow_live[flow];
+}
+
+uint32_t conntrack_timeout_scale(const struct conntrack *ct)
+{
+	return ct->scale;
 }
 
 struct ct_entry *conntrack_lookup(struct conntrack *ct, const struct ct_key *k)
@@ -226,6 +448,7 @@ void conntrack_revoke(struct conntrack *ct, struct ct_entry *e, int64_t now,
 	if (e == NULL || !e->in_use || e->revoked)
 		return;
 	emit(ct, e, FLOWREC_END_REVOKED, now);
+	conntrack_established(ct, e); /* lingering, it is no handshake in progress */
 	e->revoked = 1;
 	e->expires_ms = until_ms;
 }
@@ -239,6 +462,7 @@ void conntrack_forget(struct conntrack *ct, struct ct_entry *e)
 	pos = rte_hash_del_key(ct->hash, &e->key);
 	if (pos < 0)
 		CT_LOG(ERR, "entry missing from its hash (%d)\n", pos);
+	uncharge(ct, e);
 	e->in_use = 0;
 	live_clear(ct, e);
 	ct->count--;
@@ -256,15 +480,28 @@ void conntrack_end(struct conntrack *ct, struct ct_entry *e, enum flowrec_end wh
 	pos = rte_hash_del_key(ct->hash, &e->key);
 	if (pos < 0)
 		CT_LOG(ERR, "entry missing from its hash (%d)\n", pos);
+	uncharge(ct, e);
 	e->in_use = 0;
 	live_clear(ct, e);
 	ct->count--;
 }
 
+/* When e ends: its timeout runs from its last packet, shortened by the adaptive
+ * scale unless e is an established TCP connection (an insider's flood must not cut
+ * the long-lived connections of other zones). */
+static int64_t deadline(const struct conntrack *ct, const struct ct_entry *e)
+{
+	if (ct->scale >= CONNTRACK_SCALE_ONE ||
+	    (e->key.proto == IPPROTO_TCP && tcpstate_is_established(&e->tcp)))
+		return e->expires_ms;
+	return e->last_ms + (e->expires_ms - e->last_ms) * (int64_t)ct->scale /
+		(int64_t)CONNTRACK_SCALE_ONE;
+}
+
 /* Ends e if its time is up: 1 if it did. */
 static unsigned expire(struct conntrack *ct, struct ct_entry *e, int64_t now)
 {
-	if (e->expires_ms > now)
+	if (deadline(ct, e) > now)
 		return 0;
 	conntrack_end(ct, e, e->key.proto == IPPROTO_TCP && tcpstate_fin_both(&e->tcp) ?
 		      FLOWREC_END_FIN : FLOWREC_END_TIMEOUT, now);
@@ -328,6 +565,7 @@ unsigned conntrack_sweep(struct conntrack *ct, int64_t now, uint32_t budget,
 	 * bitmap gives the entries in use 64 slots at a time; budget counts slots. */
 	if (budget > slots)
 		budget = slots;
+	ct->scale = adaptive_scale(ct);
 	for (uint32_t seen = 0; seen < budget && ct->count > 0;) {
 		uint32_t first = ct->cursor, span = RTE_MIN(64 - first % 64, slots - first);
 		uint64_t bits;

@@ -1,6 +1,7 @@
 /* Connection tracking: one worker's table of the connections it forwards, keyed the
- * same way in both directions, in an rte_hash owned by that worker (no locks). Emits
- * one flow record when a connection ends. Time is always the caller's `now`. */
+ * same way in both directions, in an rte_hash owned by that worker (no locks), and each
+ * zone's and flow's share of it. Emits one flow record when a connection ends. Time is
+ * always the caller's `now`. */
 #ifndef BUNRI_CONNTRACK_H
 #define BUNRI_CONNTRACK_H
 
@@ -15,6 +16,7 @@
 #include "flowname.h"
 #include "flowrec.h"
 #include "tcpstate.h"
+#include "zone.h"
 
 /* Both directions of a connection give the same key: endpoint 0 is the lower
  * (address, port) pair. ICMP echo uses the identifier as the requester's port and 0
@@ -149,6 +151,72 @@ uint32_t conntrack_capacity(const struct conntrack *ct);
 size_t conntrack_memory(const struct conntrack *ct);
 /* Records emitted so far. */
 uint64_t conntrack_records(const struct conntrack *ct);
+
+/* The fair share of one worker's table, in connections of this table: no zone (the
+ * initiator's ingress zone) and no flow may take more, so a flood from one of them
+ * cannot keep the others from opening connections. Embryonic connections are TCP
+ * handshakes in progress (SYN seen, not yet established). */
+struct ct_limits {
+	uint32_t connections;    /* the table admits at most this many (<= capacity) */
+	uint32_t zone;           /* per initiator zone */
+	uint32_t embryonic;      /* per initiator zone, handshakes in progress */
+	uint32_t flow;           /* per flow, unless the caller gives the flow's own */
+	/* Adaptive timeouts as pf has them: past adaptive_start connections the timeouts
+	 * of all but established TCP connections shrink linearly, to 0 at adaptive_end.
+	 * adaptive_end 0: off. */
+	uint32_t adaptive_start;
+	uint32_t adaptive_end;
+};
+
+/* Which limit a new connection would exceed. */
+enum ct_admit {
+	CT_ADMIT_OK = 0,
+	CT_ADMIT_TABLE,          /* limits.connections reached */
+	CT_ADMIT_ZONE,
+	CT_ADMIT_EMBRYONIC,
+	CT_ADMIT_FLOW,
+};
+
+/* A handshake younger than this is never evicted to make room: a client's SYN gets
+ * its first retransmission time to be answered, so a flood of fresh SYNs is refused
+ * rather than evicting the handshakes in progress. */
+#define CONNTRACK_EVICT_AGE_MS 1000
+
+/* Per zone usage of one table. */
+struct ct_zone_usage {
+	uint32_t live;           /* connections the zone initiated, revoked ones lingering too */
+	uint32_t embryonic;
+};
+
+/* Installs l (the table starts with no limit but its capacity). Values above the
+ * capacity are taken as the capacity. */
+void conntrack_set_limits(struct conntrack *ct, const struct ct_limits *l);
+const struct ct_limits *conntrack_limits(const struct conntrack *ct);
+/* Whether a connection of initiator zone and flow (embryonic: a TCP SYN) fits the
+ * limits, flow_limit being the flow's own (0: limits.flow). CT_ADMIT_OK, or the limit
+ * it hits and in *victim the oldest handshake, at least CONNTRACK_EVICT_AGE_MS old,
+ * whose end would make room (of the same flow for CT_ADMIT_FLOW, of the same zone for
+ * ZONE and EMBRYONIC, of the zone with the most handshakes for TABLE), or NULL. Never
+ * proposes an established connection. */
+enum ct_admit conntrack_admit(struct conntrack *ct, uint8_t zone, uint16_t flow,
+			      uint32_t flow_limit, bool embryonic, int64_t now,
+			      struct ct_entry **victim);
+/* Counts e (just added) against its initiator's zone and its flow until it ends;
+ * embryonic: a TCP handshake in progress. Entries never charged count only in the
+ * table's total. */
+void conntrack_charge(struct conntrack *ct, struct ct_entry *e, uint8_t zone,
+		      uint16_t flow, bool embryonic);
+/* e's handshake completed (or e stopped being one): it no longer counts as embryonic. */
+void conntrack_established(struct conntrack *ct, struct ct_entry *e);
+/* Whether e counts as a handshake in progress. */
+bool conntrack_is_embryonic(const struct conntrack *ct, const struct ct_entry *e);
+void conntrack_zone_usage(const struct conntrack *ct, uint8_t zone,
+			  struct ct_zone_usage *out);
+/* Live connections charged to flow. */
+uint32_t conntrack_flow_count(const struct conntrack *ct, uint16_t flow);
+/* The timeout scale the last sweep applied, 0 to CONNTRACK_SCALE_ONE. */
+#define CONNTRACK_SCALE_ONE 1024u
+uint32_t conntrack_timeout_scale(const struct conntrack *ct);
 
 /* The direction of a packet that came from endpoint side of e's key. */
 static inline enum tcp_dir conntrack_dir(const struct ct_entry *e, unsigned side)

@@ -38,6 +38,9 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_ZONE_DOWN] = "zone-down",
 	[REASON_ADDR_CONFLICT] = "addr-conflict",
 	[REASON_RELATED] = "related",
+	[REASON_ZONE_LIMIT] = "zone-limit",
+	[REASON_FLOW_LIMIT] = "flow-limit",
+	[REASON_EMBRYONIC_LIMIT] = "embryonic-limit",
 };
 
 const char *verdict_name(enum verdict v)
@@ -63,6 +66,7 @@ void counters_add(struct counters *dst, const struct counters *src)
 		dst->tx_bytes[z] += src->tx_bytes[z];
 		dst->forward[z] += src->forward[z];
 		dst->local[z] += src->local[z];
+		dst->early_drop[z] += src->early_drop[z];
 		for (unsigned r = 0; r < REASON_COUNT; r++)
 			dst->drop[z][r] += src->drop[z][r];
 	}

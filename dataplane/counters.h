@@ -52,6 +52,9 @@ enum reason {
 	REASON_ZONE_DOWN,    /* frame arrived on a zone the policy does not configure */
 	REASON_ADDR_CONFLICT, /* ARP from another device claiming the appliance's address */
 	REASON_RELATED,      /* forward: an ICMP error about a packet of a known connection */
+	REASON_ZONE_LIMIT,   /* the initiator's zone holds its share of the table */
+	REASON_FLOW_LIMIT,   /* the flow holds its share (or its max_connections) */
+	REASON_EMBRYONIC_LIMIT, /* the zone holds its share of TCP handshakes in progress */
 	REASON_COUNT,
 };
 
@@ -72,6 +75,8 @@ struct counters {
 	uint64_t conn_opened;
 	uint64_t conn_closed;
 	uint64_t records_emitted;
+	/* Handshakes ended to make room for a new connection, by their initiator's zone. */
+	uint64_t early_drop[ZONE_COUNT];
 } __rte_cache_aligned;
 
 /* Per-rule counters of one worker. */

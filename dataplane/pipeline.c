@@ -56,6 +56,7 @@ int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
 		PIPELINE_LOG(ERR, "mbuf field for held frames: %s\n", rte_strerror(rte_errno));
 		goto err_ct;
 	}
+	p->limits_gen = UINT64_MAX; /* none yet */
 
 	snprintf(name, sizeof(name), "%s_ct", conf->name);
 	cc.name = name;
@@ -367,6 +368,66 @@ static void ct_end(struct pipeline *p, struct ct_entry *e, enum flowrec_end why,
 	p->c.conn_closed++;
 }
 
+/* The table's fair share under t's limits: percentages of this worker's table, and
+ * counts over all workers divided among them. */
+static void limits_refresh(struct pipeline *p, const struct tables *t)
+{
+	const struct cp_limits *cl = cpolicy_limits(t->cp);
+	uint32_t cap = conntrack_capacity(p->ct), n = t->n_workers ? t->n_workers : 1;
+	uint64_t c = cl->connections ? RTE_MIN(cap, (cl->connections + n - 1) / n) : cap;
+	struct ct_limits l = {
+		.connections = (uint32_t)c,
+		.zone = (uint32_t)RTE_MAX(c * cl->zone_connections / 100, 1),
+		.embryonic = (uint32_t)RTE_MAX(c * cl->zone_embryonic / 100, 1),
+		.flow = (uint32_t)RTE_MAX(c * cl->flow_connections / 100, 1),
+		.adaptive_start = (uint32_t)(c * cl->adaptive_start / 100),
+		.adaptive_end = (uint32_t)(c * cl->adaptive_end / 100),
+	};
+
+	conntrack_set_limits(p->ct, &l);
+	p->limits_gen = t->generation;
+}
+
+/* This worker's share of the rule's flow's max_connections; 0: the default share. */
+static uint32_t flow_limit(const struct tables *t, uint32_t rule)
+{
+	const struct cp_flow *flows;
+	uint32_t max;
+
+	cpolicy_flows(t->cp, &flows);
+	max = flows[t->rules[rule].flow].max_connections;
+	return max ? (max + t->n_workers - 1) / RTE_MAX(t->n_workers, 1u) : 0;
+}
+
+/* Whether a new connection of rule fits the table's fair share: it does, perhaps after
+ * the oldest handshake of its flow or zone was ended to make room (early drop), or
+ * it is dropped with the limit it hit. */
+static bool admit(struct pipeline *p, struct pkt *pk, uint32_t rule, int64_t now)
+{
+	static const uint8_t refused[] = {
+		[CT_ADMIT_TABLE] = REASON_TABLE_FULL, [CT_ADMIT_ZONE] = REASON_ZONE_LIMIT,
+		[CT_ADMIT_EMBRYONIC] = REASON_EMBRYONIC_LIMIT,
+		[CT_ADMIT_FLOW] = REASON_FLOW_LIMIT,
+	};
+	const struct tables *t = p->t;
+	struct ct_entry *victim;
+	enum ct_admit a;
+
+	if (unlikely(p->limits_gen != t->generation))
+		limits_refresh(p, t);
+	a = conntrack_admit(p->ct, pk->zin, t->rule_flow[rule], flow_limit(t, rule),
+			    pk->ip.proto == IPPROTO_TCP, now, &victim);
+	if (likely(a == CT_ADMIT_OK))
+		return true;
+	if (victim == NULL) {
+		done(pk, VERDICT_DROP, (enum reason)refused[a]);
+		return false;
+	}
+	p->c.early_drop[victim->key.zone[victim->orig_side]]++;
+	ct_end(p, victim, FLOWREC_END_TABLE_FULL, now);
+	return true;
+}
+
 /* Step 10 for a packet that may open a connection. NULL with the drop reason set. */
 static struct ct_entry *open_conn(struct pipeline *p, struct pkt *pk, int64_t now)
 {
@@ -385,7 +446,7 @@ static struct ct_entry *open_conn(struct pipeline *p, struct pkt *pk, int64_t no
 	rule = pk->acl_res[ACL_CAT_EXACT] - 1;
 	/* An opener that can neither leave nor wait for ARP opens nothing: a connection
 	 * whose first packet never crossed must not be established by its retries. */
-	if (!egress_ready(p, pk, now))
+	if (!egress_ready(p, pk, now) || !admit(p, pk, rule, now))
 		return NULL;
 	e = conntrack_add_hashed(p->ct, &pk->key, pk->sig, pk->side, now);
 	if (e == NULL) {
@@ -402,6 +463,8 @@ static struct ct_entry *open_conn(struct pipeline *p, struct pkt *pk, int64_t no
 	memcpy(e->src_mac, pk->src_mac.addr_bytes, sizeof(e->src_mac));
 	if (pk->ip.proto == IPPROTO_TCP)
 		tcpstate_open(&e->tcp, &pk->ip.tcp);
+	/* Every TCP connection opens with a SYN: a handshake until it is established. */
+	conntrack_charge(p->ct, e, pk->zin, e->flow, pk->ip.proto == IPPROTO_TCP);
 	t->rule_counters[p->worker * t->n_rules + rule].connections++;
 	pk->reason = REASON_NEW;
 	return e;
@@ -468,8 +531,12 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 		return NULL;
 	}
 	if (pk->ip.proto == IPPROTO_TCP) {
+		bool handshake = e->tcp.state <= TCP_SYN_RECV;
+
 		switch (tcpstate_next(&e->tcp, dir, &pk->ip.tcp)) {
 		case TCP_ACCEPT:
+			if (unlikely(handshake) && e->tcp.state > TCP_SYN_RECV)
+				conntrack_established(p->ct, e);
 			break;
 		case TCP_RESET:
 			*end = FLOWREC_END_RST;
@@ -754,6 +821,8 @@ void pipeline_sweep_connections(struct pipeline *p, int64_t now, uint32_t budget
 {
 	struct tables *t = tables_current(p);
 
+	if (t != NULL && p->limits_gen != t->generation)
+		limits_refresh(p, t); /* the adaptive timeouts apply before any new connection */
 	if (t != NULL && budget > 0)
 		p->c.conn_closed += conntrack_sweep(p->ct, now, budget, t->generation,
 						    recheck_bulk, p,

@@ -89,6 +89,7 @@ struct pipeline {
 	unsigned n_changed;
 	struct counters c;
 	int held_off;                /* mbuf dynamic field: struct held_note */
+	uint64_t limits_gen;         /* the generation whose limits conntrack applies */
 	int64_t defended_ms[ZONE_COUNT]; /* last announcement of our own address, per zone */
 	struct pipeline_tx tx[ZONE_COUNT][PIPELINE_LINKS_MAX];
 	struct pkt burst[PIPELINE_BURST_MAX];

@@ -60,6 +60,27 @@ static json_t *drops_json(const uint64_t *by_reason)
 	return o;
 }
 
+/* The zone's use of the connection tables against its share, over every worker (each
+ * worker enforces its share of the limits on its own table). */
+static json_t *zone_conn_json(const struct daemon *d, const struct counters *c, unsigned z)
+{
+	uint64_t live = 0, emb = 0, limit = 0, emb_limit = 0;
+
+	for (unsigned w = 0; w < d->n_workers; w++) {
+		struct conntrack *ct = pipeline_conntrack(d->workers[w].pipe);
+		struct ct_zone_usage u;
+
+		conntrack_zone_usage(ct, (uint8_t)z, &u);
+		live += u.live;
+		emb += u.embryonic;
+		limit += conntrack_limits(ct)->zone;
+		emb_limit += conntrack_limits(ct)->embryonic;
+	}
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "live", (json_int_t)live, "embryonic",
+			 (json_int_t)emb, "limit", (json_int_t)limit, "embryonic_limit",
+			 (json_int_t)emb_limit, "early_drops", (json_int_t)c->early_drop[z]);
+}
+
 static json_t *zone_json(const struct daemon *d, const struct tables *t,
 			 const struct counters *c, unsigned z)
 {
@@ -82,6 +103,7 @@ static json_t *zone_json(const struct daemon *d, const struct tables *t,
 	json_object_set_new(o, "dropped",
 			    json_integer((json_int_t)counters_drops(c, (enum zone)z)));
 	json_object_set_new(o, "drops", drops_json(c->drop[z]));
+	json_object_set_new(o, "connections", zone_conn_json(d, c, z));
 	return o;
 }
 
@@ -127,6 +149,7 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 	const struct tables *t = d->tables;
 	struct counters c;
 	uint64_t drops[REASON_COUNT] = { 0 }, tx_dropped = 0, live = 0, cap = 0, mem = 0;
+	uint64_t limit = 0;
 	json_t *o = json_object(), *zones = json_array(), *conn = json_object(),
 	       *records = json_object(), *workers = json_array();
 
@@ -142,6 +165,7 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 	for (unsigned w = 0; w < d->n_workers; w++) {
 		live += conntrack_count(pipeline_conntrack(d->workers[w].pipe));
 		cap += conntrack_capacity(pipeline_conntrack(d->workers[w].pipe));
+		limit += conntrack_limits(pipeline_conntrack(d->workers[w].pipe))->connections;
 		mem += conntrack_memory(pipeline_conntrack(d->workers[w].pipe));
 		tx_dropped += d->workers[w].tx_dropped;
 		json_array_append_new(workers, worker_json(&d->workers[w]));
@@ -159,6 +183,7 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 	json_object_set_new(o, "tx_dropped", json_integer((json_int_t)tx_dropped));
 	json_object_set_new(conn, "live", json_integer((json_int_t)live));
 	json_object_set_new(conn, "capacity", json_integer((json_int_t)cap));
+	json_object_set_new(conn, "limit", json_integer((json_int_t)limit));
 	json_object_set_new(conn, "table_bytes", json_integer((json_int_t)mem));
 	json_object_set_new(conn, "opened", json_integer((json_int_t)c.conn_opened));
 	json_object_set_new(conn, "closed", json_integer((json_int_t)c.conn_closed));

@@ -211,14 +211,15 @@ static json_t *zone_json(const struct counters *c, unsigned z)
 		if (c->drop[z][r] != 0)
 			json_object_set_new(drops, reason_name((enum reason)r),
 					    json_integer((json_int_t)c->drop[z][r]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}",
 			 "rx_packets", (json_int_t)c->rx_packets[z],
 			 "rx_bytes", (json_int_t)c->rx_bytes[z],
 			 "tx_packets", (json_int_t)c->tx_packets[z],
 			 "tx_bytes", (json_int_t)c->tx_bytes[z],
 			 "forward", (json_int_t)c->forward[z],
 			 "local", (json_int_t)c->local[z],
-			 "drop", drops);
+			 "drop", drops,
+			 "early_drops", (json_int_t)c->early_drop[z]);
 }
 
 int replay_out_finish(struct replay_out *o, const struct pipeline *p,

@@ -22,7 +22,7 @@ struct loader {
 	diag_add((ld)->ctx.d, DIAG_ERROR, (ld)->ctx.file, cfgread_line(s), NULL, 0, code, __VA_ARGS__)
 
 static const char *const top_keys[] = { "appliance", "zones", "sanitizer", "timeouts",
-					"control", "logging", NULL };
+					"control", "logging", "limits", NULL };
 static char *group_string(struct loader *ld, const config_setting_t *root, const char *group,
 			  const char *key, const char *def, bool absolute)
 {
@@ -56,6 +56,9 @@ static void parse_group_keys(struct loader *ld, const config_setting_t *root)
 						    "buffer_records", "ipfix",
 						    "ipfix_domain",   "write_buffer_mb",
 						    NULL };
+	static const char *const limit_keys[] = { "connections", "zone_connections",
+						  "zone_embryonic", "flow_connections",
+						  "adaptive_start", "adaptive_end", NULL };
 	static const char *const timeout_keys[] = { "tcp_established", "tcp_transitory", "udp",
 						    "icmp", NULL };
 	static const struct {
@@ -63,7 +66,7 @@ static void parse_group_keys(struct loader *ld, const config_setting_t *root)
 		const char *const *keys;
 	} groups[] = { { "appliance", appliance_keys }, { "sanitizer", sanitizer_keys },
 		       { "control", control_keys },     { "logging", logging_keys },
-		       { "timeouts", timeout_keys } };
+		       { "timeouts", timeout_keys },    { "limits", limit_keys } };
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		const config_setting_t *g = config_setting_get_member(root, groups[i].group);
@@ -103,6 +106,61 @@ static void parse_timeouts(struct loader *ld, const config_setting_t *root)
 		else
 			*t[i].v = (uint32_t)v;
 	}
+}
+
+void appliance_limits_default(struct cp_limits *l)
+{
+	/* No zone takes more than half the table, nor a quarter in handshakes; pf's
+	 * adaptive defaults (60% and 120% of the limit). */
+	*l = (struct cp_limits){ .connections = 0, .zone_connections = 50,
+				 .zone_embryonic = 25, .flow_connections = 50,
+				 .adaptive_start = 60, .adaptive_end = 120 };
+}
+
+/* One key of `limits`: an integer from lo to hi, or an error saying so. */
+static bool limit_key(struct loader *ld, const config_setting_t *g, const char *key,
+		      long lo, long hi, const char *unit, long *v)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	if (!s)
+		return false;
+	*v = config_setting_get_int(s);
+	if (config_setting_type(s) != CONFIG_TYPE_INT || *v < lo || *v > hi) {
+		ERR(ld, s, "bad-limit", "limits.%s must be %s from %ld to %ld", key, unit, lo,
+		    hi);
+		return false;
+	}
+	return true;
+}
+
+static void parse_limits(struct loader *ld, const config_setting_t *root)
+{
+	const config_setting_t *g = config_setting_get_member(root, "limits");
+	struct cp_limits *l = &ld->a->limits;
+	long v;
+
+	appliance_limits_default(l);
+	if (!g || !config_setting_is_group(g))
+		return;
+	if (limit_key(ld, g, "connections", 8, 1L << 26, "a number of connections", &v))
+		l->connections = (uint32_t)v;
+	if (limit_key(ld, g, "zone_connections", 1, 100, "a percentage of the table", &v))
+		l->zone_connections = (uint8_t)v;
+	if (limit_key(ld, g, "zone_embryonic", 1, 100, "a percentage of the table", &v))
+		l->zone_embryonic = (uint8_t)v;
+	if (limit_key(ld, g, "flow_connections", 1, 100, "a percentage of the table", &v))
+		l->flow_connections = (uint8_t)v;
+	if (limit_key(ld, g, "adaptive_start", 0, 100, "a percentage of the table", &v))
+		l->adaptive_start = (uint8_t)v;
+	if (limit_key(ld, g, "adaptive_end", 0, 1000, "a percentage of the table (0: off)",
+		      &v))
+		l->adaptive_end = (uint16_t)v;
+	if (l->adaptive_end != 0 && l->adaptive_end <= l->adaptive_start)
+		ERR(ld, config_setting_get_member(g, "adaptive_end") ?
+			config_setting_get_member(g, "adaptive_end") : g, "bad-limit",
+		    "limits.adaptive_end (%u) must be above adaptive_start (%u), or 0 for no "
+		    "adaptive timeouts", l->adaptive_end, l->adaptive_start);
 }
 
 static void parse_sanitizer(struct loader *ld, const config_setting_t *root)
@@ -220,6 +278,7 @@ static void parse(struct loader *ld, const config_setting_t *root)
 	zones_parse(&ld->ctx, ld->a, config_setting_get_member(root, "zones"));
 	parse_sanitizer(ld, root);
 	parse_timeouts(ld, root);
+	parse_limits(ld, root);
 	ld->a->socket_path = group_string(ld, root, "control", "socket", DEFAULT_SOCKET, true);
 	parse_logging(ld, root);
 }

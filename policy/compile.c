@@ -119,6 +119,7 @@ static int build_flows(const struct policy *p, int64_t now, struct cpolicy *cp)
 		cf->log = f->log;
 		cf->valid_from = f->valid_from;
 		cf->valid_until = f->valid_until;
+		cf->max_connections = f->max_connections;
 		cf->first_rule = (uint32_t)cp->n_rules;
 		cf->n_rules = (uint32_t)check_flow_rules(f);
 		cp->n_flows++;
@@ -182,6 +183,9 @@ static struct cpolicy *compile_checked(const struct appliance *a, const struct p
 	cp->name = strdup(a->name);
 	cp->compiled_at = now;
 	cp->timeouts = a->timeouts;
+	cp->limits = a->limits;
+	if (cp->limits.zone_connections == 0) /* an appliance not read from a file */
+		appliance_limits_default(&cp->limits);
 	ret = cp->name ? build_tables(a, cp) : -ENOMEM;
 	if (!ret && p) {
 		ret = build_flows(p, now, cp);

@@ -10,6 +10,11 @@ const struct cp_zone *cpolicy_zone(const struct cpolicy *cp, enum zone z)
 	return &cp->zones[(unsigned)z < ZONE_COUNT ? z : 0];
 }
 
+const struct cp_limits *cpolicy_limits(const struct cpolicy *cp)
+{
+	return &cp->limits;
+}
+
 const struct cp_timeouts *cpolicy_timeouts(const struct cpolicy *cp)
 {
 	return &cp->timeouts;

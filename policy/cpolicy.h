@@ -10,7 +10,7 @@
 
 #include "zone.h"
 
-#define CPOLICY_FORMAT_VERSION 1
+#define CPOLICY_FORMAT_VERSION 2
 #define CPOLICY_DIGEST_LEN 32  /* SHA-256 of the source files */
 #define CP_PORTS_MAX 4         /* DPDK ports per zone */
 #define CP_PORT_NAME_MAX 64    /* PCI address or vdev name, with NUL */
@@ -73,6 +73,17 @@ struct cp_timeouts {
 	uint32_t icmp;
 };
 
+/* The fair share of the connection table (appliance.cfg `limits`): percentages of
+ * the table, each worker applying them to its own. */
+struct cp_limits {
+	uint32_t connections;      /* connections admitted over all workers; 0: the table */
+	uint8_t zone_connections;  /* % of the table one initiator zone may hold */
+	uint8_t zone_embryonic;    /* % for one zone's TCP handshakes in progress */
+	uint8_t flow_connections;  /* % for one flow without max_connections */
+	uint8_t adaptive_start;    /* % full where non-established timeouts start to shrink */
+	uint16_t adaptive_end;     /* % full where they reach 0 (may exceed 100) */
+};
+
 /* One approved flow; its rules are rules[first_rule .. first_rule + n_rules). */
 struct cp_flow {
 	char id[CP_FLOW_ID_MAX];
@@ -84,6 +95,7 @@ struct cp_flow {
 	int64_t valid_until;       /* Unix seconds: the flow ends at this instant */
 	uint32_t first_rule;
 	uint32_t n_rules;
+	uint32_t max_connections;  /* over all workers; 0: limits.flow_connections */
 };
 
 /* One rule, ready for rte_acl: matches the first packet of a connection.
@@ -108,6 +120,7 @@ struct cpolicy;
 /* Accessors never fail on a valid policy; counts may be 0. */
 const struct cp_zone *cpolicy_zone(const struct cpolicy *cp, enum zone z);
 const struct cp_timeouts *cpolicy_timeouts(const struct cpolicy *cp);
+const struct cp_limits *cpolicy_limits(const struct cpolicy *cp);
 size_t cpolicy_nets(const struct cpolicy *cp, const struct cp_net **out);
 size_t cpolicy_routes(const struct cpolicy *cp, const struct cp_route **out);
 size_t cpolicy_neighbors(const struct cpolicy *cp, const struct cp_neighbor **out);

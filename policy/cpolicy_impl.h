@@ -14,6 +14,7 @@ struct cpolicy {
 	int64_t next_change;
 	struct cp_zone zones[ZONE_COUNT];
 	struct cp_timeouts timeouts;
+	struct cp_limits limits;
 	struct cp_net *nets;
 	size_t n_nets;
 	struct cp_route *routes;

@@ -120,6 +120,12 @@ int cpolicy_serialize(const struct cpolicy *cp, uint8_t **buf, size_t *len)
 	put_u32(&w, cp->timeouts.tcp_transitory);
 	put_u32(&w, cp->timeouts.udp);
 	put_u32(&w, cp->timeouts.icmp);
+	put_u32(&w, cp->limits.connections);
+	put_u8(&w, cp->limits.zone_connections);
+	put_u8(&w, cp->limits.zone_embryonic);
+	put_u8(&w, cp->limits.flow_connections);
+	put_u8(&w, cp->limits.adaptive_start);
+	put_u16(&w, cp->limits.adaptive_end);
 	for (unsigned z = 0; z < ZONE_COUNT; z++)
 		put_zone(&w, &cp->zones[z]);
 	put_u32(&w, (uint32_t)cp->n_nets);
@@ -154,6 +160,7 @@ int cpolicy_serialize(const struct cpolicy *cp, uint8_t **buf, size_t *len)
 		put_u64(&w, (uint64_t)f->valid_until);
 		put_u32(&w, f->first_rule);
 		put_u32(&w, f->n_rules);
+		put_u32(&w, f->max_connections);
 	}
 	put_u32(&w, (uint32_t)cp->n_rules);
 	for (size_t i = 0; i < cp->n_rules; i++)
@@ -353,11 +360,20 @@ static bool id_ok(const char *id)
 	return n > 0 && n < CP_FLOW_ID_MAX;
 }
 
+static bool limits_ok(const struct cp_limits *l)
+{
+	return l->zone_connections >= 1 && l->zone_connections <= 100 &&
+	       l->zone_embryonic >= 1 && l->zone_embryonic <= 100 &&
+	       l->flow_connections >= 1 && l->flow_connections <= 100 &&
+	       l->adaptive_start <= 100 && l->adaptive_end <= 1000 &&
+	       (l->adaptive_end == 0 || l->adaptive_end > l->adaptive_start);
+}
+
 static void get_flows(struct rbuf *r, struct cpolicy *cp)
 {
 	uint32_t next_rule = 0;
 
-	cp->n_flows = get_count(r, 38, UINT32_MAX);
+	cp->n_flows = get_count(r, 42, UINT32_MAX);
 	cp->flows = calloc(cp->n_flows ? cp->n_flows : 1, sizeof(*cp->flows));
 	for (size_t i = 0; cp->flows && i < cp->n_flows && !r->bad; i++) {
 		struct cp_flow *f = &cp->flows[i];
@@ -379,6 +395,7 @@ static void get_flows(struct rbuf *r, struct cpolicy *cp)
 		f->valid_until = (int64_t)get_u64(r);
 		f->first_rule = get_u32(r);
 		f->n_rules = get_u32(r);
+		f->max_connections = get_u32(r);
 		/* Each flow's rules follow the previous flow's, with nothing between. */
 		if (!f->purpose || !f->approved_by || kind > FLOW_SANITIZED ||
 		    f->first_rule != next_rule || f->n_rules > CPOLICY_MAX_RULES - next_rule)
@@ -451,6 +468,15 @@ int cpolicy_deserialize(const uint8_t *buf, size_t len, struct cpolicy **out)
 	cp->timeouts.tcp_transitory = get_u32(&r);
 	cp->timeouts.udp = get_u32(&r);
 	cp->timeouts.icmp = get_u32(&r);
+	cp->limits.connections = get_u32(&r);
+	cp->limits.zone_connections = get_u8(&r);
+	cp->limits.zone_embryonic = get_u8(&r);
+	cp->limits.flow_connections = get_u8(&r);
+	cp->limits.adaptive_start = get_u8(&r);
+	cp->limits.adaptive_end = get_u16(&r);
+	/* The same bounds appliance.cfg's `limits` has. */
+	if (!limits_ok(&cp->limits))
+		r.bad = true;
 	for (unsigned z = 0; z < ZONE_COUNT; z++)
 		get_zone(&r, &cp->zones[z]);
 	get_tables(&r, cp);

@@ -45,6 +45,7 @@ struct appliance {
 	uint32_t sanitizer_host;
 	unsigned sanitizer_line;
 	struct cp_timeouts timeouts;
+	struct cp_limits limits;
 	char *socket_path;
 	char *log_dir;
 	char *log_key;
@@ -96,6 +97,7 @@ struct flow {
 	bool port_unrestricted;        /* a service with no port, or the whole port range */
 	enum flow_kind kind;
 	bool log;
+	uint32_t max_connections;      /* 0 = limits.flow_connections */
 	int64_t valid_from;            /* 0 = none */
 	int64_t valid_until;
 	bool broken;                   /* parse errors already reported; checks skip it */

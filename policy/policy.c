@@ -26,7 +26,7 @@ struct loader {
 static const char *const top_keys[] = { "hosts", "services", "flows", NULL };
 static const char *const flow_keys[] = { "id",	      "purpose",     "from",	    "to",
 					 "services",  "kind",	     "approved_by", "valid_from",
-					 "valid_until", "log",	     NULL };
+					 "valid_until", "log",	     "max_connections", NULL };
 
 static void parse_host(struct loader *ld, const config_setting_t *s, struct host *h)
 {
@@ -431,6 +431,18 @@ static void parse_flow(struct loader *ld, const config_setting_t *fs, unsigned i
 			ok = false;
 		}
 		f->log = config_setting_get_bool(c);
+	}
+	if ((c = config_setting_get_member(fs, "max_connections"))) {
+		int v = config_setting_get_int(c);
+
+		/* A ceiling above the largest table would limit nothing. */
+		if (config_setting_type(c) != CONFIG_TYPE_INT || v < 1 || v > (1 << 26)) {
+			ERR(ld, c, f->id, "bad-limit",
+			    "max_connections must be a number of connections from 1 to 67108864");
+			ok = false;
+		} else {
+			f->max_connections = (uint32_t)v;
+		}
 	}
 	if (config_setting_get_member(fs, "valid_from") &&
 	    !parse_date(ld, fs, f->id, "valid_from", false, &f->valid_from, &line))

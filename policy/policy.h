@@ -41,6 +41,9 @@ const char *appliance_name(const struct appliance *a);
 const char *appliance_socket_path(const struct appliance *a);
 const char *appliance_log_dir(const struct appliance *a);
 const struct appliance_logging *appliance_logging(const struct appliance *a);
+/* appliance.cfg's `limits` when the file gives none: each zone at most 50% of the
+ * connection table and 25% in TCP handshakes, adaptive timeouts from 60% to 120%. */
+void appliance_limits_default(struct cp_limits *l);
 
 /* Parses policy.cfg against the zones of a, recording what cannot be read in d. 0 and
  * *out; -EINVAL with *out still set when d holds errors (so policy_check() can report

@@ -79,7 +79,11 @@ static int write_configs(const char *dir, unsigned n)
 		"};\n"
 		"sanitizer = { host = \"172.16.30.10\"; };\n"
 		"control = { socket = \"/tmp/bunri-bench.sock\"; };\n"
-		"logging = { dir = \"/tmp/bunri-bench\"; };\n");
+		"logging = { dir = \"/tmp/bunri-bench\"; };\n"
+		/* One zone fills the whole table here: its share is opened to all of it
+		 * (the limits are still checked for every new connection). */
+		"limits = { zone_connections = 100; zone_embryonic = 100; "
+		"flow_connections = 100; };\n");
 	if (fclose(f) != 0)
 		return -errno;
 

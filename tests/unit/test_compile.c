@@ -191,7 +191,7 @@ static void damaged_bytes_are_refused(void)
 		buf[i] ^= 0x40;
 	}
 	/* Another format version. */
-	buf[8] = 2;
+	buf[8] = (uint8_t)(CPOLICY_FORMAT_VERSION + 1);
 	CU_ASSERT_EQUAL(cpolicy_deserialize(buf, len, &back), -EPROTO);
 	free(buf);
 	cpolicy_free(cp);
