@@ -325,14 +325,21 @@ static int set_cut(struct flowlog_recovery *r, const char *name, const struct sc
 static void settle_anchor(struct flowlog_recovery *r)
 {
 	const struct checkpoint *a = r->anchor;
+	uint64_t gone;
 	char t[25];
 
 	if (!a || a->seq < r->seq ||
 	    (a->seq == r->seq && !memcmp(a->hash, r->hash, SEGMENT_HASH_LEN)))
 		return;
+	/* what a cut segment set aside still holds is not gone, only out of the chain */
+	gone = r->cut[0] ? (a->seq > r->cut_last_seq ? a->seq - r->cut_last_seq : 0)
+			 : a->seq - r->seq;
 	rlog(r, "flowlog: the log ends at seq %" PRIu64 " but the checkpoint signed at %s names "
-	     "seq %" PRIu64 ": %" PRIu64 " records are gone; the chain goes on from the "
-	     "checkpoint", r->seq, flowrec_format_time(a->time_ms, t), a->seq, a->seq - r->seq);
+	     "seq %" PRIu64 ": records seq %" PRIu64 "..%" PRIu64 " are not in the log (%" PRIu64
+	     " of them gone%s%s%s); the chain goes on from the checkpoint", r->seq,
+	     flowrec_format_time(a->time_ms, t), a->seq, r->seq + 1, a->seq, gone,
+	     r->cut[0] ? ", the others set aside in " : "", r->cut,
+	     r->cut[0] ? SEGMENT_CUT_SUFFIX : "");
 	r->found_seq = r->seq;
 	r->seq = a->seq;
 	memcpy(r->hash, a->hash, SEGMENT_HASH_LEN);
