@@ -35,16 +35,11 @@ struct anchor {
  * not believed (anyone who could append them could not sign them). */
 static int read_last(struct anchor *a)
 {
-	struct checkpoint_set set = {0};
-	int rc = checkpoint_set_load(&set, a->o.file, a->o.ring, NULL, NULL);
+	int rc = checkpoint_newest(a->o.file, a->o.ring, &a->last);
 
 	if (rc == -ENOENT)
 		return 0;
-	if (!rc && set.n) {
-		a->last = *checkpoint_set_newest(&set);
-		a->has_last = true;
-	}
-	checkpoint_set_free(&set);
+	a->has_last = rc == 0;
 	return rc;
 }
 

@@ -1,9 +1,12 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "flowrec.h"
@@ -252,4 +255,100 @@ void checkpoint_set_free(struct checkpoint_set *set)
 const struct checkpoint *checkpoint_set_newest(const struct checkpoint_set *set)
 {
 	return set->n ? &set->cp[set->n - 1] : NULL;
+}
+
+/* A line of the tail that holds a checkpoint, by seq. */
+struct candidate {
+	uint64_t seq;
+	size_t off, len;
+};
+
+static int by_seq_desc(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+}
+
+/* The last len bytes (at most CHECKPOINT_TAIL_BYTES) of fd into a malloc'd *buf, without
+ * a first line cut in half: 0 or -errno. */
+static int read_tail(int fd, char **buf, size_t *len)
+{
+	struct stat st;
+	size_t want, got = 0;
+	off_t from;
+	char *b, *nl;
+
+	if (fstat(fd, &st))
+		return -errno;
+	want = (size_t)st.st_size < CHECKPOINT_TAIL_BYTES ? (size_t)st.st_size
+							  : CHECKPOINT_TAIL_BYTES;
+	from = st.st_size - (off_t)want;
+	b = malloc(want + 1);
+	if (!b)
+		return -ENOMEM;
+	while (got < want) {
+		ssize_t n = pread(fd, b + got, want - got, from + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(b);
+			return n < 0 ? -errno : -EIO;
+		}
+		got += (size_t)n;
+	}
+	b[got] = '\0';
+	if (from > 0 && (nl = memchr(b, '\n', got)) != NULL) {
+		got -= (size_t)(nl + 1 - b);
+		memmove(b, nl + 1, got + 1);
+	}
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+int checkpoint_newest(const char *path, const struct seal_keyring *ring, struct checkpoint *out)
+{
+	struct candidate *c = NULL;
+	size_t len = 0, n = 0, cap = 0;
+	struct checkpoint cp;
+	char *buf = NULL;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = read_tail(fd, &buf, &len);
+	close(fd);
+	if (rc)
+		return rc;
+	/* parse every line (cheap), then check signatures from the highest seq down: a
+	 * forged or replayed line appended after the newest costs one check, no more */
+	for (size_t off = 0; off < len;) {
+		char *nl = memchr(buf + off, '\n', len - off);
+		size_t l = (nl ? (size_t)(nl - buf) : len) - off;
+
+		if (checkpoint_parse(buf + off, l, NULL, &cp) == 0) {
+			if (n == cap) {
+				struct candidate *p = realloc(c, (cap ? 2 * cap : 256) * sizeof(*p));
+				if (!p) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				c = p;
+				cap = cap ? 2 * cap : 256;
+			}
+			c[n++] = (struct candidate){cp.seq, off, l};
+		}
+		off += l + 1;
+	}
+	qsort(c, n, sizeof(*c), by_seq_desc);
+	rc = -ENOENT;
+	for (size_t i = 0; i < n && rc; i++)
+		if (checkpoint_parse(buf + c[i].off, c[i].len, ring, out) == 0)
+			rc = 0;
+out:
+	free(c);
+	free(buf);
+	return rc;
 }

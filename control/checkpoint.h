@@ -44,6 +44,14 @@ int checkpoint_format(const struct checkpoint *cp, struct seal_key *key, char *b
 int checkpoint_parse(const char *text, size_t len, const struct seal_keyring *ring,
 		     struct checkpoint *cp);
 
+/* The newest checkpoint (highest seq) that verifies among the last
+ * CHECKPOINT_TAIL_BYTES of path, for a writer's start: checkpoints are appended in seq
+ * order, so the file's end holds the newest, and a start never reads a year of them.
+ * Lines that do not verify are passed over. 0, -ENOENT (no file, or none verifies),
+ * -ENOMEM, -errno. */
+#define CHECKPOINT_TAIL_BYTES (4u << 20)
+int checkpoint_newest(const char *path, const struct seal_keyring *ring, struct checkpoint *out);
+
 /* What a file of checkpoints (the anchor file, or a syslog file that holds them among
  * other lines) yields: the verified ones, bounded to the newest CHECKPOINT_KEEP by seq. */
 struct checkpoint_set {

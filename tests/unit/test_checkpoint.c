@@ -230,6 +230,49 @@ static void clear_append_only(const char *path)
 	close(fd);
 }
 
+/* The newest checkpoint of a long file, read from its tail: forged and replayed lines
+ * appended after it do not hide it; what lies before the tail is not read. */
+static void newest_in_tail(void)
+{
+	char line[CHECKPOINT_LINE_MAX], path[160], junk[1024];
+	struct checkpoint cp = sample(), back;
+	struct fixture f, other;
+	FILE *fp;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&other), 0);
+	snprintf(path, sizeof(path), "%s/checkpoints", f.dir);
+	CU_ASSERT_EQUAL(checkpoint_newest(path, RING(f.pub), &back), -ENOENT);
+	fp = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	cp.seq = 1000000;                       /* before the tail: never read */
+	CU_ASSERT_FATAL(checkpoint_format(&cp, f.key, line, sizeof(line)) > 0);
+	fprintf(fp, "%s\n", line);
+	memset(junk, 'x', sizeof(junk) - 1);
+	junk[sizeof(junk) - 1] = '\0';
+	for (unsigned i = 0; i < (CHECKPOINT_TAIL_BYTES / sizeof(junk)) + 8; i++)
+		fprintf(fp, "%s\n", junk);
+	for (uint64_t seq = 100; seq <= 500; seq += 100) {
+		cp.seq = seq;
+		CU_ASSERT_FATAL(checkpoint_format(&cp, f.key, line, sizeof(line)) > 0);
+		fprintf(fp, "%s\n", line);
+	}
+	cp.seq = 300;                           /* an older one replayed */
+	CU_ASSERT_FATAL(checkpoint_format(&cp, f.key, line, sizeof(line)) > 0);
+	fprintf(fp, "%s\n", line);
+	cp.seq = 900;                           /* another key's */
+	CU_ASSERT_FATAL(checkpoint_format(&cp, other.key, line, sizeof(line)) > 0);
+	fprintf(fp, "%s\n", line);
+	fprintf(fp, "%.*s", 50, line);          /* a torn line */
+	fclose(fp);
+	CU_ASSERT_EQUAL(checkpoint_newest(path, RING(f.pub), &back), 0);
+	CU_ASSERT_EQUAL(back.seq, 500);
+	CU_ASSERT_EQUAL(checkpoint_newest(path, RING(other.pub), &back), 0);
+	CU_ASSERT_EQUAL(back.seq, 900);
+	fixture_teardown(&other);
+	fixture_teardown(&f);
+}
+
 static int bound(int type, struct sockaddr *sa, socklen_t len)
 {
 	int fd = socket(type == AF_UNIX ? AF_UNIX : AF_INET, SOCK_DGRAM, 0);
@@ -407,6 +450,7 @@ int main(void)
 		{ "tampered lines", tampered_lines },
 		{ "RFC 5424 form", syslog_form },
 		{ "a set from a syslog file", set_from_file },
+		{ "the newest in a long file's tail", newest_in_tail },
 		{ "anchor file and syslog sockets", anchor_places },
 		{ "the writer's checkpoints", writer_checkpoints },
 		{ "recovery and verify against a checkpoint", recovery_and_verify },
