@@ -195,6 +195,8 @@ int anchor_put(struct anchor *a, const struct checkpoint *cp)
 		if (rc)
 			a->st.file_errors++;
 	}
+	if (a->o.forward)
+		a->o.forward(a->o.forward_ctx, line, (size_t)n);
 	if (a->unix_fd >= 0 || a->udp_fd >= 0) {
 		rc2 = send_syslog(a, cp, line);
 		if (rc2) {

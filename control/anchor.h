@@ -9,6 +9,7 @@
 #define BUNRI_ANCHOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "checkpoint.h"
@@ -26,6 +27,10 @@ struct anchor_options {
 	const char *app;              /* APP-NAME; NULL: "bunri" */
 	struct seal_key *key;         /* signs; private; not owned */
 	const struct seal_keyring *ring; /* checks the file's checkpoints (key among them) */
+	/* Also called with each signed line (no newline), e.g. for the IPFIX collectors
+	 * (ipfix_add_checkpoint); NULL: none. */
+	void (*forward)(void *ctx, const char *line, size_t len);
+	void *forward_ctx;
 };
 
 struct anchor_stats {
@@ -44,8 +49,8 @@ struct anchor;
 int anchor_open(struct anchor **out, const struct anchor_options *o);
 /* The file's newest checkpoint that verified when it was opened, NULL when none. */
 const struct checkpoint *anchor_last(const struct anchor *a);
-/* Signs cp, appends it to the file (fdatasync) and sends it to syslog. Every place is
- * tried: 0, or the first -errno. */
+/* Signs cp, appends it to the file (fdatasync), sends it to syslog and forwards it.
+ * Every place is tried: 0, or the first -errno. */
 int anchor_put(struct anchor *a, const struct checkpoint *cp);
 void anchor_get_stats(const struct anchor *a, struct anchor_stats *st);
 void anchor_close(struct anchor *a);

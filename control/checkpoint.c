@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -117,10 +118,10 @@ static int parse_fields(const char *p, const char *end, struct checkpoint *cp,
 	if (!field(&p, end, "sig", &v, &n) || n < 2 * SEAL_SIG_LEN ||
 	    segment_unhex(v, SEAL_SIG_LEN, sig))
 		return -EBADMSG;
-	/* a receiver may end the line with spaces or a CR; nothing else may follow */
-	for (const char *q = v + 2 * SEAL_SIG_LEN; q < end; q++)
-		if (*q != ' ' && *q != '\r' && *q != '\n')
-			return -EBADMSG;
+	/* the signature ends the checkpoint: what follows is the carrier's (a CR, a syslog
+	 * receiver's suffix, the next IPFIX set), but not one more hex digit */
+	if (v + 2 * SEAL_SIG_LEN < end && isxdigit((unsigned char)v[2 * SEAL_SIG_LEN]))
+		return -EBADMSG;
 	return event_ok(cp->event) && name_ok(cp->segment) ? 0 : -EBADMSG;
 }
 

@@ -5,7 +5,7 @@
  * deleted no longer reaches a checkpoint an auditor holds.
  *
  * Text form, one line, found anywhere in a line of text (a syslog line carries it as its
- * message); the Ed25519 signature (the flow-log key, seal.h) covers every byte from
+ * message, an IPFIX options record as a string); the Ed25519 signature (the flow-log key, seal.h) covers every byte from
  * `bunri-checkpoint` up to, not including, ` sig=`:
  *   bunri-checkpoint 1 key=<32 hex> seq=<n> hash=<64 hex> time=<RFC 3339 UTC, ms>
  *   segment=<segment name> event=<tick|seal|open|close|cut> sig=<128 hex>

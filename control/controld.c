@@ -123,6 +123,15 @@ static void on_checkpoint(void *ctx, const struct checkpoint *cp)
 	c->anchor_rc = ret;
 }
 
+/* The IPFIX collectors get each checkpoint too, as an options record (best effort). */
+static void checkpoint_to_ipfix(void *ctx, const char *line, size_t len)
+{
+	struct controld *c = ctx;
+
+	for (unsigned i = 0; i < c->n_ipfix; i++)
+		(void)ipfix_add_checkpoint(c->ipfix[i], line, len, now_ms());
+}
+
 static void log_line(void *ctx, const char *msg)
 {
 	(void)ctx;
@@ -532,14 +541,15 @@ static int open_anchor(struct controld *c, struct flowlog_options *fo)
 	const struct appliance_logging *lg = appliance_logging(c->a);
 	struct anchor_options ao = {.file = lg->checkpoint_file, .syslog_socket = lg->syslog_socket,
 				    .syslog_port = lg->syslog_port, .hostname = appliance_name(c->a),
-				    .app = "bunri-controld", .key = c->key, .ring = &c->ring};
+				    .app = "bunri-controld", .key = c->key, .ring = &c->ring,
+				    .forward = checkpoint_to_ipfix, .forward_ctx = c};
 	uint32_t a = lg->syslog_addr;
 	char host[16];
 	int ret;
 
-	if (!ao.file && !ao.syslog_socket && !a) {
-		say("flow log: no logging.checkpoint_file or logging.syslog: the log's head is not "
-		    "anchored outside it, so a cut tail would not show");
+	if (!ao.file && !ao.syslog_socket && !a && !lg->n_collectors) {
+		say("flow log: no logging.checkpoint_file, logging.syslog or logging.ipfix: the "
+		    "log's head is not anchored outside it, so a cut tail would not show");
 		return 0;
 	}
 	c->ring.key[c->ring.n++] = c->key;
@@ -654,9 +664,10 @@ int main(int argc, char **argv)
 	else
 		snprintf(c.audit_path, sizeof(c.audit_path), "%s/policy-audit.jsonl",
 			 appliance_logging(a)->dir);
+	/* the collectors first: the flow log's first checkpoint goes to them too */
+	open_ipfix(&c);
 	if (open_flowlog(&c) != 0)
 		goto out_policy;
-	open_ipfix(&c);
 	if (adopt(&c, cp, (long)getuid(), "startup", stderr) != 0)
 		goto out_log;
 	sigemptyset(&mask);

@@ -19,6 +19,7 @@
 #include "audit_fixture.h"
 #include "checkpoint.h"
 #include "flowlog.h"
+#include "ipfix.h"
 #include "runner.h"
 
 #define T0 1775000000000LL   /* 2026-03-31T23:33:20Z */
@@ -118,10 +119,12 @@ static void tampered_lines(void)
 	CU_ASSERT_EQUAL(checkpoint_parse(bad, strlen(bad), RING(f.pub), &back), -EBADMSG);
 	replaced(line, "seq=4242", "seq=99999999999999999999999", bad, sizeof(bad));
 	CU_ASSERT_EQUAL(checkpoint_parse(bad, strlen(bad), RING(f.pub), &back), -EBADMSG);
-	snprintf(bad, sizeof(bad), "%s trailing", line);
+	snprintf(bad, sizeof(bad), "%s0", line);         /* a longer signature */
 	CU_ASSERT_EQUAL(checkpoint_parse(bad, strlen(bad), RING(f.pub), &back), -EBADMSG);
-	/* a receiver's CR or spaces after it are not junk */
+	/* what the carrier puts after it (a CR, a suffix, binary) is not the checkpoint's */
 	snprintf(bad, sizeof(bad), "%s \r\n", line);
+	CU_ASSERT_EQUAL(checkpoint_parse(bad, strlen(bad), RING(f.pub), &back), 0);
+	snprintf(bad, sizeof(bad), "%s\x01\x01", line);
 	CU_ASSERT_EQUAL(checkpoint_parse(bad, strlen(bad), RING(f.pub), &back), 0);
 	CU_ASSERT_EQUAL(checkpoint_parse("a syslog line", 13, RING(f.pub), &back), -ENOENT);
 	/* cut short anywhere: never read past the text */
@@ -342,6 +345,122 @@ static void anchor_places(void)
 	fixture_teardown(&f);
 }
 
+static void ipfix_forward(void *x, const char *line, size_t len)
+{
+	CU_ASSERT_EQUAL(ipfix_add_checkpoint(x, line, len, T0), 0);
+}
+
+static unsigned get16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
+
+/* Decodes one IPFIX message (RFC 7011) and returns the checkpoint line of its options
+ * record 257 in line (NUL-terminated), after checking the options template it must
+ * carry: 1 found, 0 not. */
+static int ipfix_checkpoint(const uint8_t *m, size_t n, uint32_t domain, char *line, size_t len)
+{
+	bool templ = false;
+	int found = 0;
+
+	CU_ASSERT_FATAL(n >= 16 && get16(m) == 10 && get16(m + 2) == n);
+	CU_ASSERT(get32(m + 12) == domain);
+	for (size_t off = 16; off + 4 <= n;) {
+		unsigned id = get16(m + off), slen = get16(m + off + 2);
+		const uint8_t *p = m + off + 4;
+
+		CU_ASSERT_FATAL(slen >= 4 && off + slen <= n);
+		if (id == 3) {
+			/* template 257: 2 fields, 1 of them scope; 149/4; PEN IE 5, variable */
+			templ = get16(p) == IPFIX_CHECKPOINT_TEMPLATE_ID && get16(p + 2) == 2 &&
+				get16(p + 4) == 1 && get16(p + 6) == 149 && get16(p + 8) == 4 &&
+				get16(p + 10) == (5 | 0x8000) && get16(p + 12) == 65535 &&
+				get32(p + 14) == IPFIX_PEN;
+		} else if (id == IPFIX_CHECKPOINT_TEMPLATE_ID) {
+			unsigned l = get16(p + 5);
+
+			CU_ASSERT(templ);       /* the template comes first */
+			CU_ASSERT(get32(p) == domain && p[4] == 255);
+			CU_ASSERT_FATAL(l < len && 4 + 4 + 3 + l == slen);
+			memcpy(line, p + 7, l);
+			line[l] = '\0';
+			found = 1;
+		}
+		off += slen;
+	}
+	return found;
+}
+
+/* Checkpoints to an IPFIX collector (a real loopback socket) as options records, next
+ * to flow records, through the anchor's forward hook as the controller does. */
+static void ipfix_options(void)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t inlen = sizeof(in);
+	struct checkpoint cp = sample(), back;
+	struct ipfix_exporter *x;
+	struct anchor *a;
+	struct fixture f;
+	struct flowrec r;
+	uint8_t msg[2048];
+	char line[CHECKPOINT_LINE_MAX];
+	ssize_t n;
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(fixture_setup(&f), 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&in, sizeof(in)), 0);
+	CU_ASSERT_EQUAL_FATAL(getsockname(fd, (struct sockaddr *)&in, &inlen), 0);
+	CU_ASSERT_EQUAL_FATAL(ipfix_open_udp(&x, "127.0.0.1", ntohs(in.sin_port), 7), 0);
+	CU_ASSERT_EQUAL_FATAL(anchor_open(&a, &(struct anchor_options){
+		.key = f.key, .ring = RING(f.key),
+		.forward = ipfix_forward, .forward_ctx = x}), 0);
+	fixture_record(1, T0, &r);
+	r.type = FLOWREC_FLOW;
+	CU_ASSERT_EQUAL(ipfix_add(x, &r, T0), 0);
+	CU_ASSERT_EQUAL(anchor_put(a, &cp), 0);
+	CU_ASSERT_EQUAL(ipfix_flush(x, T0), 0);
+	n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT);
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_FATAL(ipfix_checkpoint(msg, (size_t)n, 7, line, sizeof(line)) == 1);
+	CU_ASSERT_EQUAL(checkpoint_parse(line, strlen(line), RING(f.pub), &back), 0);
+	CU_ASSERT_EQUAL(back.seq, 4242);
+	/* data records counted in the header's sequence: the flow and the checkpoint */
+	CU_ASSERT_EQUAL(anchor_put(a, &cp), 0);
+	CU_ASSERT_EQUAL(ipfix_flush(x, T0), 0);
+	n = recv(fd, msg, sizeof(msg), MSG_DONTWAIT);
+	CU_ASSERT_FATAL(n > 16);
+	CU_ASSERT_EQUAL(get32(msg + 8), 2);
+	CU_ASSERT_EQUAL(ipfix_add_checkpoint(x, line, 2000, T0), -EINVAL);
+	anchor_close(a);
+	CU_ASSERT_EQUAL(ipfix_close(x, T0), 0);
+	close(fd);
+	/* a collector's IPFIX file holds them verbatim: verify's reader finds them there */
+	{
+		struct checkpoint_set set = {0};
+		char path[160];
+		int out;
+
+		snprintf(path, sizeof(path), "%s/x.ipfix", f.dir);
+		out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		CU_ASSERT_FATAL(out >= 0);
+		CU_ASSERT_EQUAL_FATAL(ipfix_open_fd(&x, out, 7), 0);
+		for (uint64_t seq = 10; seq <= 30; seq += 10) {
+			cp.seq = seq;
+			CU_ASSERT_FATAL(checkpoint_format(&cp, f.key, line, sizeof(line)) > 0);
+			CU_ASSERT_EQUAL(ipfix_add(x, &r, T0), 0);
+			CU_ASSERT_EQUAL(ipfix_add_checkpoint(x, line, strlen(line), T0), 0);
+		}
+		CU_ASSERT_EQUAL(ipfix_close(x, T0), 0);
+		close(out);
+		CU_ASSERT_EQUAL(checkpoint_set_load(&set, path, RING(f.pub), NULL, NULL), 0);
+		CU_ASSERT_EQUAL(set.bad, 0);
+		CU_ASSERT_EQUAL(set.n, 3);
+		CU_ASSERT_EQUAL(checkpoint_set_newest(&set)->seq, 30);
+		checkpoint_set_free(&set);
+	}
+	fixture_teardown(&f);
+}
+
 static struct checkpoint seen[64];
 static int n_seen;
 
@@ -452,6 +571,7 @@ int main(void)
 		{ "a set from a syslog file", set_from_file },
 		{ "the newest in a long file's tail", newest_in_tail },
 		{ "anchor file and syslog sockets", anchor_places },
+		{ "IPFIX options records", ipfix_options },
 		{ "the writer's checkpoints", writer_checkpoints },
 		{ "recovery and verify against a checkpoint", recovery_and_verify },
 		{ NULL, NULL },
