@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "checkpoint.h"
 #include "seal.h"
 
 /* Problem kinds verify names. */
@@ -23,6 +24,9 @@
 struct audit_verify_options {
 	const char *log_dir;            /* logging.dir: segments are in <log_dir>/flows */
 	const struct seal_keyring *keys; /* the public keys: the current one and retired ones */
+	/* Verified checkpoints of the log's head kept outside it (checkpoint_set_load), NULL:
+	 * none. The log must hold each one's record with its hash, and reach the newest. */
+	const struct checkpoint_set *checkpoints;
 	int64_t from_ms, to_ms;         /* only segments with records in [from, to) */
 	/* Called once per problem; segment may be "" for the log as a whole. */
 	void (*problem)(void *ctx, const char *segment, uint64_t seq, const char *kind,
@@ -40,6 +44,8 @@ struct audit_verify_result {
 	 * records before it are gone */
 	bool start_explained;
 	uint64_t signed_by[SEAL_KEYRING_MAX]; /* segments each key of o->keys verified */
+	uint64_t checkpoints_held;      /* checkpoints whose record the log holds, as signed */
+	uint64_t last_seq;              /* the highest seq the log holds */
 };
 
 /* 0 when every link and seal checks out, 1 when problems were reported, -errno when

@@ -46,6 +46,7 @@ struct verifier {
 	unsigned malformed;                 /* lines that were no record since the last one */
 	uint64_t seg_first_seq, seg_last_seq, seg_records;
 	uint8_t seg_first_prev[SEGMENT_HASH_LEN], seg_last_hash[SEGMENT_HASH_LEN];
+	bool *cp_seen;                      /* per o->checkpoints->cp: its seq was read */
 };
 
 static const uint8_t zero_hash[SEGMENT_HASH_LEN];
@@ -160,9 +161,100 @@ static bool is_retention_for(const struct segment_line *l, uint64_t start_seq,
 	return seq + 1 == start_seq && !memcmp(hash, start_prev, SEGMENT_HASH_LEN);
 }
 
+/* The first checkpoint naming seq (they are sorted by seq), or the count. */
+static size_t first_checkpoint(const struct checkpoint_set *set, uint64_t seq)
+{
+	size_t lo = 0, hi = set->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (set->cp[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The record seq with hash (NULL: in a sealed segment left out, not read) against
+ * the checkpoints that name it. */
+static void check_checkpoints(struct verifier *v, uint64_t seq, const uint8_t *hash)
+{
+	const struct checkpoint_set *set = v->o->checkpoints;
+	bool told = false;
+	char t[25];
+
+	if (!set)
+		return;
+	for (size_t i = first_checkpoint(set, seq); i < set->n && set->cp[i].seq == seq; i++) {
+		v->cp_seen[i] = true;
+		if (!hash || !memcmp(set->cp[i].hash, hash, SEGMENT_HASH_LEN)) {
+			v->res->checkpoints_held++;
+		} else if (!told) {
+			told = true;
+			report(v, seq, AUDIT_EDITED, "the record is not the one a checkpoint signed at "
+			       "%s names (its chain hash differs)",
+			       flowrec_format_time(set->cp[i].time_ms, t));
+		}
+	}
+}
+
+/* A sealed segment left out by --from/--to: its seal vouches for the records it holds. */
+static void skip_checkpoints(struct verifier *v, const struct seal *s)
+{
+	const struct checkpoint_set *set = v->o->checkpoints;
+
+	if (!set || !s->records)
+		return;
+	for (size_t i = first_checkpoint(set, s->first_seq);
+	     i < set->n && set->cp[i].seq < s->last_seq; i++) {
+		v->cp_seen[i] = true;
+		v->res->checkpoints_held++;
+	}
+	check_checkpoints(v, s->last_seq, s->last);
+}
+
+/* Checkpoints whose record the log does not hold: a run of them inside the log was
+ * deleted; those after its last record name a tail that was cut. */
+static void report_checkpoints(struct verifier *v)
+{
+	const struct checkpoint_set *set = v->o->checkpoints;
+	const struct checkpoint *newest;
+	uint64_t last = v->have ? v->last_seq : 0, after = 0;
+	char t[25];
+	size_t i, j;
+
+	if (!set || !set->n)
+		return;
+	v->segment = "";
+	for (i = 0; i < set->n && set->cp[i].seq <= last; i = j) {
+		for (j = i + 1; j < set->n && set->cp[j].seq <= last; j++)
+			if (v->cp_seen[j] != v->cp_seen[i])
+				break;
+		if (v->cp_seen[i] ||
+		    (v->start_explained && v->started && set->cp[j - 1].seq < v->start_seq))
+			continue;
+		report(v, set->cp[i].seq, AUDIT_DELETED, "the log does not hold seq %" PRIu64
+		       "%s%.0" PRIu64 ", which %zu checkpoint(s) name, the first signed at %s",
+		       set->cp[i].seq, set->cp[j - 1].seq > set->cp[i].seq ? ".." : "",
+		       set->cp[j - 1].seq > set->cp[i].seq ? set->cp[j - 1].seq : 0, j - i,
+		       flowrec_format_time(set->cp[i].time_ms, t));
+	}
+	after = set->n - i;
+	if (!after)
+		return;
+	newest = checkpoint_set_newest(set);
+	report(v, last, AUDIT_TRUNCATED, "the log ends at seq %" PRIu64 " but a checkpoint "
+	       "signed at %s names seq %" PRIu64 " (in %s; %" PRIu64 " checkpoint(s) name "
+	       "records after the log's end)", last, flowrec_format_time(newest->time_ms, t),
+	       newest->seq, newest->segment, after);
+}
+
 static void check_record(struct verifier *v, const struct segment_line *l)
 {
 	struct recent *r;
+
+	check_checkpoints(v, l->seq, l->hash);
 
 	if (!l->hash_ok)
 		report(v, l->seq, AUDIT_EDITED, "the record does not match its own hash");
@@ -399,6 +491,17 @@ static void report_torn_file(void *ctx, const char *name, uint64_t first_seq, ui
 	       first_seq ? first_seq - 1 : 0, name, SEGMENT_TORN_SUFFIX);
 }
 
+static void report_cut_file(void *ctx, const char *name, uint64_t first_seq, uint64_t size)
+{
+	struct verifier *v = ctx;
+
+	v->segment = name;
+	report(v, first_seq, AUDIT_TRUNCATED,
+	       "the writer found the segment cut at restart (it fell short of a checkpoint), did "
+	       "not sign it and set it aside as %s%s (%" PRIu64 " bytes of records from seq %"
+	       PRIu64 ")", name, SEGMENT_CUT_SUFFIX, size, first_seq);
+}
+
 static void report_unchained_file(void *ctx, const char *name, uint64_t first_seq,
 				  uint64_t size)
 {
@@ -442,6 +545,13 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 	}
 	v->o = o;
 	v->res = res;
+	if (o->checkpoints && o->checkpoints->n) {
+		v->cp_seen = calloc(o->checkpoints->n, sizeof(*v->cp_seen));
+		if (!v->cp_seen) {
+			rc = -ENOMEM;
+			goto err_v;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		bool is_last = i + 1 == n, sealed = false;
 		struct seal s;
@@ -475,6 +585,7 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 		}
 		if (sealed && out_of_range(o, &s)) {
 			skip_segment(v, &s);
+			skip_checkpoints(v, &s);
 			continue;
 		}
 		res->segments++;
@@ -492,6 +603,8 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 	if (!rc)
 		rc = segment_list_aside(dir, SEGMENT_UNCHAINED_SUFFIX, report_unchained_file, v);
 	if (!rc)
+		rc = segment_list_aside(dir, SEGMENT_CUT_SUFFIX, report_cut_file, v);
+	if (!rc)
 		rc = segment_list_aside(dir, SEGMENT_PENDING_SUFFIX, count_pending_file,
 					&res->pending);
 	if (rc)
@@ -505,7 +618,11 @@ int audit_verify(const struct audit_verify_options *o, struct audit_verify_resul
 		report(v, v->start_seq, AUDIT_MISSING_SEGMENT,
 		       "the log starts at seq %" PRIu64 " and no retention record explains the "
 		       "records before it", v->start_seq);
+	report_checkpoints(v);
+	res->last_seq = v->have ? v->last_seq : 0;
 	rc = res->problems ? 1 : 0;
+	free(v->cp_seen);
+err_v:
 	free(v);
 err_list:
 	free(segs);

@@ -2,7 +2,7 @@
  *
  *   bunri-audit keygen --out-dir DIR [--rotate]
  *   bunri-audit verify --log-dir DIR (--pubkey FILE | --pubkey-dir DIR)... [--from TIME]
- *                      [--to TIME]
+ *                      [--to TIME] [--checkpoint FILE | --from-syslog FILE]...
  *   bunri-audit export --log-dir DIR [--from TIME] [--to TIME] [--zone Z] [--flow ID]
  *                      [--host IP] [--type flow|deny|chain|gap]
  *                      --format csv|jsonl|ipfix [--excel] [-o FILE]
@@ -12,7 +12,10 @@
  * +HH:MM / -HH:MM; without an offset it is Japan time (JST, +09:00). keygen --rotate
  * replaces the pair in DIR and keeps the old public key there as flowlog-<id>.pub;
  * verify takes every public key that signed segments (one --pubkey each, or
- * --pubkey-dir: flowlog.pub and every flowlog-<id>.pub of a directory).
+ * --pubkey-dir: flowlog.pub and every flowlog-<id>.pub of a directory), and checks the
+ * log against the signed checkpoints of its head in each --checkpoint file (the
+ * controller's checkpoint file, or a syslog file that holds them; --from-syslog is the
+ * same).
  * Exit status: 0 fine, 1 verify found problems, 2 bad usage or the log cannot be read. */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +40,7 @@ static const char usage[] =
 	"usage: bunri-audit keygen --out-dir DIR [--rotate]\n"
 	"       bunri-audit verify --log-dir DIR (--pubkey FILE | --pubkey-dir DIR)...\n"
 	"                          [--from TIME] [--to TIME]\n"
+	"                          [--checkpoint FILE | --from-syslog FILE]...\n"
 	"       bunri-audit export --log-dir DIR [--from TIME] [--to TIME] [--zone ZONE]\n"
 	"                          [--flow ID] [--host IP] [--type flow|deny|chain|gap]\n"
 	"                          --format csv|jsonl|ipfix [--excel] [-o FILE]\n"
@@ -225,20 +229,80 @@ static int time_arg(const char *opt, const char *v, int64_t *out)
 	return -EINVAL;
 }
 
+struct bad_checkpoints {
+	const char *path;
+	uint64_t n;
+};
+
+static void print_bad_checkpoint(void *ctx, uint64_t line, int err)
+{
+	struct bad_checkpoints *b = ctx;
+
+	b->n++;
+	printf("PROBLEM: checkpoint %s:%" PRIu64 ": %s: %s\n", b->path, line,
+	       err == -EBADMSG ? "edited" : AUDIT_BAD_SIGNATURE,
+	       err == -EBADMSG ? "the line is not a well-formed checkpoint" :
+	       err == -ENOKEY ? "signed by a key not among the public keys given" :
+	       err == -EKEYREJECTED ? "the signature does not match" : strerror(-err));
+}
+
+/* Each --checkpoint file into set (after every --pubkey is known): 0, or 2 when one
+ * cannot be read; b counts the checkpoints that do not verify. */
+static int load_checkpoints(struct checkpoint_set *set, char **paths, int n,
+			    const struct seal_keyring *keys, struct bad_checkpoints *b)
+{
+	for (int i = 0; i < n; i++) {
+		int rc;
+
+		b->path = paths[i];
+		rc = checkpoint_set_load(set, paths[i], keys, print_bad_checkpoint, b);
+		if (rc) {
+			fprintf(stderr, "bunri-audit: checkpoints %s: %s\n", paths[i], strerror(-rc));
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* What the checkpoints vouched for. */
+static void print_checkpoints(const struct checkpoint_set *set,
+			      const struct audit_verify_result *res, int files)
+{
+	const struct checkpoint *newest = checkpoint_set_newest(set);
+	char t[25];
+
+	if (!files)
+		return;
+	if (!newest) {
+		printf("note: no checkpoint found in the %d checkpoint file(s): the log's tail is "
+		       "not checked\n", files);
+		return;
+	}
+	printf("checkpoints: %zu, %" PRIu64 " held by the log as signed; the newest, signed at "
+	       "%s, names seq %" PRIu64 " (the log ends at seq %" PRIu64 ")%s\n", set->n,
+	       res->checkpoints_held, flowrec_format_time(newest->time_ms, t), newest->seq,
+	       res->last_seq, set->dropped ? "; older ones not kept: their records are in "
+	       "sealed segments" : "");
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"log-dir", required_argument, 0, 'l'}, {"pubkey", required_argument, 0, 'k'},
 		{"pubkey-dir", required_argument, 0, 'K'},
 		{"from", required_argument, 0, 'f'},    {"to", required_argument, 0, 't'},
+		{"checkpoint", required_argument, 0, 'c'},
+		{"from-syslog", required_argument, 0, 'c'},
 		{0, 0, 0, 0},
 	};
 	struct audit_verify_options o = {.from_ms = INT64_MIN, .to_ms = INT64_MAX,
 					 .problem = print_problem};
 	struct audit_verify_result res;
 	struct seal_keyring keys = {.n = 0};
-	char t1[25], t2[25];
-	int c, rc;
+	struct checkpoint_set set = {0};
+	struct bad_checkpoints bad = {0};
+	char t1[25], t2[25], *cp_files[16];
+	int c, rc, n_cp = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -257,6 +321,14 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		case 'f': if (time_arg("--from", optarg, &o.from_ms)) return 2; break;
 		case 't': if (time_arg("--to", optarg, &o.to_ms)) return 2; break;
+		case 'c':
+			if (n_cp < 16) {
+				cp_files[n_cp++] = optarg;
+				break;
+			}
+			fprintf(stderr, "bunri-audit: at most 16 --checkpoint files\n");
+			seal_keyring_free(&keys, 0);
+			return 2;
 		default: seal_keyring_free(&keys, 0); fputs(usage, stderr); return 2;
 		}
 	}
@@ -266,10 +338,22 @@ static int cmd_verify(int argc, char **argv)
 		return 2;
 	}
 	o.keys = &keys;
+	if (load_checkpoints(&set, cp_files, n_cp, &keys, &bad)) {
+		seal_keyring_free(&keys, 0);
+		checkpoint_set_free(&set);
+		return 2;
+	}
+	o.checkpoints = n_cp ? &set : NULL;
 	rc = audit_verify(&o, &res);
-	if (rc >= 0)
+	if (rc >= 0) {
 		print_signers(&keys, &res);
+		print_checkpoints(&set, &res, n_cp);
+		res.problems += bad.n;
+		if (bad.n && rc == 0)
+			rc = 1;
+	}
 	seal_keyring_free(&keys, 0);
+	checkpoint_set_free(&set);
 	if (rc < 0) {
 		fprintf(stderr, "bunri-audit: cannot read the log in %s/%s: %s\n", o.log_dir,
 			SEGMENT_SUBDIR, strerror(-rc));

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "anchor.h"
 #include "check_cmd.h"
 #include "ctlproto.h"
 #include "dpconn.h"
@@ -55,6 +56,9 @@ struct controld {
 	struct flowlog *log;
 	struct seal_key *key;
 	struct seal_keyring retired;  /* public keys of the keys rotated out, beside key */
+	struct seal_keyring ring;     /* key, then retired: checks the checkpoint file */
+	struct anchor *anchor;        /* where the log's checkpoints go; NULL: nowhere */
+	int anchor_rc;                /* the last checkpoint's result, to say changes once */
 	unsigned n_ipfix;
 	struct ipfix_exporter *ipfix[APPLIANCE_MAX_COLLECTORS];
 	char ipfix_name[APPLIANCE_MAX_COLLECTORS][24];   /* "a.b.c.d:port" */
@@ -106,6 +110,26 @@ static void on_gap(void *ctx, uint64_t dropped, int64_t from, int64_t to)
 	    (unsigned long long)dropped);
 	if (flowlog_gap(c->log, dropped, from, to) != 0)
 		say("flow log: cannot write the gap record");
+}
+
+static void on_checkpoint(void *ctx, const struct checkpoint *cp)
+{
+	struct controld *c = ctx;
+	int ret = anchor_put(c->anchor, cp);
+
+	if (ret != c->anchor_rc)
+		say("flow-log checkpoint (seq %llu): %s", (unsigned long long)cp->seq,
+		    ret ? strerror(-ret) : "kept again");
+	c->anchor_rc = ret;
+}
+
+/* The IPFIX collectors get each checkpoint too, as an options record (best effort). */
+static void checkpoint_to_ipfix(void *ctx, const char *line, size_t len)
+{
+	struct controld *c = ctx;
+
+	for (unsigned i = 0; i < c->n_ipfix; i++)
+		(void)ipfix_add_checkpoint(c->ipfix[i], line, len, now_ms());
 }
 
 static void log_line(void *ctx, const char *msg)
@@ -510,6 +534,42 @@ static void controld_socket_path(const char *dp_socket, char *out, size_t len)
 	snprintf(out, len, "%s/controld.sock", dirname(tmp));
 }
 
+/* The checkpoint file and syslog of logging.checkpoint_file and logging.syslog; the
+ * file's newest checkpoint is what recovery holds the log to. */
+static int open_anchor(struct controld *c, struct flowlog_options *fo)
+{
+	const struct appliance_logging *lg = appliance_logging(c->a);
+	struct anchor_options ao = {.file = lg->checkpoint_file, .syslog_socket = lg->syslog_socket,
+				    .syslog_port = lg->syslog_port, .hostname = appliance_name(c->a),
+				    .app = "bunri-controld", .key = c->key, .ring = &c->ring,
+				    .forward = checkpoint_to_ipfix, .forward_ctx = c};
+	uint32_t a = lg->syslog_addr;
+	char host[16];
+	int ret;
+
+	if (!ao.file && !ao.syslog_socket && !a && !lg->n_collectors) {
+		say("flow log: no logging.checkpoint_file, logging.syslog or logging.ipfix: the "
+		    "log's head is not anchored outside it, so a cut tail would not show");
+		return 0;
+	}
+	c->ring.key[c->ring.n++] = c->key;
+	for (size_t i = 0; i < c->retired.n && c->ring.n < SEAL_KEYRING_MAX; i++)
+		c->ring.key[c->ring.n++] = c->retired.key[i];
+	snprintf(host, sizeof(host), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		 a & 255);
+	ao.syslog_host = a ? host : NULL;
+	ret = anchor_open(&c->anchor, &ao);
+	if (ret != 0) {
+		say("flow-log checkpoints (%s): %s", ao.file ? ao.file : "syslog", strerror(-ret));
+		return ret;
+	}
+	fo->anchor = anchor_last(c->anchor);
+	fo->checkpoint = on_checkpoint;
+	fo->checkpoint_ctx = c;
+	fo->checkpoint_ms = lg->checkpoint_seconds * 1000;
+	return 0;
+}
+
 static int open_flowlog(struct controld *c)
 {
 	const struct appliance_logging *lg = appliance_logging(c->a);
@@ -538,6 +598,9 @@ static int open_flowlog(struct controld *c)
 		return ret;
 	}
 	fo.retired = &c->retired;
+	ret = open_anchor(c, &fo);
+	if (ret != 0)
+		return ret;
 	ret = flowlog_open(&c->log, &fo, c->key, now_ms());
 	if (ret != 0)
 		say("flow log in %s/flows: %s", lg->dir, strerror(-ret));
@@ -601,9 +664,10 @@ int main(int argc, char **argv)
 	else
 		snprintf(c.audit_path, sizeof(c.audit_path), "%s/policy-audit.jsonl",
 			 appliance_logging(a)->dir);
+	/* the collectors first: the flow log's first checkpoint goes to them too */
+	open_ipfix(&c);
 	if (open_flowlog(&c) != 0)
 		goto out_policy;
-	open_ipfix(&c);
 	if (adopt(&c, cp, (long)getuid(), "startup", stderr) != 0)
 		goto out_log;
 	sigemptyset(&mask);
@@ -638,6 +702,7 @@ out_log:
 		say("flow log: the last segment could not be sealed");
 		status = 1;
 	}
+	anchor_close(c.anchor);
 	seal_key_free(c.key);
 	seal_keyring_free(&c.retired, 0);
 out_policy:

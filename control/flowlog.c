@@ -22,6 +22,8 @@
 #define DEFAULT_ROTATE_SECONDS 3600
 #define DEFAULT_FSYNC_MS 1000
 #define RETENTION_CHECK_MS 60000
+#define DEFAULT_CHECKPOINT_MS 5000
+#define CP_WAIT 16              /* checkpoints waiting for their records' fsync or seal */
 
 #define FLOWLOG_LOG(fl, ...) flowlog_log((fl), __VA_ARGS__)
 
@@ -51,6 +53,16 @@ struct flowlog {
 	uint64_t lost;                  /* records refused because the disk failed */
 	int64_t lost_from, lost_to;
 	struct flowlog_stats st;        /* but synced_seq and bytes: the disk thread's */
+
+	/* checkpoints made, each handed to o.checkpoint once the disk threads have fsynced
+	 * the records it names (and written its seal: segments done >= segments) */
+	struct {
+		struct checkpoint cp;
+		uint64_t segments;
+	} cpw[CP_WAIT];
+	unsigned cp_head, cp_count;
+	uint64_t cp_seq;                /* of the last checkpoint made */
+	int64_t last_cp_ms;
 };
 
 static void flowlog_log(struct flowlog *fl, const char *fmt, ...)
@@ -72,6 +84,49 @@ static int disk_error(struct flowlog *fl, int rc, const char *what)
 	if (rc)
 		FLOWLOG_LOG(fl, "flowlog: cannot %s: %s", what, strerror(-rc));
 	return rc;
+}
+
+/* A checkpoint of (seq, hash) in segment, handed on once the disk is that far. When too
+ * many wait (a failing disk), the oldest goes: the newer ones vouch for more. */
+static void want_checkpoint(struct flowlog *fl, uint64_t seq, const uint8_t *hash,
+			    const char *event, uint64_t segments)
+{
+	unsigned i;
+
+	if (!fl->o.checkpoint)
+		return;
+	if (fl->cp_count == CP_WAIT) {
+		fl->cp_head = (fl->cp_head + 1) % CP_WAIT;
+		fl->cp_count--;
+	}
+	i = (fl->cp_head + fl->cp_count++) % CP_WAIT;
+	memset(&fl->cpw[i], 0, sizeof(fl->cpw[i]));
+	fl->cpw[i].cp.seq = seq;
+	memcpy(fl->cpw[i].cp.hash, hash, SEGMENT_HASH_LEN);
+	snprintf(fl->cpw[i].cp.segment, sizeof(fl->cpw[i].cp.segment), "%s", fl->seg.segment);
+	snprintf(fl->cpw[i].cp.event, sizeof(fl->cpw[i].cp.event), "%s", event);
+	fl->cpw[i].segments = segments;
+	fl->cp_seq = seq;
+}
+
+/* Hands on the checkpoints whose records are on disk (all: the disk threads have
+ * finished everything). */
+static void emit_checkpoints(struct flowlog *fl, bool all)
+{
+	struct flowlog_io_stats io = {0};
+
+	if (!all && fl->cp_count)
+		flowlog_io_stats(fl->io, &io);
+	while (fl->cp_count) {
+		struct checkpoint *cp = &fl->cpw[fl->cp_head].cp;
+
+		if (!all && (io.synced_seq < cp->seq || io.segments < fl->cpw[fl->cp_head].segments))
+			break;
+		cp->time_ms = fl->now_ms;
+		fl->o.checkpoint(fl->o.checkpoint_ctx, cp);
+		fl->cp_head = (fl->cp_head + 1) % CP_WAIT;
+		fl->cp_count--;
+	}
 }
 
 /* Starts a segment for the records from seq + 1 on; the disk thread creates it. */
@@ -164,6 +219,7 @@ static int close_segment(struct flowlog *fl)
 		return rc;
 	fl->seg_open = false;
 	fl->st.segments++;
+	want_checkpoint(fl, fl->seg.last_seq, fl->seg.last, "seal", fl->st.segments);
 	return 0;
 }
 
@@ -352,9 +408,11 @@ static int take_lock(struct flowlog *fl)
 
 /* Starts the disk thread where recovery left the chain and writes the `chain` record
  * saying why, durably. */
-static int start_chain(struct flowlog *fl, const char *reason, uint64_t torn, int64_t now_ms)
+static int start_chain(struct flowlog *fl, const struct flowlog_recovery *rec, int64_t now_ms)
 {
-	char extra[96] = "", what[SEGMENT_NAME_MAX + 16];
+	char extra[320] = "", what[SEGMENT_NAME_MAX + 16], t[25];
+	bool cut = !strcmp(rec->reason, "truncated");
+	size_t n = 0;
 	int rc;
 
 	rc = flowlog_io_start(&fl->io, fl->dir, fl->key, fl->seq, fl->o.io_buffers);
@@ -362,9 +420,23 @@ static int start_chain(struct flowlog *fl, const char *reason, uint64_t torn, in
 		return rc;
 	segment_hex(fl->hash, SEGMENT_HASH_LEN, fl->hash_hex);
 	if (fl->seq)
-		snprintf(extra, sizeof(extra), ",\"after_seq\":%" PRIu64 ",\"torn_bytes\":%" PRIu64,
-			 fl->seq, torn);
-	rc = append_own(fl, "chain", now_ms, now_ms, reason, 0, extra);
+		n = (size_t)snprintf(extra, sizeof(extra), ",\"after_seq\":%" PRIu64
+				     ",\"torn_bytes\":%" PRIu64, fl->seq, rec->torn);
+	/* the log says itself that its tail was cut, and how much of it: count records
+	 * from found_seq + 1 through after_seq are not in the chain, cut_records of them
+	 * (through cut_last_seq) set aside in cut_segment, unsigned */
+	if (cut && rec->cut[0])
+		snprintf(extra + n, sizeof(extra) - n, ",\"found_seq\":%" PRIu64
+			 ",\"checkpoint_time\":\"%s\",\"cut_segment\":\"%s" SEGMENT_CUT_SUFFIX
+			 "\",\"cut_records\":%" PRIu64 ",\"cut_last_seq\":%" PRIu64, rec->found_seq,
+			 flowrec_format_time(fl->o.anchor->time_ms, t), rec->cut, rec->cut_records,
+			 rec->cut_last_seq);
+	else if (cut)
+		snprintf(extra + n, sizeof(extra) - n, ",\"found_seq\":%" PRIu64
+			 ",\"checkpoint_time\":\"%s\"", rec->found_seq,
+			 flowrec_format_time(fl->o.anchor->time_ms, t));
+	rc = append_own(fl, "chain", now_ms, now_ms, rec->reason,
+			cut ? fl->seq - rec->found_seq : 0, extra);
 	if (!rc)
 		rc = sync_wait(fl);
 	if (rc) {
@@ -378,7 +450,8 @@ static int start_chain(struct flowlog *fl, const char *reason, uint64_t torn, in
 int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct seal_key *key,
 		 int64_t now_ms)
 {
-	struct flowlog_recovery rec = {.key = key, .log = o->log, .log_ctx = o->log_ctx};
+	struct flowlog_recovery rec = {.key = key, .log = o->log, .log_ctx = o->log_ctx,
+				       .anchor = o->anchor};
 	struct flowlog *fl;
 	int rc;
 
@@ -396,6 +469,7 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 	fl->o.rotate_bytes = o->rotate_bytes ? o->rotate_bytes : DEFAULT_ROTATE_BYTES;
 	fl->o.rotate_seconds = o->rotate_seconds ? o->rotate_seconds : DEFAULT_ROTATE_SECONDS;
 	fl->o.fsync_ms = o->fsync_ms ? o->fsync_ms : DEFAULT_FSYNC_MS;
+	fl->o.checkpoint_ms = o->checkpoint_ms ? o->checkpoint_ms : DEFAULT_CHECKPOINT_MS;
 	fl->key = key;
 	fl->now_ms = fl->last_sync_ms = fl->last_retention_ms = now_ms;
 	if ((size_t)snprintf(fl->dir, sizeof(fl->dir), "%s/%s", o->dir, SEGMENT_SUBDIR) >=
@@ -422,9 +496,13 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
 		goto err_lock;
 	fl->seq = rec.seq;
 	memcpy(fl->hash, rec.hash, SEGMENT_HASH_LEN);
-	rc = start_chain(fl, rec.reason, rec.torn, now_ms);
+	rc = start_chain(fl, &rec, now_ms);
 	if (rc)
 		goto err_lock;
+	/* the chain record is on disk: the first checkpoint names it */
+	want_checkpoint(fl, fl->seq, fl->hash, strcmp(rec.reason, "truncated") ? "open" : "cut", 0);
+	fl->last_cp_ms = now_ms;
+	emit_checkpoints(fl, false);
 	*out = fl;
 	return 0;
 
@@ -500,12 +578,20 @@ int flowlog_tick(struct flowlog *fl, int64_t now_ms)
 		if (rc)
 			return rc;
 	}
+	/* while records flow, a checkpoint every checkpoint_ms, with an fsync for it */
+	if (fl->o.checkpoint && fl->seq != fl->cp_seq &&
+	    now_ms - fl->last_cp_ms >= (int64_t)fl->o.checkpoint_ms) {
+		want_checkpoint(fl, fl->seq, fl->hash, "tick", 0);
+		fl->last_cp_ms = now_ms;
+		fl->last_sync_ms = now_ms - fl->o.fsync_ms;
+	}
 	/* queued, not waited for: synced_seq moves when the disk thread is done */
 	if (now_ms - fl->last_sync_ms >= (int64_t)fl->o.fsync_ms) {
 		rc = queue_sync(fl);
 		if (rc)
 			return rc;
 	}
+	emit_checkpoints(fl, false);
 	rc = flowlog_io_error(fl->io, what, sizeof(what));
 	if (rc)
 		return disk_error(fl, rc, what);
@@ -527,6 +613,10 @@ int flowlog_close(struct flowlog *fl, int64_t now_ms)
 	rc_io = disk_error(fl, flowlog_io_stop(fl->io, what, sizeof(what)), what);
 	if (!rc)
 		rc = rc_io;
+	/* everything queued is on disk and signed: the last seal's checkpoint names the
+	 * head the next open must find */
+	if (!rc)
+		emit_checkpoints(fl, true);
 	close(fl->lock_fd);
 	EVP_MD_CTX_free(fl->ctx);
 	EVP_MD_free(fl->md);

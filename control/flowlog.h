@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "checkpoint.h"
 #include "flowrec.h"
 #include "seal.h"
 
@@ -36,6 +37,18 @@ struct flowlog_options {
 	 * NULL: silent. */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
+	/* Called with each checkpoint of the log's head (checkpoint.h; the callee signs and
+	 * keeps it: anchor.h) once the records it names are fsynced: at open, every
+	 * checkpoint_ms [5000] while records flow, when a seal is written, at close. NULL:
+	 * none. */
+	void (*checkpoint)(void *ctx, const struct checkpoint *cp);
+	void *checkpoint_ctx;
+	uint32_t checkpoint_ms;
+	/* The newest checkpoint kept outside the log (anchor_last()), NULL: none. A log that
+	 * ends before it or contradicts its hash was cut: recovery sets the open segment
+	 * aside as <name>.cut instead of signing it, and the chain goes on from the
+	 * checkpoint with a `chain` record, reason "truncated", that counts what is gone. */
+	const struct checkpoint *anchor;
 };
 
 struct flowlog_stats {

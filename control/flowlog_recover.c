@@ -11,6 +11,7 @@
 
 #include "flowlog_io.h"
 #include "flowlog_recover.h"
+#include "flowrec.h"
 
 #define PATH_ROOM (4096 + SEGMENT_NAME_MAX + 16)
 
@@ -32,9 +33,12 @@ struct scan {
 	uint64_t records, first_seq, last_seq, valid_bytes, size;
 	uint8_t first_prev[SEGMENT_HASH_LEN], last_hash[SEGMENT_HASH_LEN];
 	int64_t first_time, last_time;
+	bool has_want;                  /* the record with seq want was there */
+	uint8_t want_hash[SEGMENT_HASH_LEN];
 };
 
-static int scan_segment(const char *dir, const char *name, struct scan *sc)
+/* Also keeps the hash of the record with seq want (0: none). */
+static int scan_segment(const char *dir, const char *name, struct scan *sc, uint64_t want)
 {
 	char path[PATH_ROOM];
 	struct segment_reader *sr;
@@ -58,6 +62,10 @@ static int scan_segment(const char *dir, const char *name, struct scan *sc)
 		}
 		sc->last_seq = line.seq;
 		memcpy(sc->last_hash, line.hash, SEGMENT_HASH_LEN);
+		if (want && line.seq == want) {
+			sc->has_want = true;
+			memcpy(sc->want_hash, line.hash, SEGMENT_HASH_LEN);
+		}
 		sc->valid_bytes = sc->size;
 		if (line.end_ms != INT64_MIN && line.end_ms < sc->first_time)
 			sc->first_time = line.end_ms;
@@ -96,7 +104,7 @@ static int sign_earlier(struct flowlog_recovery *r, const struct segment_file *s
 	for (size_t i = 0; i < n; i++) {
 		if (segs[i].has_seal)
 			continue;
-		rc = scan_segment(r->dir, segs[i].name, &sc);
+		rc = scan_segment(r->dir, segs[i].name, &sc, 0);
 		if (rc)
 			return rc;
 		if (sc.records == 0) {
@@ -221,7 +229,7 @@ static int settle_pending(struct flowlog_recovery *r, uint64_t torn, uint64_t *c
 		return rc;
 	snprintf(file, sizeof(file), "%s%s", name, SEGMENT_PENDING_SUFFIX);
 	snprintf(from, sizeof(from), "%s/%s", r->dir, file);
-	rc = scan_segment(r->dir, file, &sc);
+	rc = scan_segment(r->dir, file, &sc, 0);
 	if (rc)
 		return rc;
 	if (sc.records == 0) {
@@ -274,6 +282,70 @@ static int settle_empty(struct flowlog_recovery *r, const char *name, const stru
 	return 1;
 }
 
+/* The open segment falls short of the newest checkpoint: it ends before the record the
+ * checkpoint names, or holds another one at its seq. Its records are no longer what
+ * the writer wrote, so it must not be signed. */
+static bool cut_short(const struct flowlog_recovery *r, const struct scan *sc)
+{
+	const struct checkpoint *a = r->anchor;
+
+	if (!a || sc->records == 0)
+		return false;
+	if (a->seq > sc->last_seq)
+		return true;
+	return a->seq >= sc->first_seq &&
+	       (!sc->has_want || memcmp(sc->want_hash, a->hash, SEGMENT_HASH_LEN));
+}
+
+/* Sets the cut segment aside as <name>.cut, unsigned: 1 (the list is to be read
+ * again) or -errno. */
+static int set_cut(struct flowlog_recovery *r, const char *name, const struct scan *sc)
+{
+	char from[PATH_ROOM], to[PATH_ROOM], t[25];
+	int rc;
+
+	snprintf(from, sizeof(from), "%s/%s", r->dir, name);
+	snprintf(to, sizeof(to), "%s/%s%s", r->dir, name, SEGMENT_CUT_SUFFIX);
+	rc = rename_durably(r->dir, from, to);
+	if (rc)
+		return rc;
+	snprintf(r->cut, sizeof(r->cut), "%s", name);
+	r->cut_records = sc->records;
+	r->cut_last_seq = sc->last_seq;
+	rlog(r, "flowlog: %s was cut: it ends at seq %" PRIu64 " but the checkpoint signed at "
+	     "%s names seq %" PRIu64 "%s; not signed, set aside as %s%s (%" PRIu64 " records)",
+	     name, sc->last_seq, flowrec_format_time(r->anchor->time_ms, t), r->anchor->seq,
+	     r->anchor->seq <= sc->last_seq ? " with another hash" : "", name,
+	     SEGMENT_CUT_SUFFIX, sc->records);
+	return 1;
+}
+
+/* After recovery: a log that ends before the anchor (or at it with another hash) lost
+ * its tail; the chain goes on from the checkpoint, which is what the writer wrote. */
+static void settle_anchor(struct flowlog_recovery *r)
+{
+	const struct checkpoint *a = r->anchor;
+	uint64_t gone;
+	char t[25];
+
+	if (!a || a->seq < r->seq ||
+	    (a->seq == r->seq && !memcmp(a->hash, r->hash, SEGMENT_HASH_LEN)))
+		return;
+	/* what a cut segment set aside still holds is not gone, only out of the chain */
+	gone = r->cut[0] ? (a->seq > r->cut_last_seq ? a->seq - r->cut_last_seq : 0)
+			 : a->seq - r->seq;
+	rlog(r, "flowlog: the log ends at seq %" PRIu64 " but the checkpoint signed at %s names "
+	     "seq %" PRIu64 ": records seq %" PRIu64 "..%" PRIu64 " are not in the log (%" PRIu64
+	     " of them gone%s%s%s); the chain goes on from the checkpoint", r->seq,
+	     flowrec_format_time(a->time_ms, t), a->seq, r->seq + 1, a->seq, gone,
+	     r->cut[0] ? ", the others set aside in " : "", r->cut,
+	     r->cut[0] ? SEGMENT_CUT_SUFFIX : "");
+	r->found_seq = r->seq;
+	r->seq = a->seq;
+	memcpy(r->hash, a->hash, SEGMENT_HASH_LEN);
+	r->reason = "truncated";
+}
+
 /* Where the chain stands after the last segment (r->seq, r->hash, r->torn), putting
  * right what a crash left there: 1 when the list is to be read again, 0, -errno. */
 static int settle_last(struct flowlog_recovery *r, const struct segment_file *segs, size_t n,
@@ -290,12 +362,14 @@ static int settle_last(struct flowlog_recovery *r, const struct segment_file *se
 		memcpy(r->hash, s.last, SEGMENT_HASH_LEN);
 		return settle_pending(r, 0, aside);
 	}
-	rc = scan_segment(r->dir, last->name, &sc);
+	rc = scan_segment(r->dir, last->name, &sc, r->anchor ? r->anchor->seq : 0);
 	if (rc)
 		return rc;
 	rc = settle_empty(r, last->name, &sc, aside);
 	if (rc)
 		return rc;
+	if (cut_short(r, &sc))
+		return set_cut(r, last->name, &sc);
 	r->torn = sc.size - sc.valid_bytes;
 	r->reason = "recovered";
 	r->seq = sc.last_seq;
@@ -345,5 +419,7 @@ int flowlog_recover(struct flowlog_recovery *r)
 		r->reason = "recovered";
 		r->torn += aside;
 	}
+	if (rc == 0)
+		settle_anchor(r);
 	return rc;
 }

@@ -17,6 +17,9 @@
 #define FILE_MSG_MAX 65000
 #define TEMPLATE_REFRESH 32       /* UDP: template again every this many messages */
 #define RFC5103_PEN 29305
+#define CHECKPOINT_MAX 1024
+#define IE_OBSERVATION_DOMAIN 149
+#define IE_CHECKPOINT 5           /* under IPFIX_PEN */
 
 struct ipfix_exporter {
 	int fd;
@@ -32,6 +35,7 @@ struct ipfix_exporter {
 	uint64_t gap_ns;              /* UDP pacing: time between messages, 0 = none */
 	struct timespec next_send;
 	bool template_sent;
+	bool options_sent;            /* the checkpoint options template */
 	struct ipfix_stats st;
 };
 
@@ -150,7 +154,28 @@ static void add_template(struct ipfix_exporter *x)
 	put16(set + 2, (uint16_t)(p - set));
 	x->len = (size_t)(p - x->msg);
 	x->template_sent = true;
+	x->options_sent = false;      /* refreshed with it */
 	x->since_template = 0;
+}
+
+/* RFC 7011 3.4.2.2: an options template set, one scope field. */
+static void add_options_template(struct ipfix_exporter *x)
+{
+	uint8_t *p = x->msg + x->len, *set = p;
+
+	p = put16(p, 3);
+	p += 2;
+	p = put16(p, IPFIX_CHECKPOINT_TEMPLATE_ID);
+	p = put16(p, 2);          /* fields */
+	p = put16(p, 1);          /* of them scope */
+	p = put16(p, IE_OBSERVATION_DOMAIN);
+	p = put16(p, 4);
+	p = put16(p, IE_CHECKPOINT | 0x8000);
+	p = put16(p, 65535);
+	p = put32(p, IPFIX_PEN);
+	put16(set + 2, (uint16_t)(p - set));
+	x->len = (size_t)(p - x->msg);
+	x->options_sent = true;
 }
 
 void ipfix_set_rate(struct ipfix_exporter *x, unsigned messages_per_second)
@@ -278,6 +303,40 @@ int ipfix_add(struct ipfix_exporter *x, const struct flowrec *r, int64_t now_ms)
 	*p++ = r->to_zone;
 	p = put_string(p, r->reason, sizeof(r->reason));
 	x->len = (size_t)(p - x->msg);
+	x->seq++;
+	x->in_msg++;
+	x->st.records++;
+	return 0;
+}
+
+int ipfix_add_checkpoint(struct ipfix_exporter *x, const char *line, size_t len,
+			 int64_t now_ms)
+{
+	/* both templates, a set header, the scope, a 3-byte length and the line */
+	size_t need = 256 + SET_HDR_LEN + 4 + 3 + len;
+	uint8_t *p;
+	int rc;
+
+	if (len > CHECKPOINT_MAX)
+		return -EINVAL;
+	if (x->len + need > x->max) {
+		rc = ipfix_flush(x, now_ms);
+		if (rc)
+			return rc;
+	}
+	close_set(x);
+	if (!x->template_sent)
+		add_template(x);
+	if (!x->options_sent)
+		add_options_template(x);
+	p = x->msg + x->len;
+	p = put16(p, IPFIX_CHECKPOINT_TEMPLATE_ID);
+	p = put16(p, (uint16_t)(SET_HDR_LEN + 4 + 3 + len));
+	p = put32(p, x->domain);
+	*p++ = 255;               /* RFC 7011 7: a length of 255 or more follows in 2 bytes */
+	p = put16(p, (uint16_t)len);
+	memcpy(p, line, len);
+	x->len = (size_t)(p + len - x->msg);
 	x->seq++;
 	x->in_msg++;
 	x->st.records++;

@@ -373,6 +373,24 @@ static int check(struct seal_key *k, const char *msg, size_t len, const uint8_t 
 	return rc;
 }
 
+void seal_key_id_bytes(const struct seal_key *k, uint8_t id[SEAL_KEY_ID_LEN])
+{
+	memcpy(id, k->id, SEAL_KEY_ID_LEN);
+}
+
+int seal_key_sign(struct seal_key *k, const void *msg, size_t len, uint8_t sig[SEAL_SIG_LEN])
+{
+	if (!k->private)
+		return -EINVAL;
+	return sign(k, msg, len, sig);
+}
+
+int seal_key_verify(struct seal_key *k, const void *msg, size_t len,
+		    const uint8_t sig[SEAL_SIG_LEN])
+{
+	return check(k, msg, len, sig);
+}
+
 int seal_write(const char *dir, const struct seal *s, struct seal_key *k)
 {
 	char body[SEAL_MAX], path[4096], tmp[4096], hex[2 * SIG_LEN + 1];

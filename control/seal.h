@@ -21,6 +21,7 @@
 #define BUNRI_SEAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "segment.h"
@@ -63,6 +64,16 @@ void seal_key_free(struct seal_key *k);
 bool seal_key_can_sign(const struct seal_key *k);
 /* The key's id, in hex: the first 16 bytes of the SHA-256 of its raw public key. */
 void seal_key_id(const struct seal_key *k, char hex[2 * SEAL_KEY_ID_LEN + 1]);
+
+/* The key's id as bytes (seal_key_id() gives it in hex). */
+void seal_key_id_bytes(const struct seal_key *k, uint8_t id[SEAL_KEY_ID_LEN]);
+/* Ed25519 over len bytes of msg, for other signed statements of the log (checkpoints):
+ * 0, -EINVAL (a public key), -ENOMEM, -EIO when OpenSSL fails. */
+#define SEAL_SIG_LEN 64
+int seal_key_sign(struct seal_key *k, const void *msg, size_t len, uint8_t sig[SEAL_SIG_LEN]);
+/* 0 when sig is k's signature of msg, -EKEYREJECTED when not, -ENOMEM, -EIO. */
+int seal_key_verify(struct seal_key *k, const void *msg, size_t len,
+		    const uint8_t sig[SEAL_SIG_LEN]);
 
 /* Rotates the key pair in dir: the current public key is kept as flowlog-<id>.pub, a
  * new pair (owned like the old one) replaces flowlog.key and flowlog.pub, and the old

@@ -32,6 +32,10 @@
 /* A pending segment whose first record does not chain from the log (what it followed
  * was lost in a crash) is set aside as <name>.unchained; verify reports it. */
 #define SEGMENT_UNCHAINED_SUFFIX ".unchained"
+/* A segment the writer found cut at restart (it ends before, or contradicts, the newest
+ * checkpoint kept outside the log) is set aside as <name>.cut and never signed; verify
+ * reports it. */
+#define SEGMENT_CUT_SUFFIX ".cut"
 /* ,"hash":"<64 hex>"} */
 #define SEGMENT_HASH_TAIL (9 + SEGMENT_HEX_LEN + 2)
 /* ,"prev":"<64 hex>" */

@@ -21,6 +21,15 @@ install -d -o root -g bunri -m 0750 "$SYSCONFDIR/bunri"
 install -d -o bunri -g bunri -m 0700 "$SYSCONFDIR/bunri/keys"
 install -d -o bunri -g bunri -m 0750 /var/log/bunri
 install -d -o bunri -g bunri -m 0750 /var/lib/bunri /var/lib/bunri/sanitizer
+# The flow log's checkpoint file (logging.checkpoint_file): append-only, so the
+# controller (and whoever takes over its user) can add checkpoints but never rewrite
+# them. Only root can clear the flag. Better still on another filesystem or a remote one.
+install -d -o bunri -g bunri -m 0750 /var/lib/bunri/anchor
+if [ ! -e /var/lib/bunri/anchor/flowlog-checkpoints ]; then
+  install -o bunri -g bunri -m 0640 /dev/null /var/lib/bunri/anchor/flowlog-checkpoints
+  chattr +a /var/lib/bunri/anchor/flowlog-checkpoints 2>/dev/null ||
+    echo "setup.sh: this filesystem has no append-only flag; keep the checkpoints on syslog too"
+fi
 install -d -o root -g bunri -m 0770 /run/bunri
 
 if [ ! -f "$SYSCONFDIR/bunri/keys/flowlog.key" ]; then

@@ -55,7 +55,8 @@ static void parse_group_keys(struct loader *ld, const config_setting_t *root)
 						    "fsync_ms",	       "key",
 						    "buffer_records", "ipfix",
 						    "ipfix_domain",   "write_buffer_mb",
-						    NULL };
+						    "checkpoint_seconds", "checkpoint_file",
+						    "syslog",	       NULL };
 	static const char *const limit_keys[] = { "connections", "zone_connections",
 						  "zone_embryonic", "flow_connections",
 						  "adaptive_start", "adaptive_end", NULL };
@@ -240,6 +241,50 @@ static void parse_collectors(struct loader *ld, const config_setting_t *s)
 	}
 }
 
+/* logging.syslog = { socket = "/dev/log"; address = "192.0.2.20"; port = 514; }: where
+ * the flow log's checkpoints go (either or both). */
+static void parse_syslog(struct loader *ld, const config_setting_t *g)
+{
+	const config_setting_t *s = config_setting_get_member(g, "syslog");
+	static const char *const keys[] = { "socket", "address", "port", NULL };
+	struct appliance_logging *lg = &ld->a->logging;
+	const char *addr = NULL;
+	int port = 514;
+
+	if (!config_setting_is_group(s)) {
+		ERR(ld, s, "type", "logging.syslog must be a group: { socket = \"/dev/log\"; "
+		    "address = \"192.0.2.20\"; port = 514; } (either or both)");
+		return;
+	}
+	cfgread_unknown_keys(s, keys, ld->ctx.file, NULL, "logging.syslog", ld->ctx.d);
+	ld->a->syslog_socket = group_string(ld, g, "syslog", "socket", NULL, true);
+	if (config_setting_get_member(s, "address") &&
+	    (!config_setting_lookup_string(s, "address", &addr) ||
+	     addr_parse_ipv4(addr, &lg->syslog_addr) < 0 || lg->syslog_addr == 0))
+		ERR(ld, config_setting_get_member(s, "address"), "bad-address",
+		    "logging.syslog.address must be one IPv4 address, e.g. \"192.0.2.20\"");
+	if (config_setting_get_member(s, "port") &&
+	    (!config_setting_lookup_int(s, "port", &port) || port < 1 || port > 65535))
+		ERR(ld, config_setting_get_member(s, "port"), "bad-value",
+		    "logging.syslog.port must be a port number from 1 to 65535");
+	lg->syslog_port = (uint16_t)port;
+	lg->syslog_socket = ld->a->syslog_socket;
+}
+
+/* The checkpoint file must not lie under the log directory, where whoever rewrites the
+ * log could rewrite it too. */
+static void parse_checkpoint_file(struct loader *ld, const config_setting_t *g)
+{
+	const char *f = ld->a->checkpoint_file, *dir = ld->a->log_dir;
+	size_t n = dir ? strlen(dir) : 0;
+
+	ld->a->logging.checkpoint_file = f;
+	if (f && dir && !strncmp(f, dir, n) && (f[n] == '/' || f[n] == '\0' || dir[n - 1] == '/'))
+		ERR(ld, config_setting_get_member(g, "checkpoint_file"), "bad-value",
+		    "logging.checkpoint_file must lie outside logging.dir (%s), best on another "
+		    "filesystem or a remote one", dir);
+}
+
 static void parse_logging(struct loader *ld, const config_setting_t *root)
 {
 	const config_setting_t *g = config_setting_get_member(root, "logging");
@@ -260,6 +305,12 @@ static void parse_logging(struct loader *ld, const config_setting_t *root)
 	lg->ipfix_domain = bounded_int(ld, g, "ipfix_domain", 1, 0, UINT32_MAX);
 	if (g && config_setting_get_member(g, "ipfix"))
 		parse_collectors(ld, config_setting_get_member(g, "ipfix"));
+	lg->checkpoint_seconds = bounded_int(ld, g, "checkpoint_seconds", 5, 1, 3600);
+	ld->a->checkpoint_file = group_string(ld, root, "logging", "checkpoint_file", NULL, true);
+	if (g)
+		parse_checkpoint_file(ld, g);
+	if (g && config_setting_get_member(g, "syslog"))
+		parse_syslog(ld, g);
 }
 
 static void parse(struct loader *ld, const config_setting_t *root)
@@ -343,6 +394,8 @@ void appliance_free(struct appliance *a)
 	free(a->socket_path);
 	free(a->log_dir);
 	free(a->log_key);
+	free(a->checkpoint_file);
+	free(a->syslog_socket);
 	free(a);
 }
 

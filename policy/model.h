@@ -49,7 +49,8 @@ struct appliance {
 	char *socket_path;
 	char *log_dir;
 	char *log_key;
-	struct appliance_logging logging; /* its strings point at log_dir and log_key */
+	char *checkpoint_file, *syslog_socket;
+	struct appliance_logging logging; /* its strings point at the strings above */
 };
 
 /* One protocol/port range, as a service resolves to. */

@@ -25,6 +25,11 @@ struct appliance_logging {
 	unsigned buffer_records;    /* records the dataplane holds while the controller is away */
 	unsigned write_buffer_mb;   /* records the controller holds while the disk is behind */
 	uint32_t ipfix_domain;      /* IPFIX observation domain id */
+	unsigned checkpoint_seconds; /* a signed checkpoint of the log's head this often */
+	const char *checkpoint_file; /* checkpoints kept outside dir (append-only); NULL */
+	const char *syslog_socket;  /* checkpoints to a local syslog socket; NULL */
+	uint32_t syslog_addr;       /* and/or to syslog over UDP (host order; 0: none) */
+	uint16_t syslog_port;
 	unsigned n_collectors;      /* live IPFIX/UDP collectors */
 	struct {
 		uint32_t addr;      /* host byte order */

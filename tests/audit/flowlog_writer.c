@@ -4,6 +4,8 @@
  *   flowlog_writer --dir DIR --key FILE --records N [--start-ms T] [--step-ms S]
  *                  [--rotate-bytes B] [--rotate-seconds S] [--retention-days D]
  *                  [--gap N] [--realtime] [--no-close]
+ *                  [--checkpoint-file F] [--syslog IPV4:PORT] [--syslog-socket PATH]
+ *                  [--checkpoint-ms MS] [--tick-records N]
  *
  * --no-close fsyncs and exits without signing the open segment, as a crash would.
  * Retired public keys beside FILE (flowlog-<id>.pub) check older seals, as in
@@ -11,7 +13,10 @@
  *
  * Record i (counting on from the log's last seq) ends at start-ms + i * step-ms.
  * With --realtime, ticks use the wall clock and each newly fsynced seq is printed as
- * "synced N" (the kill -9 test reads these); without it time is simulated. */
+ * "synced N" (the kill -9 test reads these); without it time is simulated.
+ * The writer ticks every N records [1024; 256 with --realtime].
+ * With --checkpoint-file or --syslog the writer anchors the log's head as bunri-controld
+ * does (anchor.h), and recovery compares the log with the file's newest checkpoint. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -24,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anchor.h"
 #include "flowlog.h"
 
 static int64_t wall_ms(void)
@@ -32,6 +38,39 @@ static int64_t wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void put_checkpoint(void *ctx, const struct checkpoint *cp)
+{
+	int rc = anchor_put(ctx, cp);
+
+	if (rc)
+		fprintf(stderr, "flowlog_writer: checkpoint seq %" PRIu64 ": %s\n", cp->seq,
+			strerror(-rc));
+}
+
+/* The anchor of --checkpoint-file / --syslog; ring holds key and the retired keys. */
+static int open_anchor(struct anchor **a, struct anchor_options *ao, char *syslog,
+		       struct flowlog_options *o)
+{
+	char *colon = syslog ? strrchr(syslog, ':') : NULL;
+	int rc;
+
+	if (colon) {
+		*colon = '\0';
+		ao->syslog_host = syslog;
+		ao->syslog_port = (uint16_t)strtoul(colon + 1, NULL, 10);
+	}
+	ao->hostname = "flowlog-writer";
+	rc = anchor_open(a, ao);
+	if (rc) {
+		fprintf(stderr, "flowlog_writer: anchor: %s\n", strerror(-rc));
+		return rc;
+	}
+	o->anchor = anchor_last(*a);
+	o->checkpoint = put_checkpoint;
+	o->checkpoint_ctx = *a;
+	return 0;
 }
 
 static void log_stderr(void *ctx, const char *msg)
@@ -83,8 +122,18 @@ int main(int argc, char **argv)
 		{"rotate-seconds", required_argument, 0, 'r'},
 		{"retention-days", required_argument, 0, 'R'},
 		{"gap", required_argument, 0, 'g'},        {"realtime", no_argument, 0, 'w'},
-		{"no-close", no_argument, 0, 'x'},         {0, 0, 0, 0},
+		{"no-close", no_argument, 0, 'x'},
+		{"checkpoint-file", required_argument, 0, 'C'},
+		{"syslog", required_argument, 0, 'S'},
+		{"syslog-socket", required_argument, 0, 'U'},
+		{"checkpoint-ms", required_argument, 0, 'M'},
+		{"tick-records", required_argument, 0, 'T'}, {0, 0, 0, 0},
 	};
+	struct anchor_options ao = {0};
+	struct seal_keyring ring = {.n = 0};
+	struct anchor *anchor = NULL;
+	char *syslog = NULL;
+	uint64_t tick_every = 0;
 	struct flowlog_options o = {.log = log_stderr};
 	const char *keypath = NULL;
 	uint64_t n = 0, gap = 0, printed = 0;
@@ -110,6 +159,11 @@ int main(int argc, char **argv)
 		case 'g': gap = strtoull(optarg, NULL, 10); break;
 		case 'w': realtime = true; break;
 		case 'x': no_close = true; break;
+		case 'C': ao.file = optarg; break;
+		case 'S': syslog = optarg; break;
+		case 'U': ao.syslog_socket = optarg; break;
+		case 'M': o.checkpoint_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'T': tick_every = strtoull(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
@@ -129,6 +183,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	o.retired = &retired;
+	if (ao.file || syslog || ao.syslog_socket) {
+		ring.key[ring.n++] = key;
+		for (size_t i = 0; i < retired.n && ring.n < SEAL_KEYRING_MAX; i++)
+			ring.key[ring.n++] = retired.key[i];
+		ao.key = key;
+		ao.ring = &ring;
+		if (open_anchor(&anchor, &ao, syslog, &o))
+			return 1;
+	}
+	if (!tick_every)
+		tick_every = realtime ? 256 : 1024;
 	now = realtime ? wall_ms() : start;
 	rc = flowlog_open(&fl, &o, key, now);
 	if (rc) {
@@ -151,7 +216,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "flowlog_writer: append: %s\n", strerror(-rc));
 			return 1;
 		}
-		if (realtime ? (i & 255) == 0 : (i & 1023) == 0) {
+		if (i % tick_every == 0) {
 			struct flowlog_stats s2;
 			rc = flowlog_tick(fl, realtime ? wall_ms() : end);
 			if (rc)
@@ -166,14 +231,28 @@ int main(int argc, char **argv)
 	}
 	flowlog_get_stats(fl, &st);
 	if (no_close) {
-		/* leave the segment open as a crash would, but with its records on disk */
-		rc = flowlog_tick(fl, realtime ? wall_ms() + 1000 : start + (int64_t)st.seq * step + 1000);
+		/* leave the segment open as a crash would, but with its records on disk (and,
+		 * with an anchor, named by a checkpoint: the crash came a moment later) */
+		int64_t t = realtime ? wall_ms() + 1000 : start + (int64_t)st.seq * step + 1000;
+		struct flowlog_stats s2;
+
+		rc = flowlog_tick(fl, t);
+		for (int tries = 0; !rc && tries < 5000; tries++) {
+			flowlog_get_stats(fl, &s2);
+			if (s2.synced_seq >= st.seq)
+				break;
+			usleep(1000);
+			rc = flowlog_tick(fl, t);
+		}
+		if (!rc)
+			rc = flowlog_tick(fl, t);
 		printf("last_seq %" PRIu64 "\n", st.seq);
 		fflush(stdout);
 		/* a crash frees nothing and signs nothing */
 		_exit(rc ? 1 : 0);
 	}
 	rc = flowlog_close(fl, realtime ? wall_ms() : start + (int64_t)st.seq * step);
+	anchor_close(anchor);
 	seal_key_free(key);
 	seal_keyring_free(&retired, 0);
 	if (rc) {

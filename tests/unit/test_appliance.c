@@ -64,7 +64,8 @@ static void defaults_and_settings(void)
 			   "};\n"
 			   "timeouts = { udp = 60; };\n"
 			   "logging = { dir = \"/srv/log\"; rotate_size_mb = 128; retention_days = 0;\n"
-			   "  write_buffer_mb = 64;\n"
+			   "  write_buffer_mb = 64; checkpoint_file = \"/srv/anchor/checkpoints\";\n"
+			   "  syslog = { socket = \"/dev/log\"; address = \"192.0.2.20\"; };\n"
 			   "  ipfix = ( { address = \"127.0.0.1\"; port = 4739; } ); };\n";
 	struct appliance *a = NULL;
 	int ret;
@@ -85,7 +86,41 @@ static void defaults_and_settings(void)
 	CU_ASSERT_EQUAL(appliance_logging(a)->n_collectors, 1);
 	CU_ASSERT_EQUAL(appliance_logging(a)->collectors[0].addr, 0x7f000001);
 	CU_ASSERT_STRING_EQUAL(appliance_logging(a)->key, "/etc/bunri/keys/flowlog.key");
+	CU_ASSERT_EQUAL(appliance_logging(a)->checkpoint_seconds, 5);
+	CU_ASSERT_STRING_EQUAL(appliance_logging(a)->checkpoint_file, "/srv/anchor/checkpoints");
+	CU_ASSERT_STRING_EQUAL(appliance_logging(a)->syslog_socket, "/dev/log");
+	CU_ASSERT_EQUAL(appliance_logging(a)->syslog_addr, 0xc0000214);
+	CU_ASSERT_EQUAL(appliance_logging(a)->syslog_port, 514);
 	appliance_free(a);
+	diag_free(d);
+}
+
+/* The checkpoint settings: in the log directory, a bad syslog address or port. */
+static void checkpoint_settings(void)
+{
+	const char *text = "appliance = { name = \"x\"; };\n"
+			   "zones = {\n"
+			   "  lgwan = { port = \"p1\"; address = \"10.20.0.1/24\"; "
+			   "networks = [\"10.20.0.0/16\"]; };\n"
+			   "  internet = { port = \"p2\"; address = \"172.16.0.1/24\"; "
+			   "networks = \"172.16.0.0/16\"; };\n"
+			   "};\n"
+			   "logging = { dir = \"/srv/log\";\n"                  /* 6 */
+			   "  checkpoint_file = \"/srv/log/flows/cp\";\n"       /* 7 */
+			   "  checkpoint_seconds = 0;\n"                         /* 8 */
+			   "  syslog = { address = \"host\";\n"                 /* 9 */
+			   "    port = 0; socket = \"dev/log\"; }; };\n";        /* 10 */
+	struct appliance *a = NULL;
+	int ret;
+	struct diag *d = load(text, &ret, &a);
+
+	CU_ASSERT_EQUAL(ret, -EINVAL);
+	CU_ASSERT_PTR_NULL(a);
+	CU_ASSERT_EQUAL(diag_errors(d), 5);
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-value", 7, NULL, 0));     /* in the log dir */
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-value", 8, NULL, 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-address", 9, NULL, 0));
+	CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-value", 10, NULL, 0));    /* port, socket */
 	diag_free(d);
 }
 
@@ -217,6 +252,7 @@ int main(void)
 	static const struct test_case cases[] = {
 		{ "shipped example", shipped_example },
 		{ "defaults and settings", defaults_and_settings },
+		{ "checkpoint settings", checkpoint_settings },
 		{ "every mistake in one run", every_mistake_in_one_run },
 		{ "syntax error has its line", syntax_error_has_line },
 		{ "@include is refused", include_is_refused },
