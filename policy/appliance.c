@@ -55,6 +55,7 @@ static void parse_group_keys(struct loader *ld, const config_setting_t *root)
 						    "fsync_ms",	       "key",
 						    "buffer_records", "ipfix",
 						    "ipfix_domain",   "write_buffer_mb",
+						    "deny_rate",      "deny_interval",
 						    NULL };
 	static const char *const timeout_keys[] = { "tcp_established", "tcp_transitory", "udp",
 						    "icmp", NULL };
@@ -200,6 +201,8 @@ static void parse_logging(struct loader *ld, const config_setting_t *root)
 	lg->buffer_records = bounded_int(ld, g, "buffer_records", 65536, 1024, 16u << 20);
 	lg->write_buffer_mb = bounded_int(ld, g, "write_buffer_mb", 8, 1, 512);
 	lg->ipfix_domain = bounded_int(ld, g, "ipfix_domain", 1, 0, UINT32_MAX);
+	lg->deny_rate = bounded_int(ld, g, "deny_rate", 10, 1, 100000);
+	lg->deny_interval = bounded_int(ld, g, "deny_interval", 60, 1, 3600);
 	if (g && config_setting_get_member(g, "ipfix"))
 		parse_collectors(ld, config_setting_get_member(g, "ipfix"));
 }
