@@ -256,15 +256,12 @@ void deny_flush(struct deny *d, int64_t now, bool force)
 		emit_all(d);
 }
 
-/* The slot of key in t, added if it is not there and t has room (*fresh: just added,
- * its contents are stale): its position, or -1 when t is full. */
-static int32_t slot(struct table *t, const void *key, bool *fresh)
+/* Adds key, known not to be in t, if t has room: its position (the slot's contents
+ * are stale), or -1 when t is full. */
+static int32_t add(struct table *t, const void *key)
 {
-	int32_t pos = rte_hash_lookup(t->hash, key);
+	int32_t pos;
 
-	*fresh = false;
-	if (pos >= 0)
-		return pos;
 	if (t->used >= t->capacity)
 		return -1;
 	pos = rte_hash_add_key(t->hash, key);
@@ -273,8 +270,17 @@ static int32_t slot(struct table *t, const void *key, bool *fresh)
 		return -1;
 	}
 	t->used++;
-	*fresh = true;
 	return pos;
+}
+
+/* The slot of key in t, added if it is not there and t has room (*fresh: just
+ * added): its position, or -1 when t is full. */
+static int32_t slot(struct table *t, const void *key, bool *fresh)
+{
+	int32_t pos = rte_hash_lookup(t->hash, key);
+
+	*fresh = pos < 0;
+	return pos >= 0 ? pos : add(t, key);
 }
 
 static void summary_start(struct summary *s, const struct source_key *k)
@@ -328,17 +334,16 @@ static void note_overflow(struct deny *d, int64_t now, const struct deny_tuple *
 	summary_add(&d->overflows[pos], now, t);
 }
 
-/* A tuple record while the source is within its rate and the table has room. */
+/* A new tuple's record, while its source is within its rate and the table has room. */
 static bool note_tuple(struct deny *d, int64_t now, const struct deny_key *k,
 		       const struct deny_tuple *t, struct summary *s)
 {
 	struct deny_entry *e;
-	bool fresh;
 	int32_t pos;
 
 	if (s->tuples >= d->rate)
 		return false;
-	pos = slot(&d->tuples, k, &fresh);
+	pos = add(&d->tuples, k);
 	if (pos < 0)
 		return false;
 	e = &d->entries[pos];
