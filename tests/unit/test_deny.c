@@ -290,6 +290,31 @@ static void flood_loses_nothing(void)
 	deny_free(d);
 }
 
+/* A flood from 50,000 random sources: per interval at most capacity tuple records,
+ * capacity summaries and one overflow per (zone, reason), whatever the flood; still
+ * every packet counted. */
+static void many_sources_bounded(void)
+{
+	struct deny *d = table("dn_many", 64, 10);
+	uint32_t state = 99;
+
+	for (int64_t now = 0; now < 2000; now++) {
+		for (int i = 0; i < 50; i++) {
+			state = state * 1664525u + 1013904223u;
+			note(d, now, 2, 0x0b000000 | (state >> 8), 0x0a140001, IPPROTO_TCP,
+			     (uint16_t)state, "no-rule");
+		}
+	}
+	deny_flush(d, 2000, true);
+	printf("\n    100,000 packets from ~50,000 sources: %" PRIu64 " records\n",
+	       tally.records);
+	CU_ASSERT_EQUAL(tally.packets, 100000);
+	CU_ASSERT(tally.records <= 2 * (64 + 64 + 1));
+	CU_ASSERT_EQUAL(tally.by_scope[FLOWREC_SCOPE_OVERFLOW], 2);
+	CU_ASSERT_EQUAL(tally.by_scope[FLOWREC_SCOPE_TUPLE], 2 * 64);
+	deny_free(d);
+}
+
 /* A reason is a key part: two reasons, two records; a reason longer than a record's
  * field is cut, not overflowed. */
 static void reasons(void)
@@ -355,6 +380,7 @@ int main(void)
 		  full_overflow_hands_over },
 		{ "the next interval counts afresh", next_interval_counts_afresh },
 		{ "a flood: bounded records, every packet counted", flood_loses_nothing },
+		{ "a flood from many sources: bounded records", many_sources_bounded },
 		{ "reasons are part of the key and cut to fit", reasons },
 		{ "the sending device is part of the key", source_macs },
 		{ NULL, NULL },
