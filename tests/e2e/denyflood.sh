@@ -32,9 +32,18 @@ out=$(lab_in i /usr/bin/python3 "$BUNRI_SRCDIR/tests/e2e/deny_flood.py" eth0 "$m
   --count "$COUNT" --sources "$SOURCES" --targets 10.20.0.10,10.20.0.20)
 echo "$out"
 secs=$(echo "$out" | awk '{print $5}')
-sleep 1
-status=$(lab_ctl status --json)
-dropped=$(echo "$status" | jget '[z for z in d["zones"] if z["zone"] == "internet"][0]["drops"].get("no-rule", 0)')
+no_rule_drops() {
+  lab_ctl status --json |
+    jget '[z for z in d["zones"] if z["zone"] == "internet"][0]["drops"].get("no-rule", 0)'
+}
+# Until the dataplane has taken in what the port still held: two equal readings.
+dropped=$(no_rule_drops)
+for _ in $(seq 1 20); do
+  sleep 0.5
+  now=$(no_rule_drops)
+  [ "$now" = "$dropped" ] && break
+  dropped=$now
+done
 expect_gt "the dataplane dropped flood packets" "$dropped" 1000
 prom=$(lab_ctl stats --prometheus)
 expect_eq "the controller stayed connected" \
