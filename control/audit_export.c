@@ -23,6 +23,7 @@ static const char *const csv_columns[] = {
 	"seq", "type", "start", "end", "from_zone", "to_zone", "src", "sport", "dst", "dport",
 	"proto", "src_mac", "flow", "packets_out", "packets_in", "bytes_out", "bytes_in",
 	"tcp_flags", "end_reason", "reason", "count", "prev", "hash",
+	"scope", "srcs", "dsts", "dports", /* deny records only; empty for the others */
 };
 #define N_COLUMNS (sizeof(csv_columns) / sizeof(csv_columns[0]))
 
@@ -184,6 +185,12 @@ static int to_flowrec(const struct record *rec, const struct segment_line *l, st
 			r->end_reason = (enum flowrec_end)e;
 	snprintf(r->reason, sizeof(r->reason), "%s", str(rec, "reason"));
 	r->count = num(rec, "count");
+	for (int s = 1; r->type == FLOWREC_DENY && s < FLOWREC_SCOPE_COUNT; s++)
+		if (!strcmp(str(rec, "scope"), flowrec_scope_name((enum flowrec_scope)s)))
+			r->scope = (enum flowrec_scope)s;
+	r->srcs = (uint32_t)num(rec, "srcs");
+	r->dsts = (uint32_t)num(rec, "dsts");
+	r->dports = (uint32_t)num(rec, "dports");
 	return 0;
 }
 

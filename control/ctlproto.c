@@ -80,7 +80,7 @@ int ctlproto_decode(const uint8_t *buf, size_t len, struct ctlproto_msg *m)
 
 /* Record layout: type, end, from, to, proto, flags (1 each), sport, dport (2), src, dst
  * (4), mac (6), start, end, packets out/in, bytes out/in, count (8 each), flow (64),
- * reason (24). */
+ * reason (24); since version 2: scope (1), 3 zero bytes, srcs, dsts, dports (4 each). */
 void ctlproto_record_encode(const struct flowrec *r, uint8_t *out)
 {
 	uint8_t *p = out;
@@ -106,10 +106,25 @@ void ctlproto_record_encode(const struct flowrec *r, uint8_t *out)
 	put64(p + 72, r->count);
 	memcpy(p + 80, r->flow, strnlen(r->flow, CP_FLOW_ID_MAX - 1));
 	memcpy(p + 144, r->reason, strnlen(r->reason, FLOWREC_REASON_MAX - 1));
+	p[168] = (uint8_t)r->scope;
+	put32(p + 172, r->srcs);
+	put32(p + 176, r->dsts);
+	put32(p + 180, r->dports);
 }
 
-_Static_assert(80 + CP_FLOW_ID_MAX + FLOWREC_REASON_MAX == CTLPROTO_RECORD_LEN,
+_Static_assert(80 + CP_FLOW_ID_MAX + FLOWREC_REASON_MAX + 16 == CTLPROTO_RECORD_LEN,
 	       "record layout");
+
+/* A flow record summarises nothing; a deny record always says what it summarises. */
+static int scope_ok(const uint8_t *p)
+{
+	if (p[169] || p[170] || p[171] || p[168] >= FLOWREC_SCOPE_COUNT)
+		return 0;
+	if (p[0] == FLOWREC_FLOW)
+		return p[168] == FLOWREC_SCOPE_NONE && get32(p + 172) == 0 &&
+		       get32(p + 176) == 0 && get32(p + 180) == 0;
+	return p[168] != FLOWREC_SCOPE_NONE;
+}
 
 static int zone_ok(uint8_t z)
 {
@@ -120,7 +135,7 @@ int ctlproto_record_decode(const uint8_t *p, struct flowrec *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (p[0] > FLOWREC_DENY || p[1] >= FLOWREC_END_COUNT || !zone_ok(p[2]) ||
-	    !zone_ok(p[3]))
+	    !zone_ok(p[3]) || !scope_ok(p))
 		return -EBADMSG;
 	if (memchr(p + 80, 0, CP_FLOW_ID_MAX) == NULL ||
 	    memchr(p + 144, 0, FLOWREC_REASON_MAX) == NULL)
@@ -145,6 +160,10 @@ int ctlproto_record_decode(const uint8_t *p, struct flowrec *r)
 	r->count = get64(p + 72);
 	memcpy(r->flow, p + 80, CP_FLOW_ID_MAX);
 	memcpy(r->reason, p + 144, FLOWREC_REASON_MAX);
+	r->scope = (enum flowrec_scope)p[168];
+	r->srcs = get32(p + 172);
+	r->dsts = get32(p + 176);
+	r->dports = get32(p + 180);
 	return 0;
 }
 

@@ -11,11 +11,11 @@
 #include "flowrec.h"
 
 #define CTLPROTO_MAGIC 0x49524e42u /* "BNRI" */
-#define CTLPROTO_VERSION 1
+#define CTLPROTO_VERSION 2 /* 2: records grew by a deny record's scope and counts */
 #define CTLPROTO_HDR_LEN 16
 #define CTLPROTO_MSG_MAX 65536
 #define CTLPROTO_PAYLOAD_MAX (CTLPROTO_MSG_MAX - CTLPROTO_HDR_LEN)
-#define CTLPROTO_RECORD_LEN 168
+#define CTLPROTO_RECORD_LEN 184
 #define CTLPROTO_RECORDS_MAX ((CTLPROTO_PAYLOAD_MAX - 4) / CTLPROTO_RECORD_LEN)
 #define CTLPROTO_CHUNK_MAX (CTLPROTO_PAYLOAD_MAX - 8)
 #define CTLPROTO_POLICY_MAX (64u << 20) /* a compiled policy larger than this is refused */
@@ -63,7 +63,8 @@ int ctlproto_encode(uint8_t *buf, size_t cap, uint16_t type, uint32_t seq,
 int ctlproto_decode(const uint8_t *buf, size_t len, struct ctlproto_msg *m);
 
 /* Fixed-size records (CTLPROTO_RECORD_LEN bytes). decode: 0 or -EBADMSG for a type,
- * end reason or zone out of range, or a string without its NUL. */
+ * end reason, zone or scope out of range, a string without its NUL, a deny record
+ * without a scope, or a flow record with one (or with deny counts). */
 void ctlproto_record_encode(const struct flowrec *r, uint8_t *out);
 int ctlproto_record_decode(const uint8_t *in, struct flowrec *r);
 

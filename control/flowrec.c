@@ -25,6 +25,18 @@ const char *flowrec_type_name(enum flowrec_type t)
 	return t == FLOWREC_DENY ? "deny" : "flow";
 }
 
+static const char *const scope_names[FLOWREC_SCOPE_COUNT] = {
+	[FLOWREC_SCOPE_NONE] = "",
+	[FLOWREC_SCOPE_TUPLE] = "tuple",
+	[FLOWREC_SCOPE_SOURCE] = "source",
+	[FLOWREC_SCOPE_OVERFLOW] = "overflow",
+};
+
+const char *flowrec_scope_name(enum flowrec_scope s)
+{
+	return (unsigned)s < FLOWREC_SCOPE_COUNT ? scope_names[s] : "";
+}
+
 /* "YYYY-MM-DDTHH:MM:SS" of a second. Records come in time order, so a small per-thread
  * cache of recent seconds saves nearly every gmtime_r(). */
 static void format_second(int64_t secs, char out[20])
@@ -202,7 +214,8 @@ int flowrec_format_json(const struct flowrec *r, char *buf, size_t len)
 
 	if (r->type != FLOWREC_FLOW && r->type != FLOWREC_DENY)
 		return -EINVAL;
-	if ((unsigned)r->end_reason >= FLOWREC_END_COUNT)
+	if ((unsigned)r->end_reason >= FLOWREC_END_COUNT ||
+	    (unsigned)r->scope >= FLOWREC_SCOPE_COUNT)
 		return -EINVAL;
 	PUT_LIT(&o, "{\"type\":\"");
 	put(&o, flowrec_type_name(r->type), 4);
@@ -247,6 +260,17 @@ int flowrec_format_json(const struct flowrec *r, char *buf, size_t len)
 	put_opt_string(&o, r->reason, sizeof(r->reason));
 	PUT_LIT(&o, ",\"count\":");
 	put_u64(&o, r->count);
+	/* Deny records only: flow records stay as they were. */
+	if (r->type == FLOWREC_DENY && r->scope != FLOWREC_SCOPE_NONE) {
+		PUT_LIT(&o, ",\"scope\":\"");
+		put(&o, flowrec_scope_name(r->scope), strlen(flowrec_scope_name(r->scope)));
+		PUT_LIT(&o, "\",\"srcs\":");
+		put_u64(&o, r->srcs);
+		PUT_LIT(&o, ",\"dsts\":");
+		put_u64(&o, r->dsts);
+		PUT_LIT(&o, ",\"dports\":");
+		put_u64(&o, r->dports);
+	}
 	*o.p++ = '}';
 	n = (size_t)(o.p - line);
 	/* Like snprintf: as much as fits, terminated, and the length it needed. */

@@ -11,7 +11,16 @@
 
 enum flowrec_type {
 	FLOWREC_FLOW = 0, /* one connection that crossed the appliance */
-	FLOWREC_DENY = 1, /* drops summarised per (zone, src, dst, proto, dport, reason) */
+	FLOWREC_DENY = 1, /* drops summarised, see enum flowrec_scope */
+};
+
+/* What one deny record summarises. */
+enum flowrec_scope {
+	FLOWREC_SCOPE_NONE = 0,   /* flow records */
+	FLOWREC_SCOPE_TUPLE,      /* one (zone, MAC, src, dst, proto, dport, reason) */
+	FLOWREC_SCOPE_SOURCE,     /* the rest of one (zone, src, reason) past the rate */
+	FLOWREC_SCOPE_OVERFLOW,   /* sources the table had no room for, per (zone, reason) */
+	FLOWREC_SCOPE_COUNT,
 };
 
 enum flowrec_end {
@@ -47,7 +56,13 @@ struct flowrec {
 	uint64_t bytes_in;
 	enum flowrec_end end_reason;
 	char reason[FLOWREC_REASON_MAX]; /* deny: the drop reason code, e.g. "no-rule" */
-	uint64_t count;            /* deny: packets summarised */
+	uint64_t count;            /* deny: packets summarised (bytes_out: their bytes) */
+	/* Deny records: what the record summarises, and how many distinct sources,
+	 * destinations and destination ports it covers (exact up to 8, estimates above). */
+	enum flowrec_scope scope;
+	uint32_t srcs;
+	uint32_t dsts;
+	uint32_t dports;
 };
 
 /* Where records go. emit() must not block the packet path for long: it copies. */
@@ -60,6 +75,8 @@ struct flowrec_sink {
 const char *flowrec_end_name(enum flowrec_end e);
 /* "flow" or "deny". */
 const char *flowrec_type_name(enum flowrec_type t);
+/* "tuple", "source", "overflow"; "" for NONE. */
+const char *flowrec_scope_name(enum flowrec_scope s);
 
 /* Writes the record as one JSON object (no newline, no seq/prev/hash: the log writer
  * adds those) with the field names of the flow log. Returns the length it needed,

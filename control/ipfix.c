@@ -52,10 +52,12 @@ static const struct ie fields[] = {
 	{1, 8, RFC5103_PEN},          {2, 8, RFC5103_PEN},
 	{1, 65535, IPFIX_PEN},        {2, 1, IPFIX_PEN}, {3, 1, IPFIX_PEN},
 	{4, 65535, IPFIX_PEN},
+	{5, 1, IPFIX_PEN},  {6, 4, IPFIX_PEN}, {7, 4, IPFIX_PEN}, {8, 4, IPFIX_PEN},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 /* the largest data record: fixed fields plus two strings of up to 255 bytes */
-#define RECORD_MAX (4 + 4 + 2 + 2 + 1 + 8 * 4 + 2 + 1 + 1 + 6 + 8 + 8 + 1 + 1 + 2 * 256)
+#define RECORD_MAX (4 + 4 + 2 + 2 + 1 + 8 * 4 + 2 + 1 + 1 + 6 + 8 + 8 + 1 + 1 + 2 * 256 + \
+		    1 + 3 * 4)
 
 static uint8_t *put16(uint8_t *p, uint16_t v)
 {
@@ -287,7 +289,7 @@ int ipfix_add(struct ipfix_exporter *x, const struct flowrec *r, int64_t now_ms)
 	p = put16(p, r->sport);
 	p = put16(p, r->dport);
 	*p++ = r->proto;
-	p = put64(p, deny ? 0 : r->bytes_out);
+	p = put64(p, r->bytes_out);
 	p = put64(p, deny ? r->count : r->packets_out);
 	p = put64(p, (uint64_t)r->start_ms);
 	p = put64(p, (uint64_t)r->end_ms);
@@ -302,6 +304,10 @@ int ipfix_add(struct ipfix_exporter *x, const struct flowrec *r, int64_t now_ms)
 	*p++ = r->from_zone;
 	*p++ = r->to_zone;
 	p = put_string(p, r->reason, sizeof(r->reason));
+	*p++ = (uint8_t)r->scope;
+	p = put32(p, r->srcs);
+	p = put32(p, r->dsts);
+	p = put32(p, r->dports);
 	x->len = (size_t)(p - x->msg);
 	x->seq++;
 	x->in_msg++;

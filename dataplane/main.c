@@ -137,7 +137,7 @@ static int start_workers(struct daemon *d, const struct options *o)
 		struct worker *w = &d->workers[i];
 
 		ret = worker_init(w, i, lcore, &d->ports, &d->tables, d->names, d->qs, &d->stop,
-				  o->connections, o->ring);
+				  o->connections, o->ring, appliance_logging(d->appliance));
 		if (ret != 0) {
 			fprintf(stderr, "bunri-dataplane: worker %u: %s\n", i, rte_strerror(-ret));
 			return ret;

@@ -32,6 +32,13 @@ int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
 		.sink = conf->sink,
 		.names = conf->names,
 	};
+	struct deny_conf dc = {
+		.capacity = conf->deny_capacity ? conf->deny_capacity : 4096,
+		.interval_ms = conf->deny_interval_ms ? conf->deny_interval_ms : DENY_INTERVAL_MS,
+		.rate = conf->deny_rate ? conf->deny_rate : DENY_RATE,
+		.socket = conf->socket,
+		.sink = conf->sink,
+	};
 	char name[64];
 	struct pipeline *p;
 	int ret = -ENOMEM;
@@ -69,9 +76,8 @@ int pipeline_create(const struct pipeline_conf *conf, struct pipeline **out)
 	if (ret != 0)
 		goto err_nb;
 	snprintf(name, sizeof(name), "%s_dn", conf->name);
-	ret = deny_create(name, conf->deny_capacity ? conf->deny_capacity : 4096,
-			  conf->deny_interval_ms ? conf->deny_interval_ms : DENY_INTERVAL_MS,
-			  conf->socket, conf->sink, &p->deny);
+	dc.name = name;
+	ret = deny_create(&dc, &p->deny);
 	if (ret != 0)
 		goto err_deny;
 	*out = p;
@@ -673,6 +679,7 @@ static void finish(struct pipeline *p, struct pkt *pk, int64_t now,
 		struct deny_tuple dt = {
 			.src = ip->src, .dst = ip->dst, .zone = pk->zin, .proto = ip->proto,
 			.dport = ip->proto == IPPROTO_ICMP ? ip->icmp_type : ip->dport,
+			.bytes = ip->total_len ? ip->total_len : pk->frame_len,
 		};
 
 		if (pk->note_mac)

@@ -33,8 +33,9 @@ struct pipeline_conf {
 	const struct flowname *names;
 	uint32_t conn_capacity;      /* 0: 65536 */
 	uint32_t neigh_capacity;     /* 0: 4096 */
-	uint32_t deny_capacity;      /* 0: 4096 */
+	uint32_t deny_capacity;      /* 0: 4096 (tuples, and sources, per interval) */
 	int64_t deny_interval_ms;    /* 0: DENY_INTERVAL_MS */
+	uint32_t deny_rate;          /* tuple records per source and interval; 0: DENY_RATE */
 	int socket;
 	/* Called when this pipeline learns a neighbour from ARP (update_only: from a
 	 * gratuitous ARP, which only updates a neighbour already known). ARP replies reach

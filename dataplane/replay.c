@@ -333,6 +333,28 @@ static int open_inputs(const struct options *o, struct pcapin **out)
 	return 0;
 }
 
+/* appliance.cfg's deny settings, as the dataplane's workers take them. */
+static int deny_settings(const char *config, struct pipeline_conf *pc)
+{
+	struct diag *d = diag_new();
+	struct appliance *a = NULL;
+	int ret;
+
+	if (d == NULL)
+		return -ENOMEM;
+	ret = appliance_load(config, d, &a);
+	if (ret == 0) {
+		pc->deny_rate = appliance_logging(a)->deny_rate;
+		pc->deny_interval_ms = (int64_t)appliance_logging(a)->deny_interval * 1000;
+		appliance_free(a);
+	} else {
+		diag_sort(d);
+		diag_print(d, stderr);
+	}
+	diag_free(d);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct replay r = { 0 };
@@ -382,6 +404,8 @@ int main(int argc, char **argv)
 	pc.sink = replay_out_sink(&r.out);
 	pc.names = r.names;
 	pc.socket = SOCKET_ID_ANY;
+	if (deny_settings(r.o.config, &pc) != 0)
+		goto out_files;
 	if (pipeline_create(&pc, &r.pipe) != 0) {
 		fprintf(stderr, "bunri-replay: cannot create the pipeline\n");
 		goto out_files;

@@ -90,7 +90,7 @@ void worker_set_peers(struct worker *w, struct worker *all, unsigned n)
 int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct ports *ports,
 		struct tables *const *slot, const struct flowname *names,
 		struct rte_rcu_qsbr *qs, const volatile bool *stop, uint32_t conn_capacity,
-		uint32_t ring_size)
+		uint32_t ring_size, const struct appliance_logging *logging)
 {
 	struct pipeline_conf pc = { 0 };
 	struct timespec ts;
@@ -127,6 +127,8 @@ int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct p
 	pc.sink.ctx = w;
 	pc.names = names;
 	pc.conn_capacity = conn_capacity;
+	pc.deny_rate = logging->deny_rate;
+	pc.deny_interval_ms = (int64_t)logging->deny_interval * 1000;
 	pc.socket = (int)rte_lcore_to_socket_id(lcore);
 	pc.neigh_learned = neigh_share;
 	pc.neigh_ctx = w;

@@ -14,6 +14,7 @@
 
 #include "conntrack.h"
 #include "pipeline.h"
+#include "policy.h"
 #include "ports.h"
 
 struct rte_rcu_qsbr;
@@ -66,7 +67,7 @@ struct worker {
 int worker_init(struct worker *w, unsigned index, unsigned lcore, const struct ports *ports,
 		struct tables *const *slot, const struct flowname *names,
 		struct rte_rcu_qsbr *qs, const volatile bool *stop, uint32_t conn_capacity,
-		uint32_t ring_size);
+		uint32_t ring_size, const struct appliance_logging *logging);
 void worker_fini(struct worker *w);
 /* Before launch: the workers that learn neighbours from each other's ARP. */
 void worker_set_peers(struct worker *w, struct worker *all, unsigned n);

@@ -15,7 +15,7 @@ packages=(
   libmagic-dev libseccomp-dev libgsf-1-dev
   # tests
   libcunit1-dev python3-scapy tcpdump iproute2 curl netcat-openbsd
-  nfdump rsyslog
+  nfdump rsyslog jq
   # live appliance: dpdk-hugepages.py/dpdk-devbind.py; e2e tests and demo.sh
   dpdk ethtool iputils-ping iputils-arping
 )

@@ -56,7 +56,8 @@ static void parse_group_keys(struct loader *ld, const config_setting_t *root)
 						    "buffer_records", "ipfix",
 						    "ipfix_domain",   "write_buffer_mb",
 						    "checkpoint_seconds", "checkpoint_file",
-						    "syslog",	       NULL };
+						    "syslog",	       "deny_rate",
+						    "deny_interval",  NULL };
 	static const char *const limit_keys[] = { "connections", "zone_connections",
 						  "zone_embryonic", "flow_connections",
 						  "adaptive_start", "adaptive_end", NULL };
@@ -303,6 +304,8 @@ static void parse_logging(struct loader *ld, const config_setting_t *root)
 	lg->buffer_records = bounded_int(ld, g, "buffer_records", 65536, 1024, 16u << 20);
 	lg->write_buffer_mb = bounded_int(ld, g, "write_buffer_mb", 8, 1, 512);
 	lg->ipfix_domain = bounded_int(ld, g, "ipfix_domain", 1, 0, UINT32_MAX);
+	lg->deny_rate = bounded_int(ld, g, "deny_rate", 10, 1, 100000);
+	lg->deny_interval = bounded_int(ld, g, "deny_interval", 60, 1, 3600);
 	if (g && config_setting_get_member(g, "ipfix"))
 		parse_collectors(ld, config_setting_get_member(g, "ipfix"));
 	lg->checkpoint_seconds = bounded_int(ld, g, "checkpoint_seconds", 5, 1, 3600);

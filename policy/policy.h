@@ -24,6 +24,8 @@ struct appliance_logging {
 	const char *key;            /* Ed25519 private key (PEM, 0600) */
 	unsigned buffer_records;    /* records the dataplane holds while the controller is away */
 	unsigned write_buffer_mb;   /* records the controller holds while the disk is behind */
+	unsigned deny_rate;         /* deny records per source and interval, then a summary */
+	unsigned deny_interval;     /* seconds a deny summary covers */
 	uint32_t ipfix_domain;      /* IPFIX observation domain id */
 	unsigned checkpoint_seconds; /* a signed checkpoint of the log's head this often */
 	const char *checkpoint_file; /* checkpoints kept outside dir (append-only); NULL */

@@ -110,6 +110,12 @@ static void make_record(uint64_t i, int64_t end_ms, struct flowrec *r)
 	} else {
 		snprintf(r->reason, sizeof(r->reason), "%s", reasons[i % 3]);
 		r->count = 1 + i % 40;
+		r->bytes_out = r->count * 60;
+		/* tuples, sources past the rate, and now and then an overflow */
+		r->scope = (enum flowrec_scope)(1 + i / 10 % 3);
+		r->srcs = r->scope == FLOWREC_SCOPE_OVERFLOW ? (uint32_t)(2 + i % 50) : 1;
+		r->dsts = r->scope == FLOWREC_SCOPE_TUPLE ? 1 : (uint32_t)(1 + i % 9);
+		r->dports = r->scope == FLOWREC_SCOPE_TUPLE ? 1 : (uint32_t)r->count;
 	}
 }
 

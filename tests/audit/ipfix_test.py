@@ -95,7 +95,7 @@ def compare(name, got, recs):
         ok = r is not None and \
             f["proto"] == r["proto"] and nf_ms(f["last"]) == ms(r["end"]) and \
             f["in_packets"] == (r["count"] if deny else r["packets_out"]) and \
-            f["in_bytes"] == (0 if deny else r["bytes_out"]) and \
+            f["in_bytes"] == r["bytes_out"] and \
             f.get("out_packets", 0) == (0 if deny else r["packets_in"]) and \
             f.get("out_bytes", 0) == (0 if deny else r["bytes_in"]) and \
             f.get("in_src_mac") == r["src_mac"]

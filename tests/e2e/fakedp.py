@@ -17,11 +17,11 @@ import time
 HDR = struct.Struct("<IHHII")
 MAGIC = 0x49524E42
 ERROR, OK, CHUNK, STATUS, RULES, FLOWS, SUBSCRIBE, RECORDS, GAP = range(1, 10)
-RECORD_LEN = 168
+RECORD_LEN = 184
 
 
 def msg(mtype, seq=0, payload=b""):
-    return HDR.pack(MAGIC, 1, mtype, seq, len(payload)) + payload
+    return HDR.pack(MAGIC, 2, mtype, seq, len(payload)) + payload
 
 
 def record(i, now_ms):

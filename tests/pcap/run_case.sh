@@ -10,6 +10,8 @@
 #   pcapgrep ZONE REGEX       some frame of ZONE.pcap, as `tcpdump -env` prints it, matches
 #   pcapcount ZONE REGEX N    exactly N frames of ZONE.pcap match
 #   counter REGEX             counters.json, whitespace collapsed, matches
+#   records MIN MAX REGEX     MIN to MAX lines of flows.jsonl match
+#   denysum                   the deny records' counts add up to the drops counted
 set -u
 
 replay=$1
@@ -73,6 +75,19 @@ while read -r kind rest; do
 	counter)
 		tr -s ' \n' ' ' < "$out/counters.json" | grep -Eq -- "$rest" ||
 			{ echo "FAIL: counters.json does not match: $rest"; fail=1; } ;;
+	records)
+		min=${rest%% *}; rest=${rest#* }; max=${rest%% *}; re=${rest#* }
+		n=$(grep -Ec -- "$re" "$out/flows.jsonl")
+		[ "$n" -ge "$min" ] && [ "$n" -le "$max" ] ||
+			{ echo "FAIL: $n records match $re, expected $min to $max"; fail=1; } ;;
+	denysum)
+		drops=$(jq '[.zones[].drop[]] | add // 0' "$out/counters.json")
+		read -r n packets < <(jq -rs '[.[] | select(.type == "deny")] |
+			"\(length) \(map(.count) | add // 0)"' "$out/flows.jsonl")
+		bytes=$(grep -F '"type":"deny"' "$out/flows.jsonl" | wc -c)
+		echo "deny records: $n for $drops dropped packets, $bytes bytes of log lines"
+		[ "$packets" -eq "$drops" ] ||
+			{ echo "FAIL: deny records count $packets packets, $drops were dropped"; fail=1; } ;;
 	*)
 		echo "FAIL: unknown check: $kind $rest"; fail=1 ;;
 	esac

@@ -68,6 +68,12 @@ void fixture_record(uint64_t i, int64_t end_ms, struct flowrec *r)
 	} else {
 		snprintf(r->reason, sizeof(r->reason), "no-rule");
 		r->count = i + 1;
+		r->bytes_out = 60 * (i + 1);
+		/* every other deny record a source's summary past the rate */
+		r->scope = i % 10 == 4 ? FLOWREC_SCOPE_TUPLE : FLOWREC_SCOPE_SOURCE;
+		r->srcs = 1;
+		r->dsts = r->scope == FLOWREC_SCOPE_TUPLE ? 1 : (uint32_t)(i % 7 + 1);
+		r->dports = r->scope == FLOWREC_SCOPE_TUPLE ? 1 : (uint32_t)(i + 1);
 	}
 }
 

@@ -45,6 +45,8 @@ static void shipped_example(void)
 	CU_ASSERT_STRING_EQUAL(lg->dir, "/var/log/bunri");
 	CU_ASSERT_EQUAL(lg->rotate_size_mb, 64);
 	CU_ASSERT_EQUAL(lg->write_buffer_mb, 8);
+	CU_ASSERT_EQUAL(lg->deny_rate, 10);
+	CU_ASSERT_EQUAL(lg->deny_interval, 60);
 	CU_ASSERT_EQUAL(lg->n_collectors, 0);
 	CU_ASSERT_EQUAL(appliance_zone_of(a, (struct cidr){ 0x0a0a0300, 24 }), ZONE_MYNUMBER);
 	CU_ASSERT_EQUAL(appliance_zone_of(a, (struct cidr){ 0x0a000000, 8 }), ZONE_NONE);
@@ -64,7 +66,8 @@ static void defaults_and_settings(void)
 			   "};\n"
 			   "timeouts = { udp = 60; };\n"
 			   "logging = { dir = \"/srv/log\"; rotate_size_mb = 128; retention_days = 0;\n"
-			   "  write_buffer_mb = 64; checkpoint_file = \"/srv/anchor/checkpoints\";\n"
+			   "  write_buffer_mb = 64; deny_rate = 3; deny_interval = 300;\n"
+			   "  checkpoint_file = \"/srv/anchor/checkpoints\";\n"
 			   "  syslog = { socket = \"/dev/log\"; address = \"192.0.2.20\"; };\n"
 			   "  ipfix = ( { address = \"127.0.0.1\"; port = 4739; } ); };\n";
 	struct appliance *a = NULL;
@@ -83,6 +86,8 @@ static void defaults_and_settings(void)
 	CU_ASSERT_EQUAL(appliance_logging(a)->retention_days, 0);
 	CU_ASSERT_EQUAL(appliance_logging(a)->fsync_ms, 1000);
 	CU_ASSERT_EQUAL(appliance_logging(a)->write_buffer_mb, 64);
+	CU_ASSERT_EQUAL(appliance_logging(a)->deny_rate, 3);
+	CU_ASSERT_EQUAL(appliance_logging(a)->deny_interval, 300);
 	CU_ASSERT_EQUAL(appliance_logging(a)->n_collectors, 1);
 	CU_ASSERT_EQUAL(appliance_logging(a)->collectors[0].addr, 0x7f000001);
 	CU_ASSERT_STRING_EQUAL(appliance_logging(a)->key, "/etc/bunri/keys/flowlog.key");
@@ -206,6 +211,32 @@ static void unreadable_file(void)
 	diag_free(d);
 }
 
+/* Deny records: at least one per source and interval, intervals of 1 s to 1 hour. */
+static void deny_bounds(void)
+{
+	static const char *const values[] = { "deny_rate = 0", "deny_rate = 100001",
+					      "deny_interval = 0", "deny_interval = 3601" };
+
+	for (unsigned i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		char text[512];
+		struct appliance *a = NULL;
+		int ret;
+		struct diag *d;
+
+		snprintf(text, sizeof(text),
+			 "appliance = { name = \"x\"; };\n"
+			 "zones = { lgwan = { port = \"a\"; address = \"10.20.0.1/24\"; "
+			 "networks = [\"10.20.0.0/16\"]; };\n"
+			 "  internet = { port = \"b\"; address = \"172.16.0.1/24\"; "
+			 "networks = [\"172.16.0.0/16\"]; }; };\n"
+			 "logging = { %s; };\n", values[i]);
+		d = load(text, &ret, &a);
+		CU_ASSERT_EQUAL(ret, -EINVAL);
+		CU_ASSERT(diag_has(d, DIAG_ERROR, "bad-value", 4, NULL, 0));
+		diag_free(d);
+	}
+}
+
 /* The writer's memory for a slow disk: 1 to 512 MiB. */
 static void write_buffer_bounds(void)
 {
@@ -259,6 +290,7 @@ int main(void)
 		{ "unreadable file", unreadable_file },
 		{ "one zone is not enough", one_zone_is_not_enough },
 		{ "write buffer from 1 to 512 MiB", write_buffer_bounds },
+		{ "deny_rate and deny_interval bounds", deny_bounds },
 		{ NULL, NULL },
 	};
 	return test_run("appliance", cases);

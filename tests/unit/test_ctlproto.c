@@ -38,9 +38,9 @@ static void malformed_headers(void)
 	buf[0] ^= 0xff;
 	CU_ASSERT_EQUAL(ctlproto_decode(buf, (size_t)n, &m), -EBADMSG);
 	buf[0] ^= 0xff;
-	buf[4] = 2; /* version */
+	buf[4] = CTLPROTO_VERSION - 1; /* the version before */
 	CU_ASSERT_EQUAL(ctlproto_decode(buf, (size_t)n, &m), -EPROTO);
-	buf[4] = 1;
+	buf[4] = CTLPROTO_VERSION;
 	buf[6] = 0; /* type 0 */
 	CU_ASSERT_EQUAL(ctlproto_decode(buf, (size_t)n, &m), -EBADMSG);
 	buf[6] = CTL_TYPE_MAX;
@@ -102,11 +102,43 @@ static void record_round_trip(void)
 	r.to_zone = ZONE_NONE;
 	strcpy(r.reason, "no-rule");
 	r.count = 99;
+	r.bytes_out = 5940;
+	r.scope = FLOWREC_SCOPE_SOURCE;
+	r.srcs = 1;
+	r.dsts = 3;
+	r.dports = 0xfffe;
 	ctlproto_record_encode(&r, enc);
 	CU_ASSERT_EQUAL_FATAL(ctlproto_record_decode(enc, &back), 0);
 	CU_ASSERT_STRING_EQUAL(back.reason, "no-rule");
 	CU_ASSERT_EQUAL(back.count, 99);
 	CU_ASSERT_EQUAL(back.to_zone, ZONE_NONE);
+	CU_ASSERT_EQUAL(memcmp(&r, &back, sizeof(r)), 0);
+}
+
+/* A deny record always says what it summarises; a flow record never does. */
+static void record_scope(void)
+{
+	uint8_t enc[CTLPROTO_RECORD_LEN];
+	struct flowrec r, back;
+
+	sample_record(&r);
+	ctlproto_record_encode(&r, enc);
+	enc[168] = FLOWREC_SCOPE_TUPLE; /* a flow record with a scope */
+	CU_ASSERT_EQUAL(ctlproto_record_decode(enc, &back), -EBADMSG);
+	enc[168] = 0;
+	enc[180] = 1; /* ... or with a deny count */
+	CU_ASSERT_EQUAL(ctlproto_record_decode(enc, &back), -EBADMSG);
+	enc[180] = 0;
+	enc[0] = FLOWREC_DENY; /* a deny record without one */
+	CU_ASSERT_EQUAL(ctlproto_record_decode(enc, &back), -EBADMSG);
+	enc[168] = FLOWREC_SCOPE_COUNT;
+	CU_ASSERT_EQUAL(ctlproto_record_decode(enc, &back), -EBADMSG);
+	enc[168] = FLOWREC_SCOPE_OVERFLOW;
+	enc[170] = 1; /* the zero bytes */
+	CU_ASSERT_EQUAL(ctlproto_record_decode(enc, &back), -EBADMSG);
+	enc[170] = 0;
+	CU_ASSERT_EQUAL_FATAL(ctlproto_record_decode(enc, &back), 0);
+	CU_ASSERT_EQUAL(back.scope, FLOWREC_SCOPE_OVERFLOW);
 }
 
 static void record_out_of_range(void)
@@ -310,6 +342,7 @@ int main(void)
 		{ "encode limits", encode_limits },
 		{ "record round trip", record_round_trip },
 		{ "record values out of range", record_out_of_range },
+		{ "deny records and only they have a scope", record_scope },
 		{ "flows query", flows_query },
 		{ "policy chunk bounds", chunk_bounds },
 		{ "errors and gaps", errors_and_gaps },

@@ -55,6 +55,7 @@ static void flow_record(void)
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "bytes_in")), 90000);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "end_reason")), "fin");
 	CU_ASSERT_TRUE(json_is_null(json_object_get(j, "reason")));
+	CU_ASSERT_PTR_NULL(json_object_get(j, "scope")); /* flow records are as they were */
 	json_decref(j);
 }
 
@@ -69,6 +70,11 @@ static void deny_record(void)
 		.dst = 0x0a0a0001,
 		.dport = 53,
 		.count = 42,
+		.bytes_out = 2520,
+		.scope = FLOWREC_SCOPE_SOURCE,
+		.srcs = 1,
+		.dsts = 3,
+		.dports = 4100,
 	};
 	json_t *j;
 
@@ -80,6 +86,11 @@ static void deny_record(void)
 	CU_ASSERT_TRUE(json_is_null(json_object_get(j, "flow")));
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "reason")), "spoofed\"\n");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "count")), 42);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "bytes_out")), 2520);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "scope")), "source");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "srcs")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "dsts")), 3);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "dports")), 4100);
 	json_decref(j);
 }
 
@@ -93,6 +104,9 @@ static void bad_record_and_short_buffer(void)
 	r.end_reason = FLOWREC_END_COUNT;
 	CU_ASSERT(flowrec_format_json(&r, small, sizeof(small)) < 0);
 	r.end_reason = FLOWREC_END_TIMEOUT;
+	r.scope = FLOWREC_SCOPE_COUNT;
+	CU_ASSERT(flowrec_format_json(&r, small, sizeof(small)) < 0);
+	r.scope = FLOWREC_SCOPE_NONE;
 	/* Like snprintf: the length it needed, the text cut and terminated. */
 	CU_ASSERT(flowrec_format_json(&r, small, sizeof(small)) > (int)sizeof(small));
 	CU_ASSERT_EQUAL(strlen(small), sizeof(small) - 1);

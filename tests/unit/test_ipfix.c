@@ -59,7 +59,7 @@ static void check_record(struct decoder *d, const uint8_t *p, const uint8_t **en
 			case 7: ok &= v == r->sport; break;
 			case 11: ok &= v == r->dport; break;
 			case 4: ok &= v == r->proto; break;
-			case 1: ok &= v == (deny ? 0 : r->bytes_out); break;
+			case 1: ok &= v == r->bytes_out; break;
 			case 2: ok &= v == (deny ? r->count : r->packets_out); break;
 			case 152: ok &= v == (uint64_t)r->start_ms; break;
 			case 153: ok &= v == (uint64_t)r->end_ms; break;
@@ -78,6 +78,11 @@ static void check_record(struct decoder *d, const uint8_t *p, const uint8_t **en
 				ok &= v == r->from_zone;
 			if (d->t[i].id == 3)
 				ok &= v == r->to_zone;
+			if (d->t[i].id == 5)
+				ok &= v == r->scope;
+			if (d->t[i].id >= 6 && d->t[i].id <= 8)
+				ok &= v == (d->t[i].id == 6 ? r->srcs : d->t[i].id == 7 ? r->dsts
+											: r->dports);
 		}
 		p += len;
 	}
@@ -173,7 +178,7 @@ static void file_roundtrip(void)
 	}
 	CU_ASSERT_EQUAL(off, (size_t)n);
 	CU_ASSERT(msgs > 1);
-	CU_ASSERT_EQUAL(d.n, 19);
+	CU_ASSERT_EQUAL(d.n, 23);
 	CU_ASSERT_EQUAL(d.records, 3000);
 	CU_ASSERT_EQUAL(d.mismatches, 0);
 	CU_ASSERT(d.seq_ok);
