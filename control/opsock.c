@@ -104,6 +104,11 @@ void opsock_reply(struct opsock *o, int idx, uint32_t seq, char *text, size_t le
 	flush_reply(o, idx, now);
 }
 
+void opsock_ack(struct opsock *o, int idx, uint32_t seq)
+{
+	sent(o, idx, ctlproto_send(o->clients[idx].fd, CTL_PART, seq, NULL, 0, MSG_DONTWAIT));
+}
+
 void opsock_error(struct opsock *o, int idx, uint32_t seq, int code, const char *text)
 {
 	static uint8_t p[CTLPROTO_PAYLOAD_MAX];

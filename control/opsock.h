@@ -50,6 +50,8 @@ int opsock_ready(struct opsock *o, int idx, int64_t now, struct ctlproto_msg *m)
 /* Starts sending text (taken over, freed when sent) as the reply to seq. */
 void opsock_reply(struct opsock *o, int idx, uint32_t seq, char *text, size_t len,
 		  int64_t now);
+/* Tells the client its request was taken (an empty CTL_PART), before a long one runs. */
+void opsock_ack(struct opsock *o, int idx, uint32_t seq);
 void opsock_error(struct opsock *o, int idx, uint32_t seq, int code, const char *text);
 /* The client's uid, -1 when unknown. */
 long opsock_uid(const struct opsock *o, int idx);
