@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "ctlproto.h"
+#include "ctlreply.h"
 
 #define OPSOCK_CLIENTS 8
 #define OPSOCK_STALL_MS 2000
@@ -21,9 +22,7 @@ struct opsock_client {
 	int fd;                  /* -1: a free slot */
 	int64_t active_ms;       /* accepted, or last asked or took part of a reply */
 	struct ucred cred;       /* at accept; uid -1 when unknown */
-	char *out;               /* the reply being sent, NULL: none */
-	size_t out_len, out_off;
-	uint32_t out_seq;
+	struct ctlreply out;     /* the reply being sent */
 };
 
 struct opsock {
