@@ -82,12 +82,18 @@ static void flush_reply(struct opsock *o, int idx, int64_t now)
 void opsock_reply(struct opsock *o, int idx, uint32_t seq, char *text, size_t len,
 		  int64_t now)
 {
+	if (o->clients[idx].fd < 0) { /* gone while its request ran */
+		free(text);
+		return;
+	}
 	ctlreply_start(&o->clients[idx].out, CTL_OK, seq, text, len);
 	flush_reply(o, idx, now);
 }
 
 void opsock_ack(struct opsock *o, int idx, uint32_t seq)
 {
+	if (o->clients[idx].fd < 0)
+		return;
 	sent(o, idx, ctlproto_send(o->clients[idx].fd, CTL_PART, seq, NULL, 0, MSG_DONTWAIT));
 }
 
@@ -96,6 +102,8 @@ void opsock_error(struct opsock *o, int idx, uint32_t seq, int code, const char 
 	static uint8_t p[CTLPROTO_PAYLOAD_MAX];
 	size_t pl = ctlproto_error_encode(code, text, p, sizeof(p));
 
+	if (o->clients[idx].fd < 0)
+		return;
 	sent(o, idx, ctlproto_send(o->clients[idx].fd, CTL_ERROR, seq, p, pl, MSG_DONTWAIT));
 }
 

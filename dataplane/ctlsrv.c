@@ -129,6 +129,8 @@ err:
 
 static void client_close(struct ctlsrv *s, struct client *c)
 {
+	if (c->fd < 0) /* already closed: a reply it could not take */
+		return;
 	if (c->fd == s->subscriber) {
 		s->subscriber = -1;
 		CTLSRV_LOG(NOTICE, "controller disconnected; buffering records\n");
