@@ -37,8 +37,15 @@ static int read_fd(int fd, char *buf, size_t cap, size_t *got)
 	return 0;
 }
 
+static unsigned settle_ms = CFGREAD_SETTLE_MS;
+
+void cfgread_set_settle_ms(unsigned ms)
+{
+	settle_ms = ms;
+}
+
 /* A writer that writes in pieces may pause between them: a file written less than
- * CFGREAD_SETTLE_MS ago is looked at again once that much time has passed. */
+ * settle_ms ago is looked at again once that much time has passed. */
 static bool settled(const char *path, const struct stat *st)
 {
 	struct timespec now;
@@ -50,11 +57,11 @@ static bool settled(const char *path, const struct stat *st)
 		changed_ms = (int64_t)st->st_ctim.tv_sec * 1000 + st->st_ctim.tv_nsec / 1000000;
 	clock_gettime(CLOCK_REALTIME, &now);
 	age_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - changed_ms;
-	if (age_ms >= CFGREAD_SETTLE_MS)
+	if (age_ms >= (int64_t)settle_ms)
 		return true;
 	if (age_ms < 0)
 		age_ms = 0;
-	usleep((useconds_t)(CFGREAD_SETTLE_MS - age_ms) * 1000);
+	usleep((useconds_t)((int64_t)settle_ms - age_ms) * 1000);
 	return stat(path, &again) == 0 && same_file(st, &again);
 }
 

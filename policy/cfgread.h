@@ -14,6 +14,9 @@
 #define CFGREAD_MAX_BYTES (16u << 20)
 /* A file changed less than this long ago is looked at again after this long. */
 #define CFGREAD_SETTLE_MS 100
+/* Another settle time for the whole process (0: none), set once before any read: for a
+ * fuzzer that rewrites its one file for every input. */
+void cfgread_set_settle_ms(unsigned ms);
 
 /* What every parsing function needs to report a problem. */
 struct cfgctx {
