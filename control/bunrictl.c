@@ -17,9 +17,12 @@ static void usage(FILE *out)
 	      "        --at DATE     check as of that day (YYYY-MM-DD or \"YYYY-MM-DD HH:MM\", JST)\n"
 	      "        --output FILE also write the compiled policy's binary form\n"
 	      "        exit 0: no errors; 1: errors; 2: a file cannot be read.\n"
-	      "  reload [--config FILE] [--json]\n"
+	      "  reload [--config FILE] [--json] [--allow-deny-all]\n"
 	      "        have bunri-controld re-read and install the policy; prints what changed,\n"
-	      "        or every error (the running policy then stays). exit 1: refused.\n"
+	      "        or every error (the running policy then stays). exit 1: refused, or\n"
+	      "        not applied (bunri-dataplane did not install it).\n"
+	      "        --allow-deny-all  a policy that removes every flow in force may be\n"
+	      "                          applied (refused without it)\n"
 	      "  status [--config FILE] [--json]\n"
 	      "        running policy, ports and zone counters, drops by reason, connections\n"
 	      "  rules [--config FILE] [--json]\n"
@@ -33,7 +36,9 @@ static void usage(FILE *out)
 	      "        counters in Prometheus text format (node_exporter textfile collector)\n"
 	      "  --socket PATH  the dataplane's control socket instead of appliance.cfg's\n"
 	      "        (reload: the controller's socket is controld.sock beside it)\n"
-	      "  help  this text\n",
+	      "  help  this text\n"
+	      "A daemon that does not accept, take the request and start answering within\n"
+	      "1.5 s is named (stopped or hung?) and bunrictl exits 2.\n",
 	      out);
 }
 

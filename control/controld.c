@@ -184,32 +184,44 @@ static bool unchanged(const struct cpolicy *old, const struct cpolicy *new,
 	       memcmp(cpolicy_digest(old), cpolicy_digest(new), CPOLICY_DIGEST_LEN) == 0;
 }
 
-/* Makes cp the running policy: installs it when the dataplane is there and audits the
- * change. Takes cp either way. 0, or -errno when the dataplane refused it. */
+static size_t flows_in_force(const struct cpolicy *cp)
+{
+	const struct cp_flow *f;
+
+	return cp != NULL ? cpolicy_flows(cp, &f) : 0;
+}
+
+/* Makes cp the running policy: installs it and audits the change. Takes cp either way.
+ * A change the dataplane did not install is not applied (the running policy stays,
+ * audited as such); with must_install false (startup, a flow's start or end) a
+ * dataplane that is not connected gets cp when it connects. 0, or -errno. */
 static int adopt(struct controld *c, struct cpolicy *cp, long uid, const char *trigger,
-		 FILE *report)
+		 bool must_install, FILE *report)
 {
 	struct polaudit_diff diff;
 	char err[512], hex[2 * CPOLICY_DIGEST_LEN + 1];
-	int ret;
+	int ret = polaudit_diff(c->cp, cp, &diff);
 
+	if (ret != 0) {
+		cpolicy_free(cp);
+		return ret;
+	}
 	if (c->dp.fd >= 0) {
 		ret = dpconn_install(&c->dp, cp, err, sizeof(err));
-		if (ret != 0 && c->dp.fd >= 0) {
-			/* The dataplane refused it: the running policy stays. */
-			fprintf(report, "bunri-dataplane refused the policy: %s\n", err);
-			goto err_refused;
-		}
-		if (ret != 0)
-			fprintf(report, "bunri-dataplane went away (%s); it gets this policy when "
-				"it reconnects\n", err);
 	} else {
-		fprintf(report, "bunri-dataplane is not connected; it gets this policy when it "
-			"starts\n");
+		ret = -ENOTCONN;
+		snprintf(err, sizeof(err), "bunri-dataplane is not connected on %.400s", c->dp_path);
 	}
-	ret = polaudit_diff(c->cp, cp, &diff);
-	if (ret != 0)
+	if (ret != 0 && (must_install || c->dp.fd >= 0)) {
+		fprintf(report, "NOT APPLIED: %s\n", err);
+		if (!unchanged(c->cp, cp, &diff) &&
+		    polaudit_append_not_applied(c->audit_path, now_ms(), uid, trigger, c->cp, cp,
+						&diff, err) != 0)
+			say("cannot append to the audit file %s", c->audit_path);
 		goto err_refused;
+	}
+	if (ret != 0)
+		fprintf(report, "%s; it gets this policy when it connects\n", err);
 	fprintf(report, "policy %s in force (%s): ", cpolicy_digest_hex(cp, hex), trigger);
 	polaudit_describe(&diff, report);
 	fputc('\n', report);
@@ -223,20 +235,32 @@ static int adopt(struct controld *c, struct cpolicy *cp, long uid, const char *t
 	return 0;
 
 err_refused:
+	polaudit_diff_free(&diff);
 	cpolicy_free(cp);
 	return ret;
 }
 
-/* Re-reads the files. Returns 0 or -errno; what happened goes to report. */
-static int reload(struct controld *c, long uid, const char *trigger, FILE *report)
+/* Re-reads the files. Returns 0 or -errno; what happened goes to report. A policy that
+ * takes away every flow in force needs allow_deny_all: a file cut to its header must
+ * not cut every connection. */
+static int reload(struct controld *c, long uid, const char *trigger, bool allow_deny_all,
+		  FILE *report)
 {
 	struct appliance *a;
 	struct policy *p;
 	struct cpolicy *cp;
 	int ret = load(c, now_ms() / 1000, report, &a, &p, &cp);
 
+	if (ret == 0 && !allow_deny_all && flows_in_force(cp) == 0 &&
+	    flows_in_force(c->cp) > 0) {
+		fprintf(report, "the new policy allows nothing: it removes all %zu flows in force "
+			"(deny-all). To deny everything on purpose: bunrictl reload "
+			"--allow-deny-all\n", flows_in_force(c->cp));
+		cpolicy_free(cp);
+		ret = -ECANCELED;
+	}
 	if (ret == 0)
-		ret = adopt(c, cp, uid, trigger, report);
+		ret = adopt(c, cp, uid, trigger, true, report);
 	if (ret != 0) {
 		fprintf(report, "the running policy stays in force\n");
 		policy_free(p);
@@ -269,7 +293,7 @@ static int expire(struct controld *c, int64_t now_s)
 		cpolicy_free(cp);
 		return -ENOMEM;
 	}
-	ret = adopt(c, cp, -1, "expiry", report);
+	ret = adopt(c, cp, -1, "expiry", false, report);
 	fclose(report);
 	say("a flow started or ended, recompiled unattended: %s", text != NULL ? text : "");
 	free(text);
@@ -333,6 +357,7 @@ static void serve_client(struct controld *c, int idx, int64_t now)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *report;
+	uint32_t flags;
 	int n = opsock_ready(&c->ops, idx, now, &m), ret;
 
 	if (n == 0)
@@ -345,17 +370,22 @@ static void serve_client(struct controld *c, int idx, int64_t now)
 			opsock_error(&c->ops, idx, m.seq, ENOMEM, "out of memory");
 		return;
 	}
-	if (n < 0 || m.type != CTL_RELOAD) {
+	if (n < 0 || m.type != CTL_RELOAD || (m.len != 0 && m.len != 4)) {
 		opsock_error(&c->ops, idx, n < 0 ? 0 : m.seq, EBADMSG,
 			     "bunri-controld understands only reload and status");
 		return;
 	}
+	flags = m.len == 4 ? (uint32_t)m.payload[0] | (uint32_t)m.payload[1] << 8 |
+			     (uint32_t)m.payload[2] << 16 | (uint32_t)m.payload[3] << 24 : 0;
+	/* taken: bunrictl now knows the controller answers, and waits for the verdict */
+	opsock_ack(&c->ops, idx, m.seq);
 	report = open_memstream(&text, &len);
 	if (report == NULL)
 		return;
-	ret = reload(c, opsock_uid(&c->ops, idx), "reload", report);
+	ret = reload(c, opsock_uid(&c->ops, idx), "reload",
+		     (flags & CTL_RELOAD_ALLOW_DENY_ALL) != 0, report);
 	fclose(report);
-	say("reload by uid %ld: %s", opsock_uid(&c->ops, idx), ret == 0 ? "done" : "refused");
+	say("reload by uid %ld: %s", opsock_uid(&c->ops, idx), ret == 0 ? "done" : "not applied");
 	if (ret == 0) {
 		opsock_reply(&c->ops, idx, m.seq, text, len, now);
 		return;
@@ -388,7 +418,7 @@ static void handle_signals(struct controld *c, int sfd)
 
 	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			int ret = reload(c, -1, "sighup", stderr);
+			int ret = reload(c, -1, "sighup", false, stderr);
 
 			say("SIGHUP: %s", ret == 0 ? "policy reloaded" : "reload refused");
 		} else {
@@ -668,7 +698,7 @@ int main(int argc, char **argv)
 	open_ipfix(&c);
 	if (open_flowlog(&c) != 0)
 		goto out_policy;
-	if (adopt(&c, cp, (long)getuid(), "startup", stderr) != 0)
+	if (adopt(&c, cp, (long)getuid(), "startup", false, stderr) != 0)
 		goto out_log;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);

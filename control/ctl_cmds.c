@@ -16,6 +16,7 @@ struct common {
 	struct ctl_target t;
 	bool json;
 	bool prometheus;
+	bool allow_deny_all;
 	struct ctlproto_flows_query q;
 };
 
@@ -30,6 +31,7 @@ static int parse(int argc, char **argv, struct common *c, bool flows)
 		{ "zone", required_argument, NULL, 'z' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "flow", required_argument, NULL, 'f' },
+		{ "allow-deny-all", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct in_addr a;
@@ -44,6 +46,13 @@ static int parse(int argc, char **argv, struct common *c, bool flows)
 		case 's': c->t.socket = optarg; break;
 		case 'j': c->json = true; break;
 		case 'P': c->prometheus = true; break;
+		case 'D':
+			if (strcmp(argv[0], "reload") != 0) {
+				fprintf(stderr, "bunrictl: --allow-deny-all is for reload\n");
+				return 2;
+			}
+			c->allow_deny_all = true;
+			break;
 		case 'z':
 			if (!flows || zone_from_name(optarg) == ZONE_NONE) {
 				fprintf(stderr, "bunrictl: --zone: mynumber, lgwan or internet\n");
@@ -138,6 +147,7 @@ static void print_controller(const json_t *ctl)
 
 int ctl_reload_cmd(int argc, char **argv)
 {
+	uint8_t flags[4] = { 0 };
 	struct common c;
 	char *text;
 	int ret = parse(argc, argv, &c, false);
@@ -146,7 +156,9 @@ int ctl_reload_cmd(int argc, char **argv)
 		return ret;
 	if (ctl_target_resolve(&c.t, true) != 0)
 		return 2;
-	ret = ctl_request(&c.t, CTL_RELOAD, NULL, 0, &text);
+	flags[0] = c.allow_deny_all ? CTL_RELOAD_ALLOW_DENY_ALL : 0;
+	c.t.work_ms = CTL_RELOAD_WORK_MS;
+	ret = ctl_request(&c.t, CTL_RELOAD, flags, sizeof(flags), &text);
 	if (ret == 2)
 		return 2;
 	if (c.json) {
@@ -157,7 +169,8 @@ int ctl_reload_cmd(int argc, char **argv)
 	} else {
 		fputs(text, ret == 0 ? stdout : stderr);
 		if (ret != 0)
-			fputs("bunrictl: reload refused\n", stderr);
+			fputs("bunrictl: reload refused or not applied: the running policy stays\n",
+			      stderr);
 	}
 	free(text);
 	return ret;
@@ -243,7 +256,9 @@ static void print_status(const json_t *s)
 	printf("records     %lld sent to the controller, %lld buffered, %lld lost; "
 	       "controller %s\n", (long long)num(rec, "sent"), (long long)num(rec, "buffered"),
 	       (long long)(num(rec, "lost_ring") + num(rec, "dropped_buffer")),
-	       json_is_true(json_object_get(rec, "controller")) ? "connected" : "NOT CONNECTED");
+	       !json_is_true(json_object_get(rec, "controller")) ? "NOT CONNECTED" :
+	       json_is_object(json_object_get(s, "controller")) ? "connected" :
+	       "connected but NOT ANSWERING");
 	printf("control     %lld bad messages refused\n", (long long)num(s, "bad_messages"));
 	print_controller(json_object_get(s, "controller"));
 }
@@ -513,9 +528,18 @@ static void print_health(const json_t *s)
 	puts("# HELP bunri_records_buffered Flow records waiting for the controller.\n"
 	     "# TYPE bunri_records_buffered gauge");
 	printf("bunri_records_buffered %lld\n", (long long)num(rec, "buffered"));
-	puts("# HELP bunri_controller_connected Whether bunri-controld takes the records.\n"
+	/* connected only when the controller also answers: a stopped controller still holds
+	 * its socket, and is neither up nor taking records */
+	puts("# HELP bunri_controller_connected Whether bunri-controld holds the dataplane's "
+	     "record stream and answers (never 1 while bunri_controld_up is 0).\n"
 	     "# TYPE bunri_controller_connected gauge");
-	printf("bunri_controller_connected %d\n", json_is_true(json_object_get(rec, "controller")));
+	printf("bunri_controller_connected %d\n",
+	       json_is_true(json_object_get(rec, "controller")) &&
+	       json_is_object(json_object_get(s, "controller")));
+	puts("# HELP bunri_controller_stream_held Whether a controller holds the dataplane's "
+	     "record stream, as the dataplane sees it (1 with bunri_controld_up 0: the "
+	     "controller is stopped or hung).\n# TYPE bunri_controller_stream_held gauge");
+	printf("bunri_controller_stream_held %d\n", json_is_true(json_object_get(rec, "controller")));
 	puts("# HELP bunri_policy_loaded_timestamp_seconds When the running policy was "
 	     "installed.\n# TYPE bunri_policy_loaded_timestamp_seconds gauge");
 	printf("bunri_policy_loaded_timestamp_seconds %lld\n",
@@ -534,7 +558,8 @@ static void print_controller_metrics(const json_t *ctl)
 	const json_t *log = json_object_get(ctl, "flow_log"), *x;
 	size_t i;
 
-	puts("# HELP bunri_controld_up Whether bunri-controld answers.\n"
+	puts("# HELP bunri_controld_up Whether bunri-controld answered on its own socket "
+	     "within 1.5 s.\n"
 	     "# TYPE bunri_controld_up gauge");
 	printf("bunri_controld_up %d\n", json_is_object(ctl));
 	if (json_is_object(log)) {

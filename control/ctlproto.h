@@ -32,11 +32,15 @@ enum ctlproto_type {
 	CTL_SUBSCRIBE,     /* -> dataplane: empty; this connection now receives records */
 	CTL_RECORDS,       /* dataplane ->: u32 n, n encoded records */
 	CTL_GAP,           /* dataplane ->: u64 dropped, i64 from_ms, i64 to_ms */
-	CTL_RELOAD,        /* -> controld: empty; reply text of what changed, or the errors */
+	CTL_RELOAD,        /* -> controld: empty or u32 flags; an empty CTL_PART (taken),
+			    * then the reply text of what changed, or the errors */
 	CTL_PART,          /* reply: a piece of a long reply; more pieces, then CTL_OK, follow */
 	CTL_NEIGHBORS,     /* -> dataplane: empty; reply JSON */
 	CTL_TYPE_MAX,
 };
+
+/* CTL_RELOAD flags */
+#define CTL_RELOAD_ALLOW_DENY_ALL 1u  /* a policy that removes every flow may be applied */
 
 struct ctlproto_msg {
 	uint16_t type;

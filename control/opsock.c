@@ -24,7 +24,7 @@ int opsock_open(struct opsock *o, const char *path)
 {
 	for (int i = 0; i < OPSOCK_CLIENTS; i++) {
 		o->clients[i].fd = -1;
-		o->clients[i].out = NULL;
+		o->clients[i].out = (struct ctlreply){ 0 };
 	}
 	o->listen_fd = ctlproto_listen(path, "bunri");
 	return o->listen_fd < 0 ? o->listen_fd : 0;
@@ -34,8 +34,7 @@ static void close_client(struct opsock *o, int idx)
 {
 	close(o->clients[idx].fd);
 	o->clients[idx].fd = -1;
-	free(o->clients[idx].out);
-	o->clients[idx].out = NULL;
+	ctlreply_clear(&o->clients[idx].out);
 }
 
 void opsock_close(struct opsock *o, const char *path)
@@ -68,40 +67,34 @@ static void sent(struct opsock *o, int idx, int ret)
 static void flush_reply(struct opsock *o, int idx, int64_t now)
 {
 	struct opsock_client *cl = &o->clients[idx];
+	size_t off = cl->out.off;
+	bool was = ctlreply_pending(&cl->out);
+	int ret = ctlreply_flush(&cl->out, cl->fd);
 
-	while (cl->out != NULL) {
-		size_t left = cl->out_len - cl->out_off;
-		bool last = left <= CTLPROTO_PAYLOAD_MAX;
-		int ret = ctlproto_send(cl->fd, last ? CTL_OK : CTL_PART, cl->out_seq,
-					cl->out + cl->out_off, last ? left : CTLPROTO_PAYLOAD_MAX,
-					MSG_DONTWAIT);
-
-		if (ret == -EAGAIN)
-			return;
-		if (ret != 0) {
-			sent(o, idx, ret);
-			return;
-		}
-		cl->active_ms = now;
-		if (last) {
-			free(cl->out);
-			cl->out = NULL;
-		} else {
-			cl->out_off += CTLPROTO_PAYLOAD_MAX;
-		}
+	if (ret != 0) {
+		sent(o, idx, ret);
+		return;
 	}
+	if (was && (!ctlreply_pending(&cl->out) || cl->out.off != off))
+		cl->active_ms = now;
 }
 
 void opsock_reply(struct opsock *o, int idx, uint32_t seq, char *text, size_t len,
 		  int64_t now)
 {
-	struct opsock_client *cl = &o->clients[idx];
-
-	cl->out = text;
-	cl->out_len = len;
-	cl->out_off = 0;
-	cl->out_seq = seq;
+	if (o->clients[idx].fd < 0) { /* gone while its request ran */
+		free(text);
+		return;
+	}
+	ctlreply_start(&o->clients[idx].out, CTL_OK, seq, text, len);
 	flush_reply(o, idx, now);
+}
+
+void opsock_ack(struct opsock *o, int idx, uint32_t seq)
+{
+	if (o->clients[idx].fd < 0)
+		return;
+	sent(o, idx, ctlproto_send(o->clients[idx].fd, CTL_PART, seq, NULL, 0, MSG_DONTWAIT));
 }
 
 void opsock_error(struct opsock *o, int idx, uint32_t seq, int code, const char *text)
@@ -109,6 +102,8 @@ void opsock_error(struct opsock *o, int idx, uint32_t seq, int code, const char 
 	static uint8_t p[CTLPROTO_PAYLOAD_MAX];
 	size_t pl = ctlproto_error_encode(code, text, p, sizeof(p));
 
+	if (o->clients[idx].fd < 0)
+		return;
 	sent(o, idx, ctlproto_send(o->clients[idx].fd, CTL_ERROR, seq, p, pl, MSG_DONTWAIT));
 }
 
@@ -152,12 +147,14 @@ unsigned opsock_pollfds(struct opsock *o, struct pollfd *pfd, int *who, int64_t 
 	for (int i = 0; i < OPSOCK_CLIENTS; i++) {
 		struct opsock_client *cl = &o->clients[i];
 
-		if (cl->fd >= 0 && cl->out != NULL && now - cl->active_ms > OPSOCK_STALL_MS)
+		if (cl->fd >= 0 && ctlreply_pending(&cl->out) &&
+		    now - cl->active_ms > OPSOCK_STALL_MS)
 			sent(o, i, -ETIMEDOUT); /* asks without reading its reply */
 		if (cl->fd < 0)
 			continue;
 		/* one request at a time: the next is read once its reply is out */
-		pfd[n] = (struct pollfd){ .fd = cl->fd, .events = cl->out ? POLLOUT : POLLIN };
+		pfd[n] = (struct pollfd){ .fd = cl->fd, .events = ctlreply_pending(&cl->out) ? POLLOUT :
+									   POLLIN };
 		who[n++] = i;
 	}
 	return n;
@@ -170,7 +167,7 @@ int opsock_ready(struct opsock *o, int idx, int64_t now, struct ctlproto_msg *m)
 
 	if (cl->fd < 0)
 		return 0;
-	if (cl->out != NULL) {
+	if (ctlreply_pending(&cl->out)) {
 		flush_reply(o, idx, now);
 		return 0;
 	}

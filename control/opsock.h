@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "ctlproto.h"
+#include "ctlreply.h"
 
 #define OPSOCK_CLIENTS 8
 #define OPSOCK_STALL_MS 2000
@@ -21,9 +22,7 @@ struct opsock_client {
 	int fd;                  /* -1: a free slot */
 	int64_t active_ms;       /* accepted, or last asked or took part of a reply */
 	struct ucred cred;       /* at accept; uid -1 when unknown */
-	char *out;               /* the reply being sent, NULL: none */
-	size_t out_len, out_off;
-	uint32_t out_seq;
+	struct ctlreply out;     /* the reply being sent */
 };
 
 struct opsock {
@@ -50,6 +49,8 @@ int opsock_ready(struct opsock *o, int idx, int64_t now, struct ctlproto_msg *m)
 /* Starts sending text (taken over, freed when sent) as the reply to seq. */
 void opsock_reply(struct opsock *o, int idx, uint32_t seq, char *text, size_t len,
 		  int64_t now);
+/* Tells the client its request was taken (an empty CTL_PART), before a long one runs. */
+void opsock_ack(struct opsock *o, int idx, uint32_t seq);
 void opsock_error(struct opsock *o, int idx, uint32_t seq, int code, const char *text);
 /* The client's uid, -1 when unknown. */
 long opsock_uid(const struct opsock *o, int idx);

@@ -101,28 +101,31 @@ static json_t *ids_json(char (*ids)[CP_FLOW_ID_MAX], unsigned n)
 	return a;
 }
 
-int polaudit_append(const char *path, int64_t now_ms, long uid, const char *trigger,
-		    const struct cpolicy *old, const struct cpolicy *new,
-		    const struct polaudit_diff *d)
+/* The fields every line has: when, who, what started it, and the two digests. */
+static json_t *line_head(int64_t now_ms, long uid, const char *trigger, const char *result,
+			 const struct cpolicy *old, const struct cpolicy *new)
 {
 	char when[32], hex_old[2 * CPOLICY_DIGEST_LEN + 1], hex_new[2 * CPOLICY_DIGEST_LEN + 1];
 	struct passwd *pw = uid >= 0 ? getpwuid((uid_t)uid) : NULL;
-	json_t *j;
+
+	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:s}",
+			 "time", flowrec_format_time(now_ms, when),
+			 "trigger", trigger,
+			 "operator_uid", uid >= 0 ? json_integer(uid) : json_null(),
+			 "operator", pw != NULL ? json_string(pw->pw_name) : json_null(),
+			 "result", result,
+			 "old_digest", old != NULL ?
+				json_string(cpolicy_digest_hex(old, hex_old)) : json_null(),
+			 "new_digest", cpolicy_digest_hex(new, hex_new));
+}
+
+/* Appends j (taken) as one fsynced line. 0 or -errno. */
+static int append_line(const char *path, json_t *j)
+{
 	char *line;
 	size_t len;
 	int fd, ret = 0;
 
-	j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
-		      "time", flowrec_format_time(now_ms, when),
-		      "trigger", trigger,
-		      "operator_uid", uid >= 0 ? json_integer(uid) : json_null(),
-		      "operator", pw != NULL ? json_string(pw->pw_name) : json_null(),
-		      "old_digest", old != NULL ? json_string(cpolicy_digest_hex(old, hex_old)) :
-						  json_null(),
-		      "new_digest", cpolicy_digest_hex(new, hex_new),
-		      "added", ids_json(d->added, d->n_added),
-		      "removed", ids_json(d->removed, d->n_removed),
-		      "changed", ids_json(d->changed, d->n_changed));
 	if (j == NULL)
 		return -ENOMEM;
 	line = json_dumps(j, JSON_COMPACT);
@@ -142,4 +145,38 @@ int polaudit_append(const char *path, int64_t now_ms, long uid, const char *trig
 out:
 	free(line);
 	return ret;
+}
+
+int polaudit_append(const char *path, int64_t now_ms, long uid, const char *trigger,
+		    const struct cpolicy *old, const struct cpolicy *new,
+		    const struct polaudit_diff *d)
+{
+	json_t *j = line_head(now_ms, uid, trigger, "applied", old, new);
+
+	if (j != NULL && (json_object_set_new(j, "added", ids_json(d->added, d->n_added)) ||
+			  json_object_set_new(j, "removed", ids_json(d->removed, d->n_removed)) ||
+			  json_object_set_new(j, "changed", ids_json(d->changed, d->n_changed)))) {
+		json_decref(j);
+		return -ENOMEM;
+	}
+	return append_line(path, j);
+}
+
+int polaudit_append_not_applied(const char *path, int64_t now_ms, long uid,
+				const char *trigger, const struct cpolicy *running,
+				const struct cpolicy *refused, const struct polaudit_diff *d,
+				const char *reason)
+{
+	json_t *j = line_head(now_ms, uid, trigger, "not applied", running, refused);
+
+	if (j != NULL && (json_object_set_new(j, "reason", json_string(reason)) ||
+			  json_object_set_new(j, "would_add", ids_json(d->added, d->n_added)) ||
+			  json_object_set_new(j, "would_remove",
+					      ids_json(d->removed, d->n_removed)) ||
+			  json_object_set_new(j, "would_change",
+					      ids_json(d->changed, d->n_changed)))) {
+		json_decref(j);
+		return -ENOMEM;
+	}
+	return append_line(path, j);
 }

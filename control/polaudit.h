@@ -24,10 +24,19 @@ void polaudit_diff_free(struct polaudit_diff *d);
 /* "added: A, B; removed: C; changed: none" */
 void polaudit_describe(const struct polaudit_diff *d, FILE *out);
 
-/* Appends the line to path (created 0640 when missing): 0 or -errno. uid < 0: no
- * operator (a signal or the timer); trigger says what started it. */
+/* Appends the line of an applied change to path (created 0640 when missing), with
+ * "result": "applied": 0 or -errno. uid < 0: no operator (a signal or the timer);
+ * trigger says what started it. */
 int polaudit_append(const char *path, int64_t now_ms, long uid, const char *trigger,
 		    const struct cpolicy *old, const struct cpolicy *new,
 		    const struct polaudit_diff *d);
+
+/* Appends the line of a change that could not be applied ("result": "not applied",
+ * the reason, and what it would have added, removed and changed): running stays in
+ * force. 0 or -errno. */
+int polaudit_append_not_applied(const char *path, int64_t now_ms, long uid,
+				const char *trigger, const struct cpolicy *running,
+				const struct cpolicy *refused, const struct polaudit_diff *d,
+				const char *reason);
 
 #endif

@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "ctlreply.h"
 #include "ctlsrv.h"
 #include "flowbuf.h"
 #include "neigh.h"
@@ -23,14 +24,19 @@
 #define DEQUEUE_BURST 256
 #define SNAP_CAP 65536
 #define NEIGH_SNAP_CAP 4096    /* a worker's neighbour table (pipeline default) */
-#define CLIENT_TIMEOUT_S 2
+#define CLIENT_STALL_MS 2000   /* a client that takes none of its reply this long is closed */
+#define CONTROLLER_SLOTS 2     /* kept for the controller's uid: a restarted one gets in */
+#define CLIENTS_PER_UID 4      /* any other uid holds at most this many */
 #define CONTROLLER_USER "bunri"   /* the system user bunri-controld runs as */
 
 struct client {
 	int fd;
 	uid_t uid;             /* the peer's, at accept; (uid_t)-1 when unknown */
 	pid_t pid;
+	bool controller;       /* its uid may install policies (is_controller) */
 	bool refused;          /* was refused a controller's request (logged once) */
+	int64_t active_ms;     /* accepted, or last asked or took part of a reply */
+	struct ctlreply out;   /* the reply going out as the client reads it */
 	uint8_t *policy;       /* chunks of a policy being received */
 	uint32_t policy_total;
 	uint32_t policy_have;
@@ -54,6 +60,9 @@ struct ctlsrv {
 	uint64_t sent;
 	uint64_t dropped_buffer;
 	uint64_t bad_messages;
+	uint64_t closed_idle;    /* clients closed to make room for another */
+	uint64_t closed_unread;  /* clients closed because they did not take their reply */
+	uint64_t refused_full;   /* connections refused: every slot held by a controller uid */
 	int64_t last_tick;
 	struct ct_entry *snap[RTE_MAX_LCORE];
 	struct neigh_entry *nsnap[RTE_MAX_LCORE];
@@ -120,12 +129,15 @@ err:
 
 static void client_close(struct ctlsrv *s, struct client *c)
 {
+	if (c->fd < 0) /* already closed: a reply it could not take */
+		return;
 	if (c->fd == s->subscriber) {
 		s->subscriber = -1;
 		CTLSRV_LOG(NOTICE, "controller disconnected; buffering records\n");
 	}
 	close(c->fd);
 	c->fd = -1;
+	ctlreply_clear(&c->out);
 	free(c->policy);
 	c->policy = NULL;
 	c->policy_total = c->policy_have = 0;
@@ -151,28 +163,48 @@ void ctlsrv_free(struct ctlsrv *s)
 	free(s);
 }
 
+/* The reply goes out as the client reads it; one that cannot is closed. */
+static void reply_start(struct ctlsrv *s, struct client *c, uint16_t type, uint32_t seq,
+			void *buf, size_t len)
+{
+	size_t off;
+	int ret;
+
+	ctlreply_start(&c->out, type, seq, buf, len);
+	off = c->out.off;
+	ret = ctlreply_flush(&c->out, c->fd);
+	if (ret != 0) {
+		CTLSRV_LOG(WARNING, "uid %ld (pid %ld) closed: its reply could not be "
+			   "delivered (%s)\n", (long)c->uid, (long)c->pid, strerror(-ret));
+		s->closed_unread++;
+		client_close(s, c);
+		return;
+	}
+	if (!ctlreply_pending(&c->out) || c->out.off != off)
+		c->active_ms = daemon_now_ms();
+}
+
 static void reply_error(struct ctlsrv *s, struct client *c, uint32_t seq, int code,
 			const char *text)
 {
-	uint8_t p[1024];
-	size_t n = ctlproto_error_encode(code, text, p, sizeof(p));
+	uint8_t *p = malloc(1024);
 
-	(void)s;
-	if (ctlproto_send(c->fd, CTL_ERROR, seq, p, n, 0) != 0)
-		CTLSRV_LOG(WARNING, "error reply not delivered\n");
+	if (p == NULL) {
+		client_close(s, c);
+		return;
+	}
+	reply_start(s, c, CTL_ERROR, seq, p, ctlproto_error_encode(code, text, p, 1024));
 }
 
 static void reply_json(struct ctlsrv *s, struct client *c, uint32_t seq, json_t *j)
 {
 	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 
-	if (text == NULL) {
-		reply_error(s, c, seq, ENOMEM, "out of memory");
-	} else if (ctlproto_send_reply(c->fd, seq, text, strlen(text), 0) != 0) {
-		CTLSRV_LOG(WARNING, "reply not delivered\n");
-	}
-	free(text);
 	json_decref(j);
+	if (text == NULL)
+		reply_error(s, c, seq, ENOMEM, "out of memory");
+	else
+		reply_start(s, c, CTL_OK, seq, text, strlen(text));
 }
 
 static void handle_chunk(struct ctlsrv *s, struct client *c, const struct ctlproto_msg *m)
@@ -206,8 +238,7 @@ static void handle_chunk(struct ctlsrv *s, struct client *c, const struct ctlpro
 	memcpy(c->policy + offset, data, len);
 	c->policy_have += len;
 	if (c->policy_have < c->policy_total) {
-		if (ctlproto_send(c->fd, CTL_OK, m->seq, NULL, 0, 0) != 0)
-			CTLSRV_LOG(WARNING, "chunk reply not delivered\n");
+		reply_start(s, c, CTL_OK, m->seq, NULL, 0);
 		return;
 	}
 	ret = cpolicy_deserialize(c->policy, c->policy_total, &cp);
@@ -262,10 +293,32 @@ static void records_state(const struct ctlsrv *s, struct query_records *r)
  * audit file, and a subscriber takes the records away from the sealed flow log. Any
  * other member of group bunri may query. Root, user bunri and the dataplane's own user
  * (who could do anything to this process anyway) are the controller. */
+static bool is_controller_uid(const struct ctlsrv *s, uid_t uid)
+{
+	return uid == 0 || uid == geteuid() || (s->has_controller_user && uid == s->controller_uid);
+}
+
 static bool is_controller(const struct ctlsrv *s, const struct client *c)
 {
-	return c->uid == 0 || c->uid == geteuid() ||
-	       (s->has_controller_user && c->uid == s->controller_uid);
+	return is_controller_uid(s, c->uid);
+}
+
+/* The socket's clients in the status reply: how many, and who was closed and why. */
+static json_t *clients_status(const struct ctlsrv *s, json_t *status)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < CLIENTS_MAX; i++)
+		n += s->clients[i].fd >= 0;
+	if (status != NULL)
+		json_object_set_new(status, "control_clients",
+				    json_pack("{s:i, s:i, s:i, s:i, s:I, s:I, s:I}", "connected", n,
+					      "max", CLIENTS_MAX, "controller_slots",
+					      CONTROLLER_SLOTS, "per_uid", CLIENTS_PER_UID,
+					      "closed_idle", (json_int_t)s->closed_idle,
+					      "closed_unread", (json_int_t)s->closed_unread,
+					      "refused_full", (json_int_t)s->refused_full));
+	return status;
 }
 
 static void refuse(struct ctlsrv *s, struct client *c, const struct ctlproto_msg *m,
@@ -299,7 +352,7 @@ static void handle(struct ctlsrv *s, struct client *c, const struct ctlproto_msg
 		return;
 	case CTL_STATUS:
 		records_state(s, &rec);
-		reply_json(s, c, m->seq, query_status(s->d, &rec));
+		reply_json(s, c, m->seq, clients_status(s, query_status(s->d, &rec)));
 		return;
 	case CTL_RULES:
 		reply_json(s, c, m->seq, query_rules(s->d));
@@ -343,6 +396,7 @@ static void client_read(struct ctlsrv *s, struct client *c)
 		client_close(s, c);
 		return;
 	}
+	c->active_ms = daemon_now_ms();
 	if (n < 0) {
 		s->bad_messages++;
 		reply_error(s, c, 0, -n, n == -EMSGSIZE ? "message too long" :
@@ -354,30 +408,117 @@ static void client_read(struct ctlsrv *s, struct client *c)
 	handle(s, c, &m);
 }
 
+/* The client idle longest that is not a controller (of that uid only, when uid is not
+ * -1): the one to make room. NULL when there is none. */
+static struct client *idlest(struct ctlsrv *s, uid_t uid)
+{
+	struct client *v = NULL;
+
+	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
+		struct client *c = &s->clients[i];
+
+		if (c->fd < 0 || c->controller || (uid != (uid_t)-1 && c->uid != uid))
+			continue;
+		if (v == NULL || c->active_ms < v->active_ms)
+			v = c;
+	}
+	return v;
+}
+
+static void evict(struct ctlsrv *s, struct client *c, const char *why)
+{
+	CTLSRV_LOG(NOTICE, "uid %ld (pid %ld) closed after %lld ms idle: %s\n", (long)c->uid,
+		   (long)c->pid, (long long)(daemon_now_ms() - c->active_ms), why);
+	s->closed_idle++;
+	client_close(s, c);
+}
+
+/* The controller's seat is kept: other uids share CLIENTS_MAX - CONTROLLER_SLOTS slots,
+ * CLIENTS_PER_UID each, and when the slots run out the client idle longest among them
+ * makes room. A group member holding every slot cannot keep the controller out. */
+static struct client *make_room(struct ctlsrv *s, uid_t uid, bool controller)
+{
+	unsigned others = 0, same = 0;
+	struct client *v;
+
+	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
+		if (s->clients[i].fd < 0)
+			continue;
+		others += !s->clients[i].controller;
+		same += s->clients[i].uid == uid;
+	}
+	if (!controller && uid != (uid_t)-1 && same >= CLIENTS_PER_UID &&
+	    (v = idlest(s, uid)) != NULL)
+		evict(s, v, "its uid holds the most connections one uid may");
+	else if (!controller && others >= CLIENTS_MAX - CONTROLLER_SLOTS &&
+		 (v = idlest(s, (uid_t)-1)) != NULL)
+		evict(s, v, "every slot for clients other than the controller is taken");
+	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
+		if (s->clients[i].fd < 0)
+			return &s->clients[i];
+	}
+	v = idlest(s, (uid_t)-1);
+	if (v == NULL)
+		return NULL;
+	evict(s, v, controller ? "the controller needs a slot" : "every slot is taken");
+	return v;
+}
+
 static void accept_client(struct ctlsrv *s)
 {
-	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_S };
-	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	socklen_t clen = sizeof(struct ucred);
 	struct ucred cred;
+	struct client *c;
+	bool controller;
 
 	if (fd < 0)
 		return;
-	/* A client that stops reading must not hold the control thread for long. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	/* unknown credentials are nobody's: such a client may only query */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0)
 		cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
-	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
-		if (s->clients[i].fd < 0) {
-			s->clients[i].fd = fd;
-			s->clients[i].uid = cred.uid;
-			s->clients[i].pid = cred.pid;
-			return;
-		}
+	controller = cred.uid != (uid_t)-1 && is_controller_uid(s, cred.uid);
+	c = make_room(s, cred.uid, controller);
+	if (c == NULL) {
+		s->refused_full++;
+		(void)ctlproto_send(fd, CTL_ERROR, 0, "\x10\0\0\0too many clients", 20,
+				    MSG_DONTWAIT);
+		close(fd);
+		return;
 	}
-	(void)ctlproto_send(fd, CTL_ERROR, 0, "\x10\0\0\0too many clients", 20, MSG_DONTWAIT);
-	close(fd);
+	*c = (struct client){ .fd = fd, .uid = cred.uid, .pid = cred.pid,
+			      .controller = controller, .active_ms = daemon_now_ms() };
+}
+
+/* A pending reply goes out as far as the client takes it; one that takes nothing for
+ * CLIENT_STALL_MS is closed, so that a client that asks without reading costs nothing. */
+static void client_write(struct ctlsrv *s, struct client *c)
+{
+	size_t off = c->out.off;
+	int ret = ctlreply_flush(&c->out, c->fd);
+
+	if (ret != 0) {
+		s->closed_unread++;
+		client_close(s, c);
+		return;
+	}
+	if (!ctlreply_pending(&c->out) || c->out.off != off)
+		c->active_ms = daemon_now_ms();
+}
+
+static void close_stalled(struct ctlsrv *s, int64_t now)
+{
+	for (unsigned i = 0; i < CLIENTS_MAX; i++) {
+		struct client *c = &s->clients[i];
+
+		if (c->fd < 0 || !ctlreply_pending(&c->out) || now - c->active_ms <= CLIENT_STALL_MS)
+			continue;
+		CTLSRV_LOG(WARNING, "uid %ld (pid %ld) closed: it took none of its reply for %d "
+			   "ms; a client must read the reply to each request\n", (long)c->uid,
+			   (long)c->pid, CLIENT_STALL_MS);
+		s->closed_unread++;
+		client_close(s, c);
+	}
 }
 
 static void take_from_rings(struct ctlsrv *s)
@@ -488,6 +629,7 @@ void ctlsrv_poll(struct ctlsrv *s, int timeout_ms)
 	unsigned n = 0;
 	int64_t now;
 
+	close_stalled(s, daemon_now_ms());
 	pfd[n].fd = s->listen_fd;
 	pfd[n].events = POLLIN;
 	who[n++] = NULL;
@@ -495,7 +637,8 @@ void ctlsrv_poll(struct ctlsrv *s, int timeout_ms)
 		if (s->clients[i].fd < 0)
 			continue;
 		pfd[n].fd = s->clients[i].fd;
-		pfd[n].events = POLLIN;
+		/* one request at a time: the next is read once its reply is out */
+		pfd[n].events = ctlreply_pending(&s->clients[i].out) ? POLLOUT : POLLIN;
 		who[n++] = &s->clients[i];
 	}
 	if (poll(pfd, n, timeout_ms) > 0) {
@@ -504,6 +647,8 @@ void ctlsrv_poll(struct ctlsrv *s, int timeout_ms)
 				continue;
 			if (who[i] == NULL)
 				accept_client(s);
+			else if (who[i]->fd >= 0 && ctlreply_pending(&who[i]->out))
+				client_write(s, who[i]);
 			else if (who[i]->fd >= 0)
 				client_read(s, who[i]);
 		}

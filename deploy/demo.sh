@@ -87,7 +87,7 @@ echo
 lab_ctl neighbors
 
 step "reload a policy without MN-LG-001: the live connection is cut (revoked)"
-cp "$LAB_DIR/policy-revoked.cfg" "$LAB_DIR/policy.cfg"
+lab_save "$LAB_DIR/policy.cfg" <"$LAB_DIR/policy-revoked.cfg"
 show "bunrictl reload"; lab_ctl reload
 sleep 1
 echo "記録 2: sent after the revocation" >&5
@@ -98,7 +98,8 @@ lab_ctl status | grep 'drops by reason'
 blocked lab_in m curl -sS -m 3 http://10.20.0.10:443/
 
 step "a broken policy is refused and the running one stays"
-sed -e 's/"lgwan:lgwan-pc"/"mynumber:10.10.0.10"/' "$LAB_DIR/policy-revoked.cfg" >"$LAB_DIR/policy.cfg"
+sed -e 's/"lgwan:lgwan-pc"/"mynumber:10.10.0.10"/' "$LAB_DIR/policy-revoked.cfg" |
+  lab_save "$LAB_DIR/policy.cfg"
 show "LG-IN-010 now starts in mynumber:"; grep -n 'from = ' "$LAB_DIR/policy.cfg"
 show "bunrictl reload"; lab_ctl reload || true
 

@@ -91,6 +91,17 @@ lab_setup() {
   mkdir -p "$LAB_DIR/run" "$LAB_DIR/log" "$LAB_DIR/keys"
 }
 
+# lab_save FILE: stdin becomes FILE through a rename (a new file in the same directory,
+# fsynced, then moved over FILE), the way every config file is saved: a reload sees the
+# old file or the new one, never half of one.
+lab_save() {
+  local tmp
+  tmp=$(mktemp "$(dirname "$1")/.$(basename "$1").XXXXXX") || return 1
+  if cat >"$tmp" && chmod 0644 "$tmp" && sync "$tmp" && mv -f "$tmp" "$1"; then return 0; fi
+  rm -f "$tmp"
+  return 1
+}
+
 # Writes $LAB_DIR/appliance.cfg for the lab's ports.
 lab_appliance_cfg() {
   local ipfix="" lgwan_port='"net_af_packet1"'
@@ -99,7 +110,7 @@ lab_appliance_cfg() {
   if [ -n "${LAB_IPFIX_PORT:-}" ]; then
     ipfix="ipfix = ( { address = \"127.0.0.1\"; port = $LAB_IPFIX_PORT; } );"
   fi
-  cat >"$LAB_DIR/appliance.cfg" <<EOF
+  lab_save "$LAB_DIR/appliance.cfg" <<EOF
 appliance = { name = "lab-city-hall"; model = "network namespaces, net_af_packet"; };
 zones = {
   mynumber = { port = "net_af_packet0"; address = "10.10.0.1/24"; networks = ["10.10.0.0/24"]; ping = true; };
@@ -142,7 +153,7 @@ EOF
     approved_by = "CISO 承認 2026-情-031"; valid_from = "$from"; valid_until = "$until"; }
 );
 EOF
-  } >"$file"
+  } | lab_save "$file"
 }
 
 # lab_start_dataplane [extra dataplane args...]: in the appliance namespace. With

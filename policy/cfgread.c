@@ -1,55 +1,128 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cfgread.h"
 
-static int read_all(const char *path, char **text, size_t *len)
+/* The file as it stood when it was opened, unchanged while it was read: same size and
+ * times before and after, as many bytes as it claimed, and the path still naming it. */
+static int same_file(const struct stat *a, const struct stat *b)
 {
-	struct stat st;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Reads up to cap bytes (one more than the file claims: growth shows as got > size). */
+static int read_fd(int fd, char *buf, size_t cap, size_t *got)
+{
+	*got = 0;
+	while (*got < cap) {
+		ssize_t n = read(fd, buf + *got, cap - *got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+static unsigned settle_ms = CFGREAD_SETTLE_MS;
+
+void cfgread_set_settle_ms(unsigned ms)
+{
+	settle_ms = ms;
+}
+
+/* A writer that writes in pieces may pause between them: a file written less than
+ * settle_ms ago is looked at again once that much time has passed. */
+static bool settled(const char *path, const struct stat *st)
+{
+	struct timespec now;
+	struct stat again;
+	int64_t changed_ms, age_ms;
+
+	changed_ms = (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
+	if ((int64_t)st->st_ctim.tv_sec * 1000 + st->st_ctim.tv_nsec / 1000000 > changed_ms)
+		changed_ms = (int64_t)st->st_ctim.tv_sec * 1000 + st->st_ctim.tv_nsec / 1000000;
+	clock_gettime(CLOCK_REALTIME, &now);
+	age_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - changed_ms;
+	if (age_ms >= (int64_t)settle_ms)
+		return true;
+	if (age_ms < 0)
+		age_ms = 0;
+	usleep((useconds_t)((int64_t)settle_ms - age_ms) * 1000);
+	return stat(path, &again) == 0 && same_file(st, &again);
+}
+
+int cfgread_text(const char *path, char **text, size_t *len, const char **why)
+{
+	struct stat before, after, again;
 	char *buf = NULL;
 	size_t got = 0;
 	int fd, ret;
 
+	*text = NULL;
+	*len = 0;
+	*why = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &before) < 0) {
 		ret = -errno;
 		goto err_close;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(before.st_mode)) {
 		ret = -EISDIR;
 		goto err_close;
 	}
-	if ((uint64_t)st.st_size > CFGREAD_MAX_BYTES) {
+	if ((uint64_t)before.st_size > CFGREAD_MAX_BYTES) {
 		ret = -EFBIG;
 		goto err_close;
 	}
-	buf = malloc((size_t)st.st_size + 1);
+	buf = malloc((size_t)before.st_size + 2);
 	if (!buf) {
 		ret = -ENOMEM;
 		goto err_close;
 	}
-	/* Read until EOF rather than trusting st_size: the file may change under us. */
-	for (;;) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto err_free;
-		}
-		if (n == 0 || got + (size_t)n == (size_t)st.st_size) {
-			got += (size_t)n;
-			break;
-		}
-		got += (size_t)n;
+	ret = read_fd(fd, buf, (size_t)before.st_size + 1, &got);
+	if (ret < 0)
+		goto err_free;
+	if (fstat(fd, &after) < 0 || stat(path, &again) < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	ret = -ESTALE;
+	if (got < (size_t)before.st_size) {
+		*why = "the file is shorter than when it was opened: it is being written; save "
+		       "it through a rename (write a new file, then mv it over policy.cfg)";
+		goto err_free;
+	}
+	if (got != (size_t)before.st_size || !same_file(&before, &after) ||
+	    !same_file(&before, &again)) {
+		*why = "the file changed while it was read: it is being written; save it "
+		       "through a rename (write a new file, then mv it over policy.cfg)";
+		goto err_free;
+	}
+	if (!settled(path, &before)) {
+		*why = "the file changed just after it was read: it is being written; save it "
+		       "through a rename (write a new file, then mv it over policy.cfg)";
+		goto err_free;
+	}
+	if (got == 0) {
+		ret = -ENODATA;
+		*why = "the file is empty (0 bytes)";
+		goto err_free;
 	}
 	buf[got] = '\0';
 	close(fd);
@@ -62,6 +135,15 @@ err_free:
 err_close:
 	close(fd);
 	return ret;
+}
+
+/* Nothing but blanks: a file cut to nothing by an editor or a full disk, not a config. */
+static bool blank(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!isspace((unsigned char)text[i]))
+			return false;
+	return true;
 }
 
 /* @include would pull in text the digest does not cover; find it before libconfig does. */
@@ -89,15 +171,28 @@ int cfgread_load(const char *path, config_t *cfg, uint8_t digest[CPOLICY_DIGEST_
 {
 	char *text = NULL;
 	size_t len = 0;
+	const char *why;
 	unsigned inc;
 	int ret;
 
-	ret = read_all(path, &text, &len);
+
+	ret = cfgread_text(path, &text, &len, &why);
+	if (ret < 0 && why != NULL) {
+		diag_add(d, DIAG_ERROR, path, 0, NULL, 0, ret == -ENODATA ? "empty" : "changed",
+			 "refused: %s", why);
+		return ret;
+	}
 	if (ret < 0) {
 		diag_add(d, DIAG_ERROR, path, 0, NULL, 0, "unreadable", "cannot read: %s%s",
 			 strerror(-ret),
 			 ret == -EFBIG ? " (a config file may be at most 16 MiB)" : "");
 		return ret;
+	}
+	if (blank(text, len)) {
+		diag_add(d, DIAG_ERROR, path, 0, NULL, 0, "empty",
+			 "refused: the file holds only blanks (%zu bytes)", len);
+		ret = -ENODATA;
+		goto out;
 	}
 	if (!EVP_Digest(text, len, digest, NULL, EVP_sha256(), NULL)) {
 		ret = -ENOMEM;

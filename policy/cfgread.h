@@ -12,6 +12,11 @@
 #include "diag.h"
 
 #define CFGREAD_MAX_BYTES (16u << 20)
+/* A file changed less than this long ago is looked at again after this long. */
+#define CFGREAD_SETTLE_MS 100
+/* Another settle time for the whole process (0: none), set once before any read: for a
+ * fuzzer that rewrites its one file for every input. */
+void cfgread_set_settle_ms(unsigned ms);
 
 /* What every parsing function needs to report a problem. */
 struct cfgctx {
@@ -19,8 +24,16 @@ struct cfgctx {
 	struct diag *d;
 };
 
-/* Reads path into cfg and its SHA-256 into digest. 0; -EINVAL after a syntax error
- * (reported in d); -errno when the file cannot be read (reported in d). */
+/* The whole of path, read once: 0, a malloc'd NUL-terminated *text and *len. A file that
+ * is not whole is refused with *why saying so: -ENODATA (0 bytes), -ESTALE (shorter
+ * than when opened, or its size, times or inode changed while it was read: a writer
+ * is at work, also within CFGREAD_SETTLE_MS after the read). Other -errno (*why NULL) when it cannot be read; -EFBIG past
+ * CFGREAD_MAX_BYTES. */
+int cfgread_text(const char *path, char **text, size_t *len, const char **why);
+
+/* Reads path once into cfg and the SHA-256 of the same bytes into digest. 0; -EINVAL
+ * after a syntax error; -ENODATA for a file of nothing but blanks, -ESTALE for one that
+ * changed while it was read, other -errno when it cannot be read (each reported in d). */
 int cfgread_load(const char *path, config_t *cfg, uint8_t digest[CPOLICY_DIGEST_LEN],
 		 struct diag *d);
 

@@ -548,6 +548,12 @@ int policy_load(const char *path, const struct appliance *a, struct diag *d,
 	parse_hosts(&ld, config_setting_get_member(root, "hosts"));
 	parse_services(&ld, config_setting_get_member(root, "services"));
 	parse_flows(&ld, config_setting_get_member(root, "flows"));
+	/* A file cut short or saved half-written often still parses; allowing nothing is
+	 * a decision the file states, never what a missing list means. */
+	if (!config_setting_get_member(root, "flows"))
+		diag_add(d, DIAG_ERROR, path, 0, NULL, 0, "no-flows",
+			 "policy.cfg has no flows list: is it cut short or half-written? To "
+			 "allow nothing on purpose, write flows = ( );");
 	config_destroy(&cfg);
 	if (ld.nomem || diag_failed(d)) {
 		ret = -ENOMEM;

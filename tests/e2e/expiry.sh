@@ -14,7 +14,7 @@ until=$(TZ=Asia/Tokyo date -d '+200 days' +%Y-%m-%d)
 
 lab_setup
 lab_appliance_cfg
-cat >"$LAB_DIR/policy.cfg" <<EOF
+lab_save "$LAB_DIR/policy.cfg" <<EOF
 hosts = {
   atena-server = { address = "10.10.0.10"; };
   chukan-gw    = { address = "10.20.0.10"; };

@@ -121,7 +121,7 @@ expect_eq "flows --flow MN-LG-001 shows the live connection" \
 expect_eq "flows --zone internet shows only the rdp connection" \
   "$(lab_ctl flows --json --zone internet | jget '[c["flow"] for c in d["connections"]]')" "['LG-IN-010']"
 
-cp "$LAB_DIR/policy-revoked.cfg" "$LAB_DIR/policy.cfg"
+lab_save "$LAB_DIR/policy.cfg" <"$LAB_DIR/policy-revoked.cfg"
 out=$(lab_ctl reload)
 expect_eq "reload exits 0" "$?" 0
 case "$out" in *"removed: MN-LG-001"*) pass "reload says what changed";; *) fail "reload says what changed: $out";; esac
@@ -141,7 +141,8 @@ expect_ok "LG-IN-010 kept its connection through the reload" grep -q "rdp still"
 
 # A broken policy is refused; the running one stays.
 digest=$(lab_ctl status --json | jget 'd["policy"]["digest"]')
-sed -e 's/"lgwan:lgwan-pc"/"mynumber:10.10.0.10"/' "$LAB_DIR/policy-revoked.cfg" >"$LAB_DIR/policy.cfg"
+sed -e 's/"lgwan:lgwan-pc"/"mynumber:10.10.0.10"/' "$LAB_DIR/policy-revoked.cfg" |
+  lab_save "$LAB_DIR/policy.cfg"
 out=$(lab_ctl reload 2>&1)
 expect_eq "reload of a policy that breaks guard rail 1 exits 1" "$?" 1
 case "$out" in *"guard rail 1"*) pass "the operator sees the error";; *) fail "the operator sees the error: $out";; esac

@@ -93,6 +93,8 @@ static void appends_json_lines(void)
 					       "startup");
 			CU_ASSERT(json_is_null(json_object_get(j, "operator_uid")));
 			CU_ASSERT(json_is_null(json_object_get(j, "old_digest")));
+			CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "result")),
+					       "applied");
 			CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "added")), 3);
 		} else {
 			CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "time")),
@@ -122,11 +124,51 @@ static void appends_json_lines(void)
 	cpolicy_free(b);
 }
 
+/* A change the dataplane did not install: "not applied", the reason, and what it would
+ * have done, never "removed". */
+static void not_applied_line(void)
+{
+	char dir[] = "/tmp/bunri-polaudit-XXXXXX", path[64], line[4096];
+	struct cpolicy *a = test_compile_flows(OLD), *b = test_compile_flows(NEW);
+	char hex_a[2 * CPOLICY_DIGEST_LEN + 1];
+	struct polaudit_diff d;
+	json_error_t err;
+	json_t *j;
+	FILE *f;
+
+	CU_ASSERT_FATAL(a != NULL && b != NULL && mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/policy-audit.jsonl", dir);
+	CU_ASSERT_EQUAL_FATAL(polaudit_diff(a, b, &d), 0);
+	CU_ASSERT_EQUAL(polaudit_append_not_applied(path, 1775000000000LL, 0, "reload", a, b, &d,
+						    "bunri-dataplane is not connected"), 0);
+	polaudit_diff_free(&d);
+	f = fopen(path, "r");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_FATAL(fgets(line, sizeof(line), f) != NULL);
+	fclose(f);
+	j = json_loads(line, 0, &err);
+	CU_ASSERT_FATAL(j != NULL);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "result")), "not applied");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "reason")),
+			       "bunri-dataplane is not connected");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "old_digest")),
+			       cpolicy_digest_hex(a, hex_a));
+	CU_ASSERT_PTR_NULL(json_object_get(j, "removed"));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(j, "would_remove"),
+								0)), "DROP");
+	json_decref(j);
+	unlink(path);
+	rmdir(dir);
+	cpolicy_free(a);
+	cpolicy_free(b);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "diff by flow id", diff_by_flow_id },
 		{ "appends JSON lines", appends_json_lines },
+		{ "a change not applied says so", not_applied_line },
 		{ NULL, NULL },
 	};
 
