@@ -21,7 +21,7 @@ failures = 0
 
 
 def msg(mtype, seq=7):
-    return HDR.pack(MAGIC, 1, mtype, seq, 0)
+    return HDR.pack(MAGIC, 2, mtype, seq, 0)
 
 
 def check(desc, cond, detail=""):

@@ -14,12 +14,12 @@ import sys
 
 HDR = struct.Struct("<IHHII")
 MAGIC = 0x49524E42
-ERROR, OK, CHUNK, STATUS, RULES, FLOWS, SUBSCRIBE, RECORDS, GAP, RELOAD, PART, NEIGHBORS = \
-    range(1, 13)
+ERROR, OK, CHUNK, STATUS, RULES, FLOWS, SUBSCRIBE, RECORDS, GAP, RELOAD, PART, NEIGHBORS, \
+    ACK = range(1, 14)
 failures = 0
 
 
-def msg(mtype, seq=7, payload=b"", version=1, magic=MAGIC, length=None):
+def msg(mtype, seq=7, payload=b"", version=2, magic=MAGIC, length=None):
     n = len(payload) if length is None else length
     return HDR.pack(magic, version, mtype, seq, n) + payload
 
@@ -36,7 +36,7 @@ def reply(s):
     while True:
         m = s.recv(1 << 17)
         magic, version, mtype, seq, n = HDR.unpack_from(m)
-        assert magic == MAGIC and version == 1 and n == len(m) - HDR.size, "bad reply header"
+        assert magic == MAGIC and version == 2 and n == len(m) - HDR.size, "bad reply header"
         if mtype == PART:
             data += m[HDR.size:]
             continue
@@ -115,7 +115,7 @@ def main():
 
     expect_error(dp, "a 5-byte message", b"\x42\x4e\x52\x49\x01", errno.EBADMSG)
     expect_error(dp, "bad magic", msg(STATUS, magic=0xDEADBEEF), errno.EBADMSG)
-    expect_error(dp, "protocol version 2", msg(STATUS, version=2), errno.EPROTO)
+    expect_error(dp, "protocol version 3", msg(STATUS, version=3), errno.EPROTO)
     expect_error(dp, "length field says more than was sent", msg(STATUS, length=100),
                  errno.EBADMSG)
     expect_error(dp, "unknown type 99", msg(99), errno.EBADMSG)
@@ -137,6 +137,8 @@ def main():
     expect_error(dp, "records sent to the dataplane",
                  msg(RECORDS, payload=b"\0\0\0\0"), errno.EBADMSG)
     expect_error(dp, "reload sent to the dataplane", msg(RELOAD), errno.EBADMSG)
+    expect_error(dp, "an acknowledgement from a client that takes no records",
+                 msg(ACK, payload=struct.pack("<QQ", 1, 1)), errno.EBADMSG)
     expect_error(dp, "a neighbours query with a payload", msg(NEIGHBORS, payload=b"x"),
                  errno.EBADMSG)
 
