@@ -237,8 +237,8 @@ int main(int argc, char **argv)
 	ports_stop(&d.ports);
 	ret = (int)ctlsrv_flush(srv, 3000);
 	if (ret > 0)
-		fprintf(stderr, "bunri-dataplane: %d flow records not delivered (no controller)\n",
-			ret);
+		fprintf(stderr, "bunri-dataplane: %d flow records not acknowledged by a "
+			"controller are lost with this process\n", ret);
 	status = 0;
 out_workers:
 	stop_workers(&d, NULL);
