@@ -228,8 +228,10 @@ int main(int argc, char **argv)
 		goto out_workers;
 	fprintf(stderr, "bunri-dataplane: %s: %u ports, %u workers, deny-all until a policy "
 		"is installed\n", appliance_name(d.appliance), d.ports.n, d.n_workers);
+	/* every 20 ms at least: records wait in the workers' rings, unnumbered, until the
+	 * control thread takes them, and a crash loses what they hold */
 	while (!d.stop) {
-		ctlsrv_poll(srv, 100);
+		ctlsrv_poll(srv, 20);
 		ports_watch_links(&d.ports);
 	}
 	fprintf(stderr, "bunri-dataplane: stopping\n");
