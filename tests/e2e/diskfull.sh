@@ -2,7 +2,9 @@
 # The flow log's disk fills up under connection churn, bunri-controld is restarted
 # while it is full (it cannot open the log and is started again each second, as
 # systemd does), then space is freed: every record is in the log or in a gap record,
-# none twice, and what each controller says it wrote and fsynced is in the log.
+# none twice, and what each controller says it wrote and fsynced is in the log. The
+# dataplane holds 1,024 unacknowledged records: what it had to drop meanwhile is a gap
+# record of exactly that many, as its counters say.
 E2E_TAG=f
 . "$(dirname "$0")/common.sh"
 E2E=$BUNRI_SRCDIR/tests/e2e
@@ -11,6 +13,7 @@ trap 'rc=$?; umount -l "$LAB_DIR/log" 2>/dev/null; (exit $rc); e2e_finish' EXIT
 lab_setup
 mount -t tmpfs -o size=4m "bunri-e2e-log-$LAB" "$LAB_DIR/log" || { fail "a tmpfs for the log"; exit 1; }
 lab_appliance_cfg
+sed -i 's/fsync_ms = 100;/fsync_ms = 100; buffer_records = 1024;/' "$LAB_DIR/appliance.cfg"
 lab_policy_cfg "$LAB_DIR/policy.cfg" yes
 lab_keygen
 lab_start_dataplane || { fail "bunri-dataplane starts"; exit 1; }
@@ -28,8 +31,10 @@ dd if=/dev/zero of="$LAB_DIR/log/filler" bs=4k >/dev/null 2>&1
 expect_eq "the log's disk is full" "$(df --output=avail -B1 "$LAB_DIR/log" | tail -1 | tr -d ' ')" 0
 churn 21000 1500
 sleep 1
-expect_gt "the dataplane keeps what is not acknowledged" \
-  "$(lab_ctl status --json | jget 'd["records"]["buffered"]')" 1000
+expect_eq "the dataplane keeps what is not acknowledged, as many as it may" \
+  "$(lab_ctl status --json | jget 'd["records"]["buffered"]')" 1024
+DROPPED=$(lab_ctl status --json | jget 'd["records"]["dropped_buffer"]')
+expect_gt "the rest is dropped and counted" "$DROPPED" 300
 
 lab_stop "$LAB_CD_PID"
 FIRST=$(written)
@@ -47,6 +52,14 @@ for _ in $(seq 1 150); do
 done
 expect_eq "everything the dataplane held is acknowledged" \
   "$(lab_ctl status --json | jget 'd["records"]["buffered"]')" 0
+lab_ctl stats --prometheus >"$LAB_DIR/metrics.txt"
+DROPPED=$(lab_ctl status --json | jget 'd["records"]["dropped_buffer"]')
+expect_eq "bunri_records_lost_total counts them" \
+  "$(awk '$1 == "bunri_records_lost_total" {print $2}' "$LAB_DIR/metrics.txt")" "$DROPPED"
+GAPPED=$(records | /usr/bin/python3 -c '
+import json, sys
+print(sum(r["count"] for r in map(json.loads, sys.stdin) if r["type"] == "gap" and r["reason"] == "dataplane-buffer-full"))')
+expect_eq "the gap records of the log count exactly the records dropped" "$GAPPED" "$DROPPED"
 expect_ok "bunri-dataplane stops cleanly" lab_stop "$LAB_DP_PID"
 sleep 1
 expect_ok "bunri-controld stops" lab_stop "$LAB_CD_PID"
