@@ -409,6 +409,10 @@ static void try_connect(struct controld *c, int64_t now)
 	if (dpconn_connect(&c->dp, c->dp_path, &pos) != 0)
 		return;
 	c->dp_up = true;
+	/* what the log already holds on disk is freed at once (no new record may come) */
+	pos = recstream_acked(&c->rs);
+	if (pos.run != 0)
+		(void)dpconn_ack(&c->dp, &pos);
 	ret = dpconn_install(&c->dp, c->cp, err, sizeof(err));
 	if (ret != 0) {
 		say("bunri-dataplane connected but refused the policy: %s", err);

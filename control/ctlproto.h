@@ -33,9 +33,10 @@ enum ctlproto_type {
 	CTL_RULES,         /* -> dataplane: empty; reply JSON */
 	CTL_FLOWS,         /* -> dataplane: struct ctlproto_flows_query; reply JSON */
 	CTL_SUBSCRIBE,     /* -> dataplane: struct ctlproto_mark, the last record of that run
-			    * already in the log (0, 0: none); this connection now receives
-			    * every record not acknowledged, from the one after it (sent again
-			    * on an open subscription: start over from there) */
+			    * the controller wrote (0, 0: none); this connection now receives
+			    * every record not acknowledged after it (sent again on an open
+			    * subscription: start over from there). Frees nothing: only an
+			    * ACK says what is on disk */
 	CTL_RECORDS,       /* dataplane ->: u32 n, u64 run, u64 seq of the first, n records
 			    * (seq, seq + 1, ...) */
 	CTL_GAP,           /* dataplane ->: struct ctlproto_gap, records lost with their seqs */

@@ -203,17 +203,30 @@ size_t flowbuf_ack(struct flowbuf *fb, uint64_t seq)
 	return freed;
 }
 
+/* Marks what covers seqs up to seq as sent (it stays until acknowledged) and every
+ * entry after it to be sent again; a gap split by seq is sent from seq + 1. */
 void flowbuf_rewind(struct flowbuf *fb, uint64_t seq)
 {
-	(void)flowbuf_ack(fb, seq);
 	fb->cursor = 0;
 	for (size_t i = 0; i < fb->count; i++) {
 		struct entry *e = at(fb, i);
+		uint64_t cut, r;
 
-		if (e->gap) {
-			e->sent_last = e->seq - 1;
-			e->sent_ring = e->sent_buffer = 0;
+		if (e->last_seq <= seq) {
+			fb->cursor = i + 1;
+			e->sent_last = e->last_seq;
+			e->sent_ring = e->ring;
+			e->sent_buffer = e->buffer;
+			continue;
 		}
+		if (!e->gap)
+			continue;
+		/* which of a gap's seqs were lost where is not known: the ring's go first */
+		cut = e->seq <= seq ? seq - e->seq + 1 : 0;
+		r = cut < e->ring ? cut : e->ring;
+		e->sent_last = e->seq - 1 + cut;
+		e->sent_ring = r;
+		e->sent_buffer = cut - r;
 	}
 }
 

@@ -55,8 +55,8 @@ void flowbuf_sent(struct flowbuf *fb);
 /* Every seq up to seq is in the log: frees what covers them (a gap in part). Returns
  * the records freed; a seq past the last given is taken as the last. */
 size_t flowbuf_ack(struct flowbuf *fb, uint64_t seq);
-/* A (new) subscriber has every seq up to seq (0: none): acknowledges them and sends
- * every entry after them again. */
+/* A (new) subscriber has every seq up to seq (0: none): every entry after them is sent
+ * again. Nothing is freed: only an acknowledgement says what is on disk. */
 void flowbuf_rewind(struct flowbuf *fb, uint64_t seq);
 /* The last seq given (0: none yet). */
 uint64_t flowbuf_last_seq(const struct flowbuf *fb);

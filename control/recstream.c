@@ -72,6 +72,8 @@ int recstream_init(struct recstream *rs, struct flowlog *log, const char *flows_
 	free(segs);
 	if (!rc && len)
 		rc = position_from(rs, last, len);
+	/* what the log holds is on disk: the dataplane may free it */
+	rs->acked = (struct recstream_mark){ .run = rs->run, .seq = rs->seq };
 out:
 	free(last);
 	return rc;
@@ -80,6 +82,11 @@ out:
 struct ctlproto_mark recstream_position(const struct recstream *rs)
 {
 	return (struct ctlproto_mark){ .run = rs->run, .seq = rs->run ? rs->seq : 0 };
+}
+
+struct ctlproto_mark recstream_acked(const struct recstream *rs)
+{
+	return (struct ctlproto_mark){ .run = rs->acked.run, .seq = rs->acked.seq };
 }
 
 /* The log holds (run, seq) from the line just appended: the next ack may name it. */
@@ -102,13 +109,14 @@ static void note(struct recstream *rs)
 				      .appended = rs->st.appended };
 }
 
-static void refuse(struct recstream *rs, int rc, int64_t now_ms)
+/* The log refused: nothing more is taken until the stream starts over, which the next
+ * tick asks for RECSTREAM_RETRY_MS later. */
+static void refuse(struct recstream *rs, int rc)
 {
-	if (rc == -EAGAIN)
+	if (rc == 0 || rc == -EAGAIN || rs->refusing)
 		return;
-	if (!rs->refusing)
-		rs->refused_ms = now_ms;
 	rs->refusing = true;
+	rs->refused_ms = 0;
 }
 
 static void tags(const struct recstream *rs, uint64_t seq, char *out, size_t len)
@@ -232,7 +240,7 @@ int recstream_record(struct recstream *rs, uint64_t run, uint64_t seq, const str
 	}
 	if (rc && rc != -EAGAIN) {
 		rs->st.refused++;
-		refuse(rs, rc, r->end_ms);
+		refuse(rs, rc);
 	}
 	return rc;
 }
@@ -263,7 +271,7 @@ int recstream_gap(struct recstream *rs, const struct ctlproto_gap *g)
 	if (!rc)
 		return 0;
 err:
-	refuse(rs, rc, g->to_ms);
+	refuse(rs, rc);
 	return rc;
 }
 
@@ -271,12 +279,11 @@ int recstream_beat(struct recstream *rs, const struct ctlproto_beat *b)
 {
 	int rc = settle(rs, b->run, b->now_ms);
 
-	if (rc) {
-		refuse(rs, rc, b->now_ms);
-		return rc;
-	}
-	rs->beat = *b;
-	return 0;
+	/* what the run says of itself counts even while the log refuses */
+	if (b->run == rs->run)
+		rs->beat = *b;
+	refuse(rs, rc);
+	return rc;
 }
 
 int recstream_end(struct recstream *rs, const struct ctlproto_beat *b, int64_t now_ms)
@@ -303,6 +310,8 @@ bool recstream_tick(struct recstream *rs, int64_t now_ms, struct ctlproto_mark *
 	*resubscribe = false;
 	if (rs->end_due && !rs->refusing)
 		(void)write_end(rs);
+	if (rs->refusing && rs->refused_ms == 0)
+		rs->refused_ms = now_ms;
 	if (rs->refusing && now_ms - rs->refused_ms >= RECSTREAM_RETRY_MS) {
 		rs->refused_ms = now_ms;
 		*resubscribe = true;

@@ -53,8 +53,11 @@ struct recstream {
 /* Starts on log, whose segments are in flows_dir: finds the last (run, seq) written.
  * 0 or -errno. */
 int recstream_init(struct recstream *rs, struct flowlog *log, const char *flows_dir);
-/* The last (run, seq) in the log: where a subscription starts. */
+/* The last (run, seq) written to the log (maybe not yet fsynced): where a
+ * subscription starts. */
 struct ctlproto_mark recstream_position(const struct recstream *rs);
+/* The last (run, seq) the log has fsynced: what a new connection acknowledges. */
+struct ctlproto_mark recstream_acked(const struct recstream *rs);
 
 /* What the stream brings. 0 when written or skipped; -errno when the log refused it
  * (nothing more is written until recstream_restarted). */

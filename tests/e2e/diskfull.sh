@@ -3,8 +3,9 @@
 # while it is full (it cannot open the log and is started again each second, as
 # systemd does), then space is freed: every record is in the log or in a gap record,
 # none twice, and what each controller says it wrote and fsynced is in the log. The
-# dataplane holds 1,024 unacknowledged records: what it had to drop meanwhile is a gap
-# record of exactly that many, as its counters say.
+# controller's write buffers (1 MB) fill first: it refuses records and asks for them
+# again each second. The dataplane holds 4,096 unacknowledged records: what it had to
+# drop meanwhile is a gap record of exactly that many, as its counters say.
 E2E_TAG=f
 . "$(dirname "$0")/common.sh"
 E2E=$BUNRI_SRCDIR/tests/e2e
@@ -13,15 +14,16 @@ trap 'rc=$?; umount -l "$LAB_DIR/log" 2>/dev/null; (exit $rc); e2e_finish' EXIT
 lab_setup
 mount -t tmpfs -o size=4m "bunri-e2e-log-$LAB" "$LAB_DIR/log" || { fail "a tmpfs for the log"; exit 1; }
 lab_appliance_cfg
-sed -i 's/fsync_ms = 100;/fsync_ms = 100; buffer_records = 1024;/' "$LAB_DIR/appliance.cfg"
+sed -i 's/fsync_ms = 100;/fsync_ms = 100; buffer_records = 4096; write_buffer_mb = 1;/' \
+  "$LAB_DIR/appliance.cfg"
 lab_policy_cfg "$LAB_DIR/policy.cfg" yes
 lab_keygen
 lab_start_dataplane || { fail "bunri-dataplane starts"; exit 1; }
 lab_start_controld || { fail "bunri-controld starts"; exit 1; }
 
-churn() {   # churn FIRST_PORT COUNT: COUNT connections at 300/s, in the foreground
-  lab_in m /usr/bin/python3 "$E2E/churn.py" 10.20.0.10 443 "$1" "$2" 300 "$LAB_DIR/none" \
-    >>"$LAB_DIR/churn.out"
+churn() {   # churn FIRST_PORT COUNT [RATE]: COUNT connections, 300/s, in the foreground
+  lab_in m /usr/bin/python3 "$E2E/churn.py" 10.20.0.10 443 "$1" "$2" "${3:-300}" \
+    "$LAB_DIR/none" >>"$LAB_DIR/churn.out"
 }
 written() { grep -o 'stopping; [0-9]* records written' "$LAB_DIR/controld.log" | tail -1 | awk '{print $2}'; }
 
@@ -29,10 +31,16 @@ sleep 1
 churn 20000 300
 dd if=/dev/zero of="$LAB_DIR/log/filler" bs=4k >/dev/null 2>&1
 expect_eq "the log's disk is full" "$(df --output=avail -B1 "$LAB_DIR/log" | tail -1 | tr -d ' ')" 0
-churn 21000 1500
+churn 21000 3000 600
+sleep 2
+expect_gt "the controller's buffers full, it refuses records" \
+  "$(lab_ctl status --json | jget 'd["controller"]["records"]["refused"]')" 0
+expect_ok "and asks for them again" grep -q "asking bunri-dataplane for the records after" \
+  "$LAB_DIR/controld.log"
+churn 24100 1500 600
 sleep 1
 expect_eq "the dataplane keeps what is not acknowledged, as many as it may" \
-  "$(lab_ctl status --json | jget 'd["records"]["buffered"]')" 1024
+  "$(lab_ctl status --json | jget 'd["records"]["buffered"]')" 4096
 DROPPED=$(lab_ctl status --json | jget 'd["records"]["dropped_buffer"]')
 expect_gt "the rest is dropped and counted" "$DROPPED" 300
 
@@ -43,7 +51,7 @@ kill -0 "$LAB_CD_PID" 2>/dev/null && fail "bunri-controld stops on a full disk"
 "$BUILD/control/bunri-controld" --config "$LAB_DIR/appliance.cfg" --policy "$LAB_DIR/policy.cfg" \
   >>"$LAB_DIR/controld.log" 2>&1
 expect_eq "a controller does not start on a full log disk" "$?" 1
-churn 23000 300
+churn 26000 300
 rm -f "$LAB_DIR/log/filler"
 lab_start_controld || fail "bunri-controld starts once there is room"
 for _ in $(seq 1 150); do

@@ -153,6 +153,7 @@ static void gaps_and_a_crash(void)
 	feed(&s, RUN1, 11, 12);
 	feed(&s, RUN1, 15, 20);                               /* 13, 14 never came */
 	CU_ASSERT_EQUAL(recstream_beat(&s.rs, &b), 0);
+	CU_ASSERT_FALSE(s.rs.refusing);
 	CU_ASSERT_EQUAL(recstream_end(&s.rs, NULL, T0 + 60), 0);
 	CU_ASSERT_EQUAL(recstream_end(&s.rs, NULL, T0 + 60), 0);   /* once */
 	CU_ASSERT_EQUAL(s.rs.st.lost, 5 + 2 + 10);
@@ -230,7 +231,11 @@ static void refused_records_are_asked_for_again(void)
 	CU_ASSERT_EQUAL(recstream_position(&s.rs).seq, refused_at - 1);
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &old), 0);
 	/* a second later the stream is asked for again from where the log stands */
-	(void)recstream_tick(&s.rs, T0 + 10 * RECSTREAM_RETRY_MS, &m, &again);
+	(void)recstream_tick(&s.rs, T0, &m, &again);
+	CU_ASSERT_FALSE(again);
+	(void)recstream_tick(&s.rs, T0 + RECSTREAM_RETRY_MS - 1, &m, &again);
+	CU_ASSERT_FALSE(again);
+	(void)recstream_tick(&s.rs, T0 + RECSTREAM_RETRY_MS, &m, &again);
 	CU_ASSERT_TRUE(again);
 	pos = recstream_position(&s.rs);
 	recstream_restarted(&s.rs);
