@@ -331,6 +331,11 @@ int flowlog_note(struct flowlog *fl, const char *type, int64_t from_ms, int64_t 
 	return rc ? rc : append_own(fl, type, from_ms, to_ms, reason, count, extra);
 }
 
+int flowlog_sync(struct flowlog *fl)
+{
+	return queue_sync(fl);
+}
+
 int flowlog_gap(struct flowlog *fl, uint64_t dropped, int64_t from_ms, int64_t to_ms)
 {
 	if (dropped == 0)

@@ -73,6 +73,9 @@ int flowlog_append_tagged(struct flowlog *fl, const struct flowrec *r, const cha
  * extra fields as above): 0 or -errno, nothing counted lost. */
 int flowlog_note(struct flowlog *fl, const char *type, int64_t from_ms, int64_t to_ms,
 		 const char *reason, uint64_t count, const char *extra);
+/* Queues what was appended and an fdatasync of it now, without waiting (between the
+ * ticks' fsync_ms): 0 or -errno. */
+int flowlog_sync(struct flowlog *fl);
 /* Writes a `gap` record: `dropped` records between from_ms and to_ms never reached the
  * writer (the dataplane's buffer overflowed while the controller was down). */
 int flowlog_gap(struct flowlog *fl, uint64_t dropped, int64_t from_ms, int64_t to_ms);

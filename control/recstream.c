@@ -89,19 +89,19 @@ struct ctlproto_mark recstream_acked(const struct recstream *rs)
 	return (struct ctlproto_mark){ .run = rs->acked.run, .seq = rs->acked.seq };
 }
 
-/* The log holds (run, seq) from the line just appended: the next ack may name it. */
+/* The log holds (run, seq) from the line just appended: the next ack may name it. A
+ * mark stands for up to RECSTREAM_MARK_STEP lines: the newest one moves with the
+ * stream until the log has synced past the one before it or it spans that many. */
 static void note(struct recstream *rs)
 {
+	struct recstream_mark *m, *prev = NULL;
 	struct flowlog_stats st;
-	struct recstream_mark *m;
 
 	flowlog_get_stats(rs->log, &st);
-	/* a mark per fsync interval is enough: the newest one moves until the log has
-	 * synced past the one before it */
-	if (rs->mn >= 2 && rs->marks[(rs->mhead + rs->mn - 2) % RECSTREAM_MARKS].log_seq >
-			   st.synced_seq)
-		m = &rs->marks[(rs->mhead + rs->mn - 1) % RECSTREAM_MARKS];
-	else if (rs->mn == RECSTREAM_MARKS)
+	if (rs->mn >= 2)
+		prev = &rs->marks[(rs->mhead + rs->mn - 2) % RECSTREAM_MARKS];
+	if (rs->mn == RECSTREAM_MARKS ||
+	    (prev && prev->log_seq > st.synced_seq && st.seq - prev->log_seq < RECSTREAM_MARK_STEP))
 		m = &rs->marks[(rs->mhead + rs->mn - 1) % RECSTREAM_MARKS];
 	else
 		m = &rs->marks[(rs->mhead + rs->mn++) % RECSTREAM_MARKS];
@@ -237,6 +237,10 @@ int recstream_record(struct recstream *rs, uint64_t run, uint64_t seq, const str
 		rs->seq = seq;
 		rs->st.appended++;
 		note(rs);
+		if (rs->st.appended - rs->sync_at >= RECSTREAM_SYNC_EVERY) {
+			rs->sync_at = rs->st.appended;
+			(void)flowlog_sync(rs->log);   /* a failure comes back from the tick */
+		}
 	}
 	if (rc && rc != -EAGAIN) {
 		rs->st.refused++;

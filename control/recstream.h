@@ -17,7 +17,12 @@
 #include "flowlog.h"
 
 #define RECSTREAM_MARKS 4096
+#define RECSTREAM_MARK_STEP 1024  /* log lines a point of acknowledgement covers at most */
 #define RECSTREAM_RETRY_MS 1000   /* a refusing log is tried again this often */
+/* An fsync is asked for every this many records besides the log's fsync_ms: the
+ * dataplane frees a record only once it is fsynced, and a fast stream would otherwise
+ * fill its buffer between two fsyncs. */
+#define RECSTREAM_SYNC_EVERY 8192
 
 struct recstream_stats {
 	uint64_t received;      /* records received, resent ones included */
@@ -46,6 +51,7 @@ struct recstream {
 	int64_t refused_ms;
 	struct recstream_mark marks[RECSTREAM_MARKS];
 	unsigned mhead, mn;
+	uint64_t sync_at;           /* appended when the last fsync was asked for */
 	struct recstream_mark acked;
 	struct recstream_stats st;
 };

@@ -251,6 +251,35 @@ static void refused_records_are_asked_for_again(void)
 	fixture_teardown(&s.f);
 }
 
+/* A fast stream is fsynced every RECSTREAM_SYNC_EVERY records, not only every
+ * fsync_ms (here a minute): the dataplane gets its acknowledgement without a tick. */
+static void fast_stream_is_synced_early(void)
+{
+	const struct timespec ms = { 0, 1000000 };
+	struct ctlproto_mark m = { 0, 0 };
+	struct flowlog_stats st;
+	struct stream s;
+	bool again;
+
+	setup(&s);
+	s.o.fsync_ms = 60000;
+	stop(&s);
+	start(&s);
+	feed(&s, RUN1, 1, RECSTREAM_SYNC_EVERY + 10);
+	for (int i = 0; i < 5000; i++) {
+		flowlog_get_stats(s.fl, &st);
+		if (st.synced_seq > RECSTREAM_SYNC_EVERY)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	CU_ASSERT(st.synced_seq > RECSTREAM_SYNC_EVERY);
+	CU_ASSERT_TRUE(recstream_tick(&s.rs, T0, &m, &again));
+	CU_ASSERT(m.seq + RECSTREAM_MARK_STEP >= RECSTREAM_SYNC_EVERY);
+	CU_ASSERT(m.seq < RECSTREAM_SYNC_EVERY + 10);
+	stop(&s);
+	fixture_teardown(&s.f);
+}
+
 int main(void)
 {
 	static const struct test_case cases[] = {
@@ -260,6 +289,7 @@ int main(void)
 		{ "an end no controller saw, and a shutdown", unseen_end_and_shutdown },
 		{ "records a failing disk refuses are asked for again",
 		  refused_records_are_asked_for_again },
+		{ "a fast stream is fsynced early", fast_stream_is_synced_early },
 		{ NULL, NULL },
 	};
 	return test_run("recstream", cases);
