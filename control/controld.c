@@ -30,6 +30,7 @@
 #include "ipfix.h"
 #include "opsock.h"
 #include "polaudit.h"
+#include "recstream.h"
 #include "policy.h"
 
 #define RECONNECT_MS 500
@@ -54,6 +55,8 @@ struct controld {
 	struct cpolicy *cp;          /* what the dataplane runs (or will, once connected) */
 	struct dpconn dp;
 	struct flowlog *log;
+	struct recstream rs;         /* the record stream into log: de-dup, acks, run ends */
+	bool dp_up;                  /* connected at the last look */
 	struct seal_key *key;
 	struct seal_keyring retired;  /* public keys of the keys rotated out, beside key */
 	struct seal_keyring ring;     /* key, then retired: checks the checkpoint file */
@@ -65,7 +68,6 @@ struct controld {
 	int64_t started_ms;
 	struct opsock ops;           /* our socket and bunrictl's connections to it */
 	int64_t next_connect_ms;
-	uint64_t records;
 	bool stop;
 };
 
@@ -89,27 +91,61 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void on_record(void *ctx, const struct flowrec *r)
+static void on_record(void *ctx, uint64_t run, uint64_t seq, const struct flowrec *r)
 {
 	struct controld *c = ctx;
-	int ret = flowlog_append(c->log, r);
+	uint64_t before = c->rs.st.appended;
+	int ret = recstream_record(&c->rs, run, seq, r);
 
-	if (ret != 0 && ret != -EINVAL)
-		say("flow log: %s (the writer records the gap)", strerror(-ret));
+	if (ret != 0 && ret != -EAGAIN)
+		say("flow log: %s; the dataplane keeps the records and sends them again",
+		    strerror(-ret));
 	/* Live export is best effort: a lost datagram is counted by the exporter. */
-	for (unsigned i = 0; i < c->n_ipfix; i++)
+	for (unsigned i = 0; c->rs.st.appended > before && i < c->n_ipfix; i++)
 		(void)ipfix_add(c->ipfix[i], r, now_ms());
-	c->records++;
 }
 
-static void on_gap(void *ctx, uint64_t dropped, int64_t from, int64_t to)
+static void on_gap(void *ctx, const struct ctlproto_gap *g)
 {
 	struct controld *c = ctx;
 
-	say("the dataplane lost %llu records while no controller took them",
-	    (unsigned long long)dropped);
-	if (flowlog_gap(c->log, dropped, from, to) != 0)
-		say("flow log: cannot write the gap record");
+	say("the dataplane lost %llu records (seq %llu-%llu: %llu in its rings, %llu with its "
+	    "buffer full)", (unsigned long long)(g->last_seq - g->first_seq + 1),
+	    (unsigned long long)g->first_seq, (unsigned long long)g->last_seq,
+	    (unsigned long long)g->ring, (unsigned long long)g->buffer);
+	if (recstream_gap(&c->rs, g) != 0)
+		say("flow log: the gap record waits for the disk");
+}
+
+static void on_beat(void *ctx, const struct ctlproto_beat *b, bool shutdown)
+{
+	struct controld *c = ctx;
+
+	if (!shutdown) {
+		(void)recstream_beat(&c->rs, b);
+		return;
+	}
+	say("bunri-dataplane stops cleanly after record %llu", (unsigned long long)b->seq);
+	if (recstream_end(&c->rs, b, now_ms()) != 0)
+		say("flow log: the run's end waits for the disk");
+}
+
+static void on_restarted(void *ctx)
+{
+	recstream_restarted(&((struct controld *)ctx)->rs);
+}
+
+/* The stream closed: without the shutdown message the dataplane died (or its socket
+ * did), and the log says so with the connections it last reported live. */
+static void dp_gone(struct controld *c)
+{
+	if (c->dp.shutdown)
+		return;
+	say("bunri-dataplane went away without a shutdown message after record %llu "
+	    "(%llu connections live at its last heartbeat)", (unsigned long long)c->rs.seq,
+	    (unsigned long long)c->rs.beat.live);
+	if (recstream_end(&c->rs, NULL, now_ms()) != 0)
+		say("flow log: the crash record waits for the disk");
 }
 
 static void on_checkpoint(void *ctx, const struct checkpoint *cp)
@@ -300,6 +336,25 @@ static int expire(struct controld *c, int64_t now_s)
 	return ret;
 }
 
+/* What became of the records the dataplane sent: written once, skipped as already in
+ * the log, fsynced (and acknowledged), lost (in gap records), refused by the disk. */
+static json_t *records_json(const struct recstream *rs)
+{
+	char run[17];
+
+	snprintf(run, sizeof(run), "%016llx", (unsigned long long)rs->run);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:I}",
+			 "received", (json_int_t)rs->st.received,
+			 "duplicates", (json_int_t)rs->st.duplicates,
+			 "appended", (json_int_t)rs->st.appended,
+			 "written", (json_int_t)rs->st.written,
+			 "lost", (json_int_t)rs->st.lost,
+			 "refused", (json_int_t)rs->st.refused,
+			 "runs_ended", (json_int_t)rs->st.runs_ended,
+			 "run", run, "seq", (json_int_t)rs->seq,
+			 "acknowledged_seq", (json_int_t)rs->acked.seq);
+}
+
 /* The controller's own state for `bunrictl status`: the flow log (how far it is
  * written and fsynced, what the disk refused), the dataplane link and each IPFIX
  * collector. NULL when out of memory. */
@@ -335,7 +390,8 @@ static char *status_json(const struct controld *c)
 	json_object_set_new(dp, "socket", json_string(c->dp_path));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "started_ms", json_integer(c->started_ms));
-	json_object_set_new(o, "records_received", json_integer((json_int_t)c->records));
+	json_object_set_new(o, "records_received", json_integer((json_int_t)c->rs.st.received));
+	json_object_set_new(o, "records", records_json(&c->rs));
 	json_object_set_new(o, "dataplane", dp);
 	json_object_set_new(o, "flow_log", log != NULL ? log : json_null());
 	json_object_set_new(o, "ipfix", ipfix);
@@ -396,14 +452,21 @@ static void serve_client(struct controld *c, int idx, int64_t now)
 
 static void try_connect(struct controld *c, int64_t now)
 {
+	struct ctlproto_mark pos;
 	char err[512];
 	int ret;
 
 	if (c->dp.fd >= 0 || now < c->next_connect_ms)
 		return;
 	c->next_connect_ms = now + RECONNECT_MS;
-	if (dpconn_connect(&c->dp, c->dp_path) != 0)
+	pos = recstream_position(&c->rs);
+	if (dpconn_connect(&c->dp, c->dp_path, &pos) != 0)
 		return;
+	c->dp_up = true;
+	/* what the log already holds on disk is freed at once (no new record may come) */
+	pos = recstream_acked(&c->rs);
+	if (pos.run != 0)
+		(void)dpconn_ack(&c->dp, &pos);
 	ret = dpconn_install(&c->dp, c->cp, err, sizeof(err));
 	if (ret != 0) {
 		say("bunri-dataplane connected but refused the policy: %s", err);
@@ -430,8 +493,20 @@ static void handle_signals(struct controld *c, int sfd)
 /* Every TICK_MS: the flow log's fsync and rotation, and the IPFIX exporters' flush. */
 static void tick(struct controld *c, int64_t now)
 {
+	struct ctlproto_mark m;
+	bool again;
+
 	if (flowlog_tick(c->log, now) != 0)
 		say("flow log: tick failed");
+	/* records count as delivered only once fsynced: then the dataplane may free them */
+	if (recstream_tick(&c->rs, now, &m, &again) && c->dp.fd >= 0)
+		(void)dpconn_ack(&c->dp, &m);
+	if (again && c->dp.fd >= 0) {
+		m = recstream_position(&c->rs);
+		if (dpconn_subscribe(&c->dp, &m) == 0)
+			say("flow log: asking bunri-dataplane for the records after %llu again",
+			    (unsigned long long)m.seq);
+	}
 	for (unsigned i = 0; i < c->n_ipfix; i++)
 		(void)ipfix_flush(c->ipfix[i], now);
 }
@@ -446,6 +521,9 @@ static void run(struct controld *c, int sfd)
 		unsigned n = 0;
 		int64_t now = now_ms(), next = cpolicy_next_change(c->cp);
 
+		if (c->dp_up && c->dp.fd < 0)
+			dp_gone(c);
+		c->dp_up = c->dp.fd >= 0;
 		try_connect(c, now);
 		if (next != 0 && now / 1000 >= next && now >= retry_expiry) {
 			if (expire(c, now / 1000) != 0)
@@ -632,8 +710,16 @@ static int open_flowlog(struct controld *c)
 	if (ret != 0)
 		return ret;
 	ret = flowlog_open(&c->log, &fo, c->key, now_ms());
-	if (ret != 0)
+	if (ret != 0) {
 		say("flow log in %s/flows: %s", lg->dir, strerror(-ret));
+		return ret;
+	}
+	/* where the dataplane's records stand in the log: resent ones are skipped */
+	snprintf(keydir, sizeof(keydir), "%s/flows", lg->dir);
+	ret = recstream_init(&c->rs, c->log, keydir);
+	if (ret != 0)
+		say("flow log in %s: cannot read where the records stand: %s", keydir,
+		    strerror(-ret));
 	return ret;
 }
 
@@ -676,7 +762,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &c.o) != 0)
 		return 2;
 	c.started_ms = now_ms();
-	dpconn_init(&c.dp, (struct dpconn_sink){ on_record, on_gap, &c });
+	dpconn_init(&c.dp, (struct dpconn_sink){ on_record, on_gap, on_beat, on_restarted, &c });
 	if (load(&c, now_ms() / 1000, stderr, &a, &p, &cp) != 0) {
 		say("not started: fix the files above and start again");
 		return 1;
@@ -719,7 +805,6 @@ int main(int argc, char **argv)
 	    c.socket_path, c.audit_path);
 	run(&c, sfd);
 	drain(&c);
-	say("stopping; %llu records written", (unsigned long long)c.records);
 	status = 0;
 	opsock_close(&c.ops, c.socket_path);
 out_sfd:
@@ -731,7 +816,13 @@ out_log:
 	if (flowlog_close(c.log, now_ms()) != 0) {
 		say("flow log: the last segment could not be sealed");
 		status = 1;
+	} else {
+		recstream_closed(&c.rs);
 	}
+	say("stopping; %llu records written and fsynced (%llu received, %llu already in the "
+	    "log, %llu refused by the disk and left with the dataplane)",
+	    (unsigned long long)c.rs.st.written, (unsigned long long)c.rs.st.received,
+	    (unsigned long long)c.rs.st.duplicates, (unsigned long long)c.rs.st.refused);
 	anchor_close(c.anchor);
 	seal_key_free(c.key);
 	seal_keyring_free(&c.retired, 0);

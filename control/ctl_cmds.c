@@ -139,6 +139,14 @@ static void print_controller(const json_t *ctl)
 		       (long long)num(log, "segments"), (long long)num(log, "errors"));
 	else
 		puts("flow log    NOT OPEN");
+	x = json_object_get(ctl, "records");
+	if (json_is_object(x))
+		printf("            records of run %s: %lld received, %lld written and fsynced "
+		       "(through seq %lld), %lld already in the log, %lld lost in gap records, "
+		       "%lld refused by the disk (asked for again)\n", str(x, "run"),
+		       (long long)num(x, "received"), (long long)num(x, "written"),
+		       (long long)num(x, "acknowledged_seq"), (long long)num(x, "duplicates"),
+		       (long long)num(x, "lost"), (long long)num(x, "refused"));
 	json_array_foreach(json_object_get(ctl, "ipfix"), i, x)
 		printf("ipfix       %s: %lld records in %lld messages, %lld send errors\n",
 		       str(x, "collector"), (long long)num(x, "records"),
@@ -253,12 +261,18 @@ static void print_status(const json_t *s)
 			       (long long)num(v, "opened"), (long long)num(v, "tx_dropped"),
 			       (long long)num(v, "records_lost"), (long long)num(v, "neighbours_lost"));
 	}
-	printf("records     %lld sent to the controller, %lld buffered, %lld lost; "
-	       "controller %s\n", (long long)num(rec, "sent"), (long long)num(rec, "buffered"),
-	       (long long)(num(rec, "lost_ring") + num(rec, "dropped_buffer")),
+	printf("records     run %s: %lld emitted (last seq %lld), %lld acknowledged, %lld "
+	       "buffered until acknowledged, %lld sent (%lld again); controller %s\n",
+	       str(rec, "run"), (long long)num(rec, "emitted"), (long long)num(rec, "seq"),
+	       (long long)num(rec, "acknowledged"), (long long)num(rec, "buffered"),
+	       (long long)num(rec, "sent"), (long long)num(rec, "resent"),
 	       !json_is_true(json_object_get(rec, "controller")) ? "NOT CONNECTED" :
 	       json_is_object(json_object_get(s, "controller")) ? "connected" :
 	       "connected but NOT ANSWERING");
+	printf("            %lld lost (%lld in full worker rings, %lld with the buffer full), "
+	       "each in a gap record\n",
+	       (long long)(num(rec, "lost_ring") + num(rec, "dropped_buffer")),
+	       (long long)num(rec, "lost_ring"), (long long)num(rec, "dropped_buffer"));
 	printf("control     %lld bad messages refused\n", (long long)num(s, "bad_messages"));
 	print_controller(json_object_get(s, "controller"));
 }
@@ -525,6 +539,21 @@ static void print_health(const json_t *s)
 	     "# TYPE bunri_records_lost_total counter");
 	printf("bunri_records_lost_total %lld\n",
 	       (long long)(num(rec, "lost_ring") + num(rec, "dropped_buffer")));
+	puts("# HELP bunri_records_lost_reason_total Flow records lost, by where.\n"
+	     "# TYPE bunri_records_lost_reason_total counter");
+	printf("bunri_records_lost_reason_total{reason=\"ring_full\"} %lld\n",
+	       (long long)num(rec, "lost_ring"));
+	printf("bunri_records_lost_reason_total{reason=\"buffer_full\"} %lld\n",
+	       (long long)num(rec, "dropped_buffer"));
+	puts("# HELP bunri_records_emitted_total Flow records the dataplane numbered (kept or "
+	     "lost).\n# TYPE bunri_records_emitted_total counter");
+	printf("bunri_records_emitted_total %lld\n", (long long)num(rec, "emitted"));
+	puts("# HELP bunri_records_acknowledged_total Flow records the controller acknowledged "
+	     "as fsynced.\n# TYPE bunri_records_acknowledged_total counter");
+	printf("bunri_records_acknowledged_total %lld\n", (long long)num(rec, "acknowledged"));
+	puts("# HELP bunri_records_resent_total Flow records sent again after a resubscribe.\n"
+	     "# TYPE bunri_records_resent_total counter");
+	printf("bunri_records_resent_total %lld\n", (long long)num(rec, "resent"));
 	puts("# HELP bunri_records_buffered Flow records waiting for the controller.\n"
 	     "# TYPE bunri_records_buffered gauge");
 	printf("bunri_records_buffered %lld\n", (long long)num(rec, "buffered"));
@@ -576,6 +605,21 @@ static void print_controller_metrics(const json_t *ctl)
 		puts("# HELP bunri_flowlog_errors_total Records the disk refused (each also a "
 		     "gap record once it works).\n# TYPE bunri_flowlog_errors_total counter");
 		printf("bunri_flowlog_errors_total %lld\n", (long long)num(log, "errors"));
+	}
+	x = json_object_get(ctl, "records");
+	if (json_is_object(x)) {
+		puts("# HELP bunri_flowlog_records_written_total Dataplane records this "
+		     "controller wrote and fsynced.\n"
+		     "# TYPE bunri_flowlog_records_written_total counter");
+		printf("bunri_flowlog_records_written_total %lld\n", (long long)num(x, "written"));
+		puts("# HELP bunri_flowlog_records_duplicate_total Records received again and "
+		     "skipped (already in the log).\n"
+		     "# TYPE bunri_flowlog_records_duplicate_total counter");
+		printf("bunri_flowlog_records_duplicate_total %lld\n",
+		       (long long)num(x, "duplicates"));
+		puts("# HELP bunri_flowlog_records_gap_total Records this controller wrote as "
+		     "lost in gap records.\n# TYPE bunri_flowlog_records_gap_total counter");
+		printf("bunri_flowlog_records_gap_total %lld\n", (long long)num(x, "lost"));
 	}
 	if (json_array_size(json_object_get(ctl, "ipfix")) == 0)
 		return;

@@ -217,14 +217,105 @@ int ctlproto_chunk_decode(const uint8_t *in, size_t len, uint32_t *total, uint32
 	return 0;
 }
 
-int ctlproto_gap_decode(const uint8_t *in, size_t len, uint64_t *dropped, int64_t *from_ms,
-			int64_t *to_ms)
+#define GAP_LEN 56
+#define MARK_LEN 16
+#define BEAT_LEN 32
+
+int ctlproto_gap_encode(const struct ctlproto_gap *g, uint8_t *out, size_t cap)
 {
-	if (len != 24)
+	if (cap < GAP_LEN)
+		return -EMSGSIZE;
+	put64(out, g->run);
+	put64(out + 8, g->first_seq);
+	put64(out + 16, g->last_seq);
+	put64(out + 24, g->ring);
+	put64(out + 32, g->buffer);
+	put64(out + 40, (uint64_t)g->from_ms);
+	put64(out + 48, (uint64_t)g->to_ms);
+	return GAP_LEN;
+}
+
+int ctlproto_gap_decode(const uint8_t *in, size_t len, struct ctlproto_gap *g)
+{
+	if (len != GAP_LEN)
 		return -EBADMSG;
-	*dropped = get64(in);
-	*from_ms = (int64_t)get64(in + 8);
-	*to_ms = (int64_t)get64(in + 16);
+	g->run = get64(in);
+	g->first_seq = get64(in + 8);
+	g->last_seq = get64(in + 16);
+	g->ring = get64(in + 24);
+	g->buffer = get64(in + 32);
+	g->from_ms = (int64_t)get64(in + 40);
+	g->to_ms = (int64_t)get64(in + 48);
+	/* the counts must add up to the range, without wrapping */
+	if (g->run == 0 || g->first_seq == 0 || g->last_seq < g->first_seq ||
+	    g->ring > g->last_seq - g->first_seq + 1 ||
+	    g->buffer != g->last_seq - g->first_seq + 1 - g->ring || g->from_ms > g->to_ms)
+		return -EBADMSG;
+	return 0;
+}
+
+int ctlproto_mark_encode(const struct ctlproto_mark *k, uint8_t *out, size_t cap)
+{
+	if (cap < MARK_LEN)
+		return -EMSGSIZE;
+	put64(out, k->run);
+	put64(out + 8, k->seq);
+	return MARK_LEN;
+}
+
+int ctlproto_mark_decode(const uint8_t *in, size_t len, bool ack, struct ctlproto_mark *k)
+{
+	if (len != MARK_LEN)
+		return -EBADMSG;
+	k->run = get64(in);
+	k->seq = get64(in + 8);
+	/* a seq without its run means nothing; an ack names a record */
+	if ((k->run == 0) != (k->seq == 0) || (ack && k->run == 0))
+		return -EBADMSG;
+	return 0;
+}
+
+int ctlproto_beat_encode(const struct ctlproto_beat *b, uint8_t *out, size_t cap)
+{
+	if (cap < BEAT_LEN)
+		return -EMSGSIZE;
+	put64(out, b->run);
+	put64(out + 8, b->seq);
+	put64(out + 16, b->live);
+	put64(out + 24, (uint64_t)b->now_ms);
+	return BEAT_LEN;
+}
+
+int ctlproto_beat_decode(const uint8_t *in, size_t len, struct ctlproto_beat *b)
+{
+	if (len != BEAT_LEN)
+		return -EBADMSG;
+	b->run = get64(in);
+	b->seq = get64(in + 8);
+	b->live = get64(in + 16);
+	b->now_ms = (int64_t)get64(in + 24);
+	return b->run == 0 ? -EBADMSG : 0;
+}
+
+void ctlproto_records_header(uint8_t *out, uint64_t run, uint64_t first_seq, uint32_t n)
+{
+	put32(out, n);
+	put64(out + 4, run);
+	put64(out + 12, first_seq);
+}
+
+int ctlproto_records_decode(const uint8_t *in, size_t len, struct ctlproto_records *r)
+{
+	if (len < CTLPROTO_RECORDS_HDR)
+		return -EBADMSG;
+	r->n = get32(in);
+	r->run = get64(in + 4);
+	r->first_seq = get64(in + 12);
+	r->recs = in + CTLPROTO_RECORDS_HDR;
+	if (r->n == 0 || r->n > CTLPROTO_RECORDS_MAX ||
+	    len != CTLPROTO_RECORDS_HDR + (size_t)r->n * CTLPROTO_RECORD_LEN || r->run == 0 ||
+	    r->first_seq == 0 || r->first_seq > UINT64_MAX - r->n)
+		return -EBADMSG;
 	return 0;
 }
 

@@ -5,18 +5,22 @@
 #ifndef BUNRI_CTLPROTO_H
 #define BUNRI_CTLPROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "flowrec.h"
 
 #define CTLPROTO_MAGIC 0x49524e42u /* "BNRI" */
-#define CTLPROTO_VERSION 2 /* 2: records grew by a deny record's scope and counts */
+/* 2: records carry the dataplane's run id and sequence numbers and are acknowledged;
+ * a deny record carries its scope and counts */
+#define CTLPROTO_VERSION 2
 #define CTLPROTO_HDR_LEN 16
 #define CTLPROTO_MSG_MAX 65536
 #define CTLPROTO_PAYLOAD_MAX (CTLPROTO_MSG_MAX - CTLPROTO_HDR_LEN)
 #define CTLPROTO_RECORD_LEN 184
-#define CTLPROTO_RECORDS_MAX ((CTLPROTO_PAYLOAD_MAX - 4) / CTLPROTO_RECORD_LEN)
+#define CTLPROTO_RECORDS_HDR 20  /* u32 n, u64 run, u64 first seq */
+#define CTLPROTO_RECORDS_MAX ((CTLPROTO_PAYLOAD_MAX - CTLPROTO_RECORDS_HDR) / CTLPROTO_RECORD_LEN)
 #define CTLPROTO_CHUNK_MAX (CTLPROTO_PAYLOAD_MAX - 8)
 #define CTLPROTO_POLICY_MAX (64u << 20) /* a compiled policy larger than this is refused */
 #define CTLPROTO_FLOWS_PAGE_MAX 10000
@@ -29,13 +33,22 @@ enum ctlproto_type {
 	CTL_STATUS,        /* -> dataplane: empty; reply JSON */
 	CTL_RULES,         /* -> dataplane: empty; reply JSON */
 	CTL_FLOWS,         /* -> dataplane: struct ctlproto_flows_query; reply JSON */
-	CTL_SUBSCRIBE,     /* -> dataplane: empty; this connection now receives records */
-	CTL_RECORDS,       /* dataplane ->: u32 n, n encoded records */
-	CTL_GAP,           /* dataplane ->: u64 dropped, i64 from_ms, i64 to_ms */
+	CTL_SUBSCRIBE,     /* -> dataplane: struct ctlproto_mark, the last record of that run
+			    * the controller wrote (0, 0: none); this connection now receives
+			    * every record not acknowledged after it (sent again on an open
+			    * subscription: start over from there). Frees nothing: only an
+			    * ACK says what is on disk */
+	CTL_RECORDS,       /* dataplane ->: u32 n, u64 run, u64 seq of the first, n records
+			    * (seq, seq + 1, ...) */
+	CTL_GAP,           /* dataplane ->: struct ctlproto_gap, records lost with their seqs */
 	CTL_RELOAD,        /* -> controld: empty or u32 flags; an empty CTL_PART (taken),
 			    * then the reply text of what changed, or the errors */
 	CTL_PART,          /* reply: a piece of a long reply; more pieces, then CTL_OK, follow */
 	CTL_NEIGHBORS,     /* -> dataplane: empty; reply JSON */
+	CTL_ACK,           /* -> dataplane: struct ctlproto_mark, every record of the run up
+			    * to seq is fsynced in the flow log: the dataplane frees them */
+	CTL_HEARTBEAT,     /* dataplane ->: struct ctlproto_beat, every second */
+	CTL_SHUTDOWN,      /* dataplane ->: struct ctlproto_beat, a clean stop: nothing follows */
 	CTL_TYPE_MAX,
 };
 
@@ -47,6 +60,35 @@ struct ctlproto_msg {
 	uint32_t seq;
 	const uint8_t *payload; /* points into the buffer given to the decoder */
 	uint32_t len;
+};
+
+/* A dataplane run (random at its start, never 0) and a record's number in it (from 1). */
+struct ctlproto_mark {
+	uint64_t run;
+	uint64_t seq;
+};
+
+/* Records lost before they reached the controller: seqs first..last, of which `ring`
+ * were lost in a worker's full ring and `buffer` because the buffer of unacknowledged
+ * records was full (ring + buffer = last - first + 1), ending between from_ms and to_ms. */
+struct ctlproto_gap {
+	uint64_t run, first_seq, last_seq;
+	uint64_t ring, buffer;
+	int64_t from_ms, to_ms;
+};
+
+/* What the dataplane says about itself: its run, the last seq it gave a record, its live
+ * connections (records still to come), its clock. */
+struct ctlproto_beat {
+	uint64_t run, seq, live;
+	int64_t now_ms;
+};
+
+/* A decoded CTL_RECORDS payload: n records from recs (CTLPROTO_RECORD_LEN each). */
+struct ctlproto_records {
+	uint64_t run, first_seq;
+	uint32_t n;
+	const uint8_t *recs;
 };
 
 /* A page of live connections, filtered; a zero field does not filter. */
@@ -78,8 +120,18 @@ int ctlproto_flows_encode(const struct ctlproto_flows_query *q, uint8_t *out, si
 int ctlproto_flows_decode(const uint8_t *in, size_t len, struct ctlproto_flows_query *q);
 int ctlproto_chunk_decode(const uint8_t *in, size_t len, uint32_t *total, uint32_t *offset,
 			  const uint8_t **data, uint32_t *data_len);
-int ctlproto_gap_decode(const uint8_t *in, size_t len, uint64_t *dropped, int64_t *from_ms,
-			int64_t *to_ms);
+/* decode: -EBADMSG for a wrong length, a run or seq 0, a range or count that does not
+ * add up, or a record count of 0 or over CTLPROTO_RECORDS_MAX. */
+int ctlproto_gap_encode(const struct ctlproto_gap *g, uint8_t *out, size_t cap);
+int ctlproto_gap_decode(const uint8_t *in, size_t len, struct ctlproto_gap *g);
+/* SUBSCRIBE's mark may be (0, 0); ACK's may not. */
+int ctlproto_mark_encode(const struct ctlproto_mark *k, uint8_t *out, size_t cap);
+int ctlproto_mark_decode(const uint8_t *in, size_t len, bool ack, struct ctlproto_mark *k);
+int ctlproto_beat_encode(const struct ctlproto_beat *b, uint8_t *out, size_t cap);
+int ctlproto_beat_decode(const uint8_t *in, size_t len, struct ctlproto_beat *b);
+/* Writes the header of a CTL_RECORDS payload whose n records follow it. */
+void ctlproto_records_header(uint8_t *out, uint64_t run, uint64_t first_seq, uint32_t n);
+int ctlproto_records_decode(const uint8_t *in, size_t len, struct ctlproto_records *r);
 /* An error payload (i32 code + text), truncated to fit. Returns its length. */
 size_t ctlproto_error_encode(int code, const char *text, uint8_t *out, size_t cap);
 /* 0 and the code and the text (not NUL-terminated: text_len), or -EBADMSG. */

@@ -26,43 +26,63 @@ void dpconn_close(struct dpconn *c)
 	c->fd = -1;
 }
 
+static void stream_records(struct dpconn *c, const struct ctlproto_msg *m)
+{
+	struct ctlproto_records rs;
+
+	if (ctlproto_records_decode(m->payload, m->len, &rs) != 0) {
+		c->bad_records++;
+		return;
+	}
+	for (uint32_t i = 0; i < rs.n; i++) {
+		struct flowrec r;
+
+		/* a record that does not decode leaves its seq out: the sink sees a hole */
+		if (ctlproto_record_decode(rs.recs + (size_t)i * CTLPROTO_RECORD_LEN, &r) != 0) {
+			c->bad_records++;
+			continue;
+		}
+		c->sink.record(c->sink.ctx, rs.run, rs.first_seq + i, &r);
+	}
+}
+
 /* Hands a stream message to the sink; false when it is not one. */
 static bool stream(struct dpconn *c, const struct ctlproto_msg *m)
 {
-	uint64_t dropped;
-	int64_t from, to;
+	struct ctlproto_gap g;
+	struct ctlproto_beat b;
 
-	if (m->type == CTL_RECORDS) {
-		uint32_t n;
-
-		if (m->len < 4)
-			goto bad;
-		n = (uint32_t)m->payload[0] | (uint32_t)m->payload[1] << 8 |
-		    (uint32_t)m->payload[2] << 16 | (uint32_t)m->payload[3] << 24;
-		if (n > CTLPROTO_RECORDS_MAX || m->len != 4 + (size_t)n * CTLPROTO_RECORD_LEN)
-			goto bad;
-		for (uint32_t i = 0; i < n; i++) {
-			struct flowrec r;
-
-			if (ctlproto_record_decode(m->payload + 4 + (size_t)i * CTLPROTO_RECORD_LEN,
-						   &r) != 0) {
-				c->bad_records++;
-				continue;
-			}
-			c->sink.record(c->sink.ctx, &r);
+	switch (m->type) {
+	case CTL_RECORDS:
+		stream_records(c, m);
+		return true;
+	case CTL_GAP:
+		if (ctlproto_gap_decode(m->payload, m->len, &g) != 0)
+			c->bad_records++;
+		else
+			c->sink.gap(c->sink.ctx, &g);
+		return true;
+	case CTL_HEARTBEAT:
+	case CTL_SHUTDOWN:
+		if (ctlproto_beat_decode(m->payload, m->len, &b) != 0) {
+			c->bad_records++;
+			return true;
 		}
+		if (m->type == CTL_SHUTDOWN)
+			c->shutdown = true;
+		c->sink.beat(c->sink.ctx, &b, m->type == CTL_SHUTDOWN);
 		return true;
-	}
-	if (m->type == CTL_GAP) {
-		if (ctlproto_gap_decode(m->payload, m->len, &dropped, &from, &to) != 0)
-			goto bad;
-		c->sink.gap(c->sink.ctx, dropped, from, to);
+	case CTL_OK:
+		/* the subscription's answer: everything after it is the new stream */
+		if (m->seq != c->subscribe_seq || c->subscribe_seq == 0)
+			return false;
+		c->subscribe_seq = 0;
+		if (c->sink.restarted)
+			c->sink.restarted(c->sink.ctx);
 		return true;
+	default:
+		return false;
 	}
-	return false;
-bad:
-	c->bad_records++;
-	return true;
 }
 
 /* Waits for the reply to seq, passing stream messages on. 0 (CTL_OK), or -errno with
@@ -100,7 +120,34 @@ static int wait_reply(struct dpconn *c, uint32_t seq, char *err, size_t errlen)
 	}
 }
 
-int dpconn_connect(struct dpconn *c, const char *path)
+int dpconn_subscribe(struct dpconn *c, const struct ctlproto_mark *from)
+{
+	uint8_t p[16];
+	int n = ctlproto_mark_encode(from, p, sizeof(p)), ret;
+
+	if (c->fd < 0)
+		return -ENOTCONN;
+	if (n < 0)
+		return n;
+	ret = ctlproto_send(c->fd, CTL_SUBSCRIBE, ++c->seq, p, (size_t)n, 0);
+	if (ret == 0)
+		c->subscribe_seq = c->seq;
+	return ret;
+}
+
+int dpconn_ack(struct dpconn *c, const struct ctlproto_mark *ack)
+{
+	uint8_t p[16];
+	int n = ctlproto_mark_encode(ack, p, sizeof(p));
+
+	if (c->fd < 0)
+		return -ENOTCONN;
+	if (n < 0)
+		return n;
+	return ctlproto_send(c->fd, CTL_ACK, 0, p, (size_t)n, MSG_DONTWAIT);
+}
+
+int dpconn_connect(struct dpconn *c, const char *path, const struct ctlproto_mark *from)
 {
 	struct timeval tv = { .tv_sec = REPLY_TIMEOUT_S };
 	char err[256];
@@ -118,9 +165,11 @@ int dpconn_connect(struct dpconn *c, const char *path)
 		ret = -errno;
 		goto err;
 	}
-	ret = ctlproto_send(c->fd, CTL_SUBSCRIBE, ++c->seq, NULL, 0, 0);
+	c->shutdown = false;
+	ret = dpconn_subscribe(c, from);
 	if (ret != 0)
 		goto err;
+	c->subscribe_seq = 0;   /* a new connection: nothing came before the answer */
 	ret = wait_reply(c, c->seq, err, sizeof(err));
 	if (ret != 0)
 		goto err;

@@ -362,6 +362,36 @@ static int append_own(struct flowlog *fl, const char *type, int64_t start, int64
 	return append_line(fl, body, (size_t)n, end);
 }
 
+int flowlog_append_tagged(struct flowlog *fl, const struct flowrec *r, const char *extra)
+{
+	char json[SEGMENT_LINE_MAX];
+	int n = flowrec_format_json(r, json, sizeof(json));
+	size_t elen = strlen(extra);
+	int rc;
+
+	if (n < 2 || (size_t)n + elen >= sizeof(json))
+		return -EINVAL;
+	rc = settle_lost(fl);
+	if (rc)
+		return rc;
+	/* the body without its braces, the caller's fields after it */
+	memcpy(json + n - 1, extra, elen);
+	return append_line(fl, json + 1, (size_t)n - 2 + elen, r->end_ms);
+}
+
+int flowlog_note(struct flowlog *fl, const char *type, int64_t from_ms, int64_t to_ms,
+		 const char *reason, uint64_t count, const char *extra)
+{
+	int rc = settle_lost(fl);
+
+	return rc ? rc : append_own(fl, type, from_ms, to_ms, reason, count, extra);
+}
+
+int flowlog_sync(struct flowlog *fl)
+{
+	return queue_sync(fl);
+}
+
 int flowlog_gap(struct flowlog *fl, uint64_t dropped, int64_t from_ms, int64_t to_ms)
 {
 	if (dropped == 0)

@@ -77,6 +77,18 @@ int flowlog_open(struct flowlog **out, const struct flowlog_options *o, struct s
  * (reason "writer-disk-error") for every such record once the disk works again. Records
  * already in the chain are kept and written once the disk works. */
 int flowlog_append(struct flowlog *fl, const struct flowrec *r);
+/* Appends one record with extra fields after its own (`,"key":value...`, valid JSON
+ * of the log's flat kind): 0, -EINVAL, or -errno when the disk fails. Unlike
+ * flowlog_append, a record refused is not counted lost: the caller still holds it and
+ * tries again. */
+int flowlog_append_tagged(struct flowlog *fl, const struct flowrec *r, const char *extra);
+/* Appends a record of the writer's kind ("gap", "run": type, times, reason, count and
+ * extra fields as above): 0 or -errno, nothing counted lost. */
+int flowlog_note(struct flowlog *fl, const char *type, int64_t from_ms, int64_t to_ms,
+		 const char *reason, uint64_t count, const char *extra);
+/* Queues what was appended and an fdatasync of it now, without waiting (between the
+ * ticks' fsync_ms): 0 or -errno. */
+int flowlog_sync(struct flowlog *fl);
 /* Writes a `gap` record: `dropped` records between from_ms and to_ms never reached the
  * writer (the dataplane's buffer overflowed while the controller was down). */
 int flowlog_gap(struct flowlog *fl, uint64_t dropped, int64_t from_ms, int64_t to_ms);

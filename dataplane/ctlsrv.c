@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #define CONTROLLER_SLOTS 2     /* kept for the controller's uid: a restarted one gets in */
 #define CLIENTS_PER_UID 4      /* any other uid holds at most this many */
 #define CONTROLLER_USER "bunri"   /* the system user bunri-controld runs as */
+#define HEARTBEAT_MS 1000
 
 struct client {
 	int fd;
@@ -50,20 +52,19 @@ struct ctlsrv {
 	int subscriber;        /* fd of the controller receiving records, -1: none */
 	bool has_controller_user;
 	uid_t controller_uid;  /* of CONTROLLER_USER, when it exists */
+	/* every record keeps its place here until the controller acknowledges it */
 	struct flowbuf *buf;
+	uint64_t run;          /* this process's run: random, never 0 */
 	uint8_t batch[CTLPROTO_PAYLOAD_MAX];
-	uint32_t batch_n;      /* records in batch not yet sent */
-	/* buffer drops taken from the flowbuf and not yet told to a controller: a gap
-	 * message it had no room for is sent again, with later drops merged in */
-	struct flowbuf_drops owed;
-	uint64_t lost_reported;
-	uint64_t sent;
-	uint64_t dropped_buffer;
+	uint32_t batch_n;      /* records in batch (taken from buf) not yet sent */
+	uint64_t batch_seq;    /* the first one's seq */
+	uint64_t lost_taken;   /* workers' ring losses already given seqs */
 	uint64_t bad_messages;
 	uint64_t closed_idle;    /* clients closed to make room for another */
 	uint64_t closed_unread;  /* clients closed because they did not take their reply */
 	uint64_t refused_full;   /* connections refused: every slot held by a controller uid */
 	int64_t last_tick;
+	int64_t last_beat;
 	struct ct_entry *snap[RTE_MAX_LCORE];
 	struct neigh_entry *nsnap[RTE_MAX_LCORE];
 	uint8_t msg[CTLPROTO_MSG_MAX];
@@ -96,6 +97,14 @@ int ctlsrv_create(struct daemon *d, const char *path, size_t buffer_records,
 	s->path = strdup(path);
 	if (s->path == NULL)
 		goto err;
+	/* a new run each start: the controller tells a restarted dataplane's records from
+	 * the last run's by it */
+	while (s->run == 0) {
+		if (getrandom(&s->run, sizeof(s->run), 0) != (ssize_t)sizeof(s->run)) {
+			ret = -errno;
+			goto err;
+		}
+	}
 	ret = flowbuf_create(&s->buf, buffer_records ? buffer_records : 65536);
 	if (ret != 0)
 		goto err;
@@ -133,7 +142,9 @@ static void client_close(struct ctlsrv *s, struct client *c)
 		return;
 	if (c->fd == s->subscriber) {
 		s->subscriber = -1;
-		CTLSRV_LOG(NOTICE, "controller disconnected; buffering records\n");
+		s->batch_n = 0;        /* still in buf: sent again to the next subscriber */
+		CTLSRV_LOG(NOTICE, "controller disconnected; keeping records until one "
+			   "acknowledges them\n");
 	}
 	close(c->fd);
 	c->fd = -1;
@@ -279,11 +290,9 @@ reset:
 static void records_state(const struct ctlsrv *s, struct query_records *r)
 {
 	memset(r, 0, sizeof(*r));
-	for (unsigned w = 0; w < s->d->n_workers; w++)
-		r->lost_ring += s->d->workers[w].records_lost;
-	r->buffered = flowbuf_count(s->buf) + s->batch_n;
-	r->dropped_buffer = s->dropped_buffer;
-	r->sent = s->sent;
+	flowbuf_get_stats(s->buf, &r->buf);
+	r->run = s->run;
+	r->seq = flowbuf_last_seq(s->buf);
 	r->subscriber = s->subscriber >= 0;
 	r->bad_messages = s->bad_messages;
 }
@@ -337,10 +346,56 @@ static void refuse(struct ctlsrv *s, struct client *c, const struct ctlproto_msg
 	reply_error(s, c, m->seq, EPERM, err);
 }
 
+static uint64_t live_connections(const struct ctlsrv *s)
+{
+	uint64_t live = 0;
+
+	for (unsigned w = 0; w < s->d->n_workers; w++)
+		if (s->d->workers[w].pipe != NULL)
+			live += conntrack_count(pipeline_conntrack(s->d->workers[w].pipe));
+	return live;
+}
+
+/* Tells the subscriber the run, the last seq given and the live connections (whose
+ * records are still to come): what it writes to the log if this process dies. */
+static int send_beat(struct ctlsrv *s, uint16_t type, uint64_t live, int flags)
+{
+	struct ctlproto_beat b = { .run = s->run, .seq = flowbuf_last_seq(s->buf),
+				   .live = live, .now_ms = daemon_now_ms() };
+	uint8_t p[64];
+	int n = ctlproto_beat_encode(&b, p, sizeof(p));
+
+	if (n < 0 || s->subscriber < 0)
+		return n < 0 ? n : -ENOTCONN;
+	return ctlproto_send(s->subscriber, type, 0, p, (size_t)n, flags);
+}
+
+/* The controller names the last record of ours its log holds (or none of this run):
+ * everything after it is sent again, in order. */
+static void subscribe(struct ctlsrv *s, struct client *c, const struct ctlproto_msg *m)
+{
+	struct ctlproto_mark mark;
+
+	if (ctlproto_mark_decode(m->payload, m->len, false, &mark) != 0) {
+		s->bad_messages++;
+		reply_error(s, c, m->seq, EBADMSG, "malformed subscription");
+		return;
+	}
+	if (s->subscriber >= 0 && s->subscriber != c->fd)
+		CTLSRV_LOG(NOTICE, "a new controller takes over the record stream\n");
+	s->subscriber = c->fd;
+	s->batch_n = 0;
+	flowbuf_rewind(s->buf, mark.run == s->run ? mark.seq : 0);
+	if (ctlproto_send(c->fd, CTL_OK, m->seq, NULL, 0, 0) != 0)
+		CTLSRV_LOG(WARNING, "subscribe reply not delivered\n");
+	(void)send_beat(s, CTL_HEARTBEAT, live_connections(s), MSG_DONTWAIT);
+}
+
 static void handle(struct ctlsrv *s, struct client *c, const struct ctlproto_msg *m)
 {
 	struct ctlproto_flows_query q;
 	struct query_records rec;
+	struct ctlproto_mark mark;
 
 	switch (m->type) {
 	case CTL_POLICY_CHUNK:
@@ -372,11 +427,15 @@ static void handle(struct ctlsrv *s, struct client *c, const struct ctlproto_msg
 			refuse(s, c, m, "take the record stream");
 			return;
 		}
-		if (s->subscriber >= 0 && s->subscriber != c->fd)
-			CTLSRV_LOG(NOTICE, "a new controller takes over the record stream\n");
-		s->subscriber = c->fd;
-		if (ctlproto_send(c->fd, CTL_OK, m->seq, NULL, 0, 0) != 0)
-			CTLSRV_LOG(WARNING, "subscribe reply not delivered\n");
+		subscribe(s, c, m);
+		return;
+	case CTL_ACK:
+		if (c->fd != s->subscriber || ctlproto_mark_decode(m->payload, m->len, true,
+								    &mark) != 0)
+			break;
+		/* an acknowledgement of another run's records frees nothing here */
+		if (mark.run == s->run)
+			(void)flowbuf_ack(s->buf, mark.seq);
 		return;
 	default:
 		break;
@@ -521,103 +580,86 @@ static void close_stalled(struct ctlsrv *s, int64_t now)
 	}
 }
 
+/* Moves the workers' records into the buffer, numbering them; records a full ring lost
+ * take their seqs first, in a gap entry. */
 static void take_from_rings(struct ctlsrv *s)
 {
 	struct flowrec recs[DEQUEUE_BURST];
+	uint64_t lost = 0;
 
+	for (unsigned w = 0; w < s->d->n_workers; w++)
+		lost += s->d->workers[w].records_lost;
+	if (lost > s->lost_taken) {
+		flowbuf_lost(s->buf, lost - s->lost_taken, daemon_now_ms());
+		s->lost_taken = lost;
+	}
 	for (unsigned w = 0; w < s->d->n_workers; w++) {
 		unsigned n;
 
 		do {
 			n = rte_ring_sc_dequeue_burst_elem(s->d->workers[w].records, recs,
 							   sizeof(recs[0]), DEQUEUE_BURST, NULL);
-			for (unsigned i = 0; i < n; i++) {
-				if (flowbuf_push(s->buf, &recs[i]) != 0)
-					s->dropped_buffer++;
-			}
+			for (unsigned i = 0; i < n; i++)
+				(void)flowbuf_push(s->buf, &recs[i]);
 		} while (n == DEQUEUE_BURST);
 	}
 }
 
-static int batch_add(void *ctx, const struct flowrec *r)
+static int send_gap(struct ctlsrv *s, const struct flowbuf_item *it)
 {
-	struct ctlsrv *s = ctx;
+	struct ctlproto_gap g = { .run = s->run, .first_seq = it->seq, .last_seq = it->last_seq,
+				  .ring = it->ring, .buffer = it->buffer,
+				  .from_ms = it->from_ms, .to_ms = it->to_ms };
+	uint8_t p[64];
+	int n = ctlproto_gap_encode(&g, p, sizeof(p));
 
-	if (s->batch_n >= CTLPROTO_RECORDS_MAX)
-		return -ENOSPC;
-	ctlproto_record_encode(r, s->batch + 4 + (size_t)s->batch_n * CTLPROTO_RECORD_LEN);
-	s->batch_n++;
-	return 0;
+	if (n < 0)
+		return n;
+	return ctlproto_send(s->subscriber, CTL_GAP, 0, p, (size_t)n, MSG_DONTWAIT);
 }
 
-static int send_gap(struct ctlsrv *s, uint64_t dropped, int64_t from, int64_t to)
+/* Encodes the buffer's next records (consecutive seqs) into the batch. */
+static void fill_batch(struct ctlsrv *s)
 {
-	uint8_t p[24];
+	struct flowbuf_item it;
 
-	for (unsigned i = 0; i < 8; i++) {
-		p[i] = (uint8_t)(dropped >> (8 * i));
-		p[8 + i] = (uint8_t)((uint64_t)from >> (8 * i));
-		p[16 + i] = (uint8_t)((uint64_t)to >> (8 * i));
+	while (s->batch_n < CTLPROTO_RECORDS_MAX && flowbuf_peek(s->buf, &it) && !it.gap) {
+		if (s->batch_n == 0)
+			s->batch_seq = it.seq;
+		ctlproto_record_encode(it.r, s->batch + CTLPROTO_RECORDS_HDR +
+				       (size_t)s->batch_n * CTLPROTO_RECORD_LEN);
+		s->batch_n++;
+		flowbuf_sent(s->buf);
 	}
-	return ctlproto_send(s->subscriber, CTL_GAP, 0, p, sizeof(p), MSG_DONTWAIT);
 }
 
-/* Adds the buffer's new drops to those still owed to the controller. */
-static void owe_drops(struct ctlsrv *s)
-{
-	struct flowbuf_drops d = flowbuf_take_drops(s->buf);
-
-	if (d.count == 0)
-		return;
-	if (s->owed.count == 0) {
-		s->owed = d;
-		return;
-	}
-	s->owed.count += d.count;
-	if (d.first_ms < s->owed.first_ms)
-		s->owed.first_ms = d.first_ms;
-	if (d.last_ms > s->owed.last_ms)
-		s->owed.last_ms = d.last_ms;
-}
-
-/* Sends batches to the controller until it stops taking them; what it does not take
- * stays in the batch or the buffer, and a gap it does not take stays owed. */
+/* Sends batches and gaps to the controller until it stops taking them; what it does
+ * not take stays in the batch or the buffer. Everything stays in the buffer until
+ * acknowledged. */
 static void push_records(struct ctlsrv *s)
 {
-	uint64_t lost = 0;
+	struct flowbuf_item it;
 	int ret;
 
 	if (s->subscriber < 0)
 		return;
-	for (unsigned w = 0; w < s->d->n_workers; w++)
-		lost += s->d->workers[w].records_lost;
-	if (lost > s->lost_reported) {
-		int64_t now = daemon_now_ms();
-
-		if (send_gap(s, lost - s->lost_reported, now, now) != 0)
-			return;
-		s->lost_reported = lost;
-	}
 	for (;;) {
 		if (s->batch_n == 0) {
-			owe_drops(s);
-			if (s->owed.count > 0) {
-				if (send_gap(s, s->owed.count, s->owed.first_ms, s->owed.last_ms) != 0)
-					return;
-				s->owed.count = 0;
-			}
-			(void)flowbuf_drain(s->buf, batch_add, s);
-			if (s->batch_n == 0)
+			if (!flowbuf_peek(s->buf, &it))
 				return;
+			if (it.gap) {
+				if (send_gap(s, &it) != 0)
+					return;
+				flowbuf_sent(s->buf);
+				continue;
+			}
+			fill_batch(s);
 		}
-		s->batch[0] = (uint8_t)s->batch_n;
-		s->batch[1] = (uint8_t)(s->batch_n >> 8);
-		s->batch[2] = s->batch[3] = 0;
-		ret = ctlproto_send(s->subscriber, CTL_RECORDS, 0, s->batch,
-				    4 + (size_t)s->batch_n * CTLPROTO_RECORD_LEN, MSG_DONTWAIT);
+		ctlproto_records_header(s->batch, s->run, s->batch_seq, s->batch_n);
+		ret = ctlproto_send(s->subscriber, CTL_RECORDS, 0, s->batch, CTLPROTO_RECORDS_HDR +
+				    (size_t)s->batch_n * CTLPROTO_RECORD_LEN, MSG_DONTWAIT);
 		if (ret != 0)
 			return;
-		s->sent += s->batch_n;
 		s->batch_n = 0;
 	}
 }
@@ -656,21 +698,41 @@ void ctlsrv_poll(struct ctlsrv *s, int timeout_ms)
 	take_from_rings(s);
 	push_records(s);
 	now = daemon_now_ms();
+	if (s->subscriber >= 0 && now - s->last_beat >= HEARTBEAT_MS) {
+		(void)send_beat(s, CTL_HEARTBEAT, live_connections(s), MSG_DONTWAIT);
+		s->last_beat = now;
+	}
 	if (now - s->last_tick >= 1000) {
 		install_tick(s->d, now);
 		s->last_tick = now;
 	}
 }
 
+static bool all_acked(const struct ctlsrv *s)
+{
+	struct flowbuf_stats st;
+
+	flowbuf_get_stats(s->buf, &st);
+	return st.acked_seq == flowbuf_last_seq(s->buf);
+}
+
 size_t ctlsrv_flush(struct ctlsrv *s, int timeout_ms)
 {
+	struct flowbuf_stats st;
+
+	/* the workers ended every connection: what they emitted is in the rings, and the
+	 * controller acknowledges it once it is fsynced */
 	for (int t = 0; t < timeout_ms; t += 10) {
 		take_from_rings(s);
 		push_records(s);
-		if (s->subscriber < 0 || (flowbuf_count(s->buf) == 0 && s->batch_n == 0))
+		if (s->subscriber < 0 || all_acked(s))
 			break;
 		ctlsrv_poll(s, 10);
 	}
 	take_from_rings(s);
-	return flowbuf_count(s->buf) + s->batch_n;
+	flowbuf_get_stats(s->buf, &st);
+	/* the controller writes a gap for what it did not get, up to the seq said here */
+	if (s->subscriber >= 0 && send_beat(s, CTL_SHUTDOWN, live_connections(s), 0) != 0)
+		CTLSRV_LOG(WARNING, "shutdown message not delivered\n");
+	return st.held;
 }

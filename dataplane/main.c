@@ -228,8 +228,10 @@ int main(int argc, char **argv)
 		goto out_workers;
 	fprintf(stderr, "bunri-dataplane: %s: %u ports, %u workers, deny-all until a policy "
 		"is installed\n", appliance_name(d.appliance), d.ports.n, d.n_workers);
+	/* every 20 ms at least: records wait in the workers' rings, unnumbered, until the
+	 * control thread takes them, and a crash loses what they hold */
 	while (!d.stop) {
-		ctlsrv_poll(srv, 100);
+		ctlsrv_poll(srv, 20);
 		ports_watch_links(&d.ports);
 	}
 	fprintf(stderr, "bunri-dataplane: stopping\n");
@@ -237,8 +239,8 @@ int main(int argc, char **argv)
 	ports_stop(&d.ports);
 	ret = (int)ctlsrv_flush(srv, 3000);
 	if (ret > 0)
-		fprintf(stderr, "bunri-dataplane: %d flow records not delivered (no controller)\n",
-			ret);
+		fprintf(stderr, "bunri-dataplane: %d flow records not acknowledged by a "
+			"controller are lost with this process\n", ret);
 	status = 0;
 out_workers:
 	stop_workers(&d, NULL);

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,7 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 	struct counters c;
 	uint64_t drops[REASON_COUNT] = { 0 }, tx_dropped = 0, live = 0, cap = 0, mem = 0;
 	uint64_t limit = 0;
+	char run[17];
 	json_t *o = json_object(), *zones = json_array(), *conn = json_object(),
 	       *records = json_object(), *workers = json_array();
 
@@ -188,12 +190,19 @@ json_t *query_status(struct daemon *d, const struct query_records *rec)
 	json_object_set_new(conn, "opened", json_integer((json_int_t)c.conn_opened));
 	json_object_set_new(conn, "closed", json_integer((json_int_t)c.conn_closed));
 	json_object_set_new(o, "connections", conn);
-	json_object_set_new(records, "emitted", json_integer((json_int_t)c.records_emitted));
-	json_object_set_new(records, "lost_ring", json_integer((json_int_t)rec->lost_ring));
-	json_object_set_new(records, "buffered", json_integer((json_int_t)rec->buffered));
+	snprintf(run, sizeof(run), "%016" PRIx64, rec->run);
+	json_object_set_new(records, "run", json_string(run));
+	json_object_set_new(records, "seq", json_integer((json_int_t)rec->seq));
+	json_object_set_new(records, "emitted", json_integer((json_int_t)rec->buf.emitted));
+	json_object_set_new(records, "sent", json_integer((json_int_t)rec->buf.sent));
+	json_object_set_new(records, "resent", json_integer((json_int_t)rec->buf.resent));
+	json_object_set_new(records, "acknowledged", json_integer((json_int_t)rec->buf.acked));
+	json_object_set_new(records, "acknowledged_seq",
+			    json_integer((json_int_t)rec->buf.acked_seq));
+	json_object_set_new(records, "buffered", json_integer((json_int_t)rec->buf.held));
+	json_object_set_new(records, "lost_ring", json_integer((json_int_t)rec->buf.lost_ring));
 	json_object_set_new(records, "dropped_buffer",
-			    json_integer((json_int_t)rec->dropped_buffer));
-	json_object_set_new(records, "sent", json_integer((json_int_t)rec->sent));
+			    json_integer((json_int_t)rec->buf.lost_buffer));
 	json_object_set_new(records, "controller", json_boolean(rec->subscriber));
 	json_object_set_new(o, "records", records);
 	json_object_set_new(o, "bad_messages", json_integer((json_int_t)rec->bad_messages));

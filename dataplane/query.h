@@ -9,12 +9,12 @@
 
 #include "ctlproto.h"
 #include "daemon.h"
+#include "flowbuf.h"
 
 struct query_records {
-	uint64_t lost_ring;     /* workers' rings were full */
-	size_t buffered;        /* waiting for the controller */
-	uint64_t dropped_buffer;
-	uint64_t sent;
+	struct flowbuf_stats buf;   /* emitted, sent, acknowledged, lost, held */
+	uint64_t run;
+	uint64_t seq;               /* the last seq given */
 	bool subscriber;
 	uint64_t bad_messages;
 };

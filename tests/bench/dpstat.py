@@ -18,7 +18,7 @@ STATUS, OK, PART = 4, 2, 11
 def status(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect(path)
-    s.send(HDR.pack(0x49524E42, 1, STATUS, 1, 0))
+    s.send(HDR.pack(0x49524E42, 2, STATUS, 1, 0))
     data = b""
     while True:
         m = s.recv(1 << 17)

@@ -40,7 +40,7 @@ flood=$LAB_BG
 sleep 0.5
 ok=0
 for i in $(seq 1 "$FETCHES"); do
-  [ "$(lab_in m curl -sS -m 3 http://10.20.0.10:443/ 2>>"$LAB_DIR/clients.log")" = \
+  [ "$(lab_in m curl -sS -m 8 http://10.20.0.10:443/ 2>>"$LAB_DIR/clients.log")" = \
     "中間サーバー: hello from lgwan" ] && ok=$((ok + 1))
   sleep 0.1
 done

@@ -14,8 +14,8 @@ import sys
 
 HDR = struct.Struct("<IHHII")
 MAGIC = 0x49524E42
-ERROR, OK, CHUNK, STATUS, RULES, FLOWS, SUBSCRIBE, RECORDS, GAP, RELOAD, PART, NEIGHBORS = \
-    range(1, 13)
+ERROR, OK, CHUNK, STATUS, RULES, FLOWS, SUBSCRIBE, RECORDS, GAP, RELOAD, PART, NEIGHBORS, \
+    ACK = range(1, 14)
 failures = 0
 
 
@@ -116,6 +116,7 @@ def main():
     expect_error(dp, "a 5-byte message", b"\x42\x4e\x52\x49\x01", errno.EBADMSG)
     expect_error(dp, "bad magic", msg(STATUS, magic=0xDEADBEEF), errno.EBADMSG)
     expect_error(dp, "protocol version 1", msg(STATUS, version=1), errno.EPROTO)
+    expect_error(dp, "protocol version 3", msg(STATUS, version=3), errno.EPROTO)
     expect_error(dp, "length field says more than was sent", msg(STATUS, length=100),
                  errno.EBADMSG)
     expect_error(dp, "unknown type 99", msg(99), errno.EBADMSG)
@@ -137,6 +138,8 @@ def main():
     expect_error(dp, "records sent to the dataplane",
                  msg(RECORDS, payload=b"\0\0\0\0"), errno.EBADMSG)
     expect_error(dp, "reload sent to the dataplane", msg(RELOAD), errno.EBADMSG)
+    expect_error(dp, "an acknowledgement from a client that takes no records",
+                 msg(ACK, payload=struct.pack("<QQ", 1, 1)), errno.EBADMSG)
     expect_error(dp, "a neighbours query with a payload", msg(NEIGHBORS, payload=b"x"),
                  errno.EBADMSG)
 

@@ -17,6 +17,8 @@ import time
 HDR = struct.Struct("<IHHII")
 MAGIC = 0x49524E42
 ERROR, OK, CHUNK, STATUS, RULES, FLOWS, SUBSCRIBE, RECORDS, GAP = range(1, 10)
+ACK = 13
+RUN = 0x0123456789ABCDEF
 RECORD_LEN = 184
 
 
@@ -82,6 +84,8 @@ def main():
             elif mtype == SUBSCRIBE:
                 subscriber = s
                 s.send(msg(OK, seq))
+            elif mtype == ACK:
+                pass
             elif mtype == STATUS:
                 s.send(msg(OK, seq, b"{}"))
             else:
@@ -91,8 +95,8 @@ def main():
             now = int(time.time() * 1000)
             batch = b"".join(record(sent + i, now) for i in range(a.batch))
             try:
-                subscriber.send(msg(RECORDS, 0, struct.pack("<I", a.batch) + batch),
-                                socket.MSG_DONTWAIT)
+                subscriber.send(msg(RECORDS, 0, struct.pack("<IQQ", a.batch, RUN, sent + 1) +
+                                    batch), socket.MSG_DONTWAIT)
                 sent += a.batch
             except BlockingIOError:
                 pass

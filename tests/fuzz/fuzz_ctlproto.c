@@ -1,7 +1,10 @@
 /* libFuzzer: arbitrary bytes as one control-socket message, as bunri-dataplane and
  * bunri-controld receive them from any member of group bunri: the header decoder, then
- * the payload decoder of its type (connections query, policy chunk, records, gap, error
- * reply). Every field a decoder returns must lie inside the message. */
+ * the payload decoder of its type (connections query, policy chunk, records, gap,
+ * subscription, acknowledgement, heartbeat, shutdown, error reply). Every field a
+ * decoder returns must lie inside the message, and a decoded record stream's seqs and
+ * counts must add up. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,24 +19,44 @@ static void inside(const uint8_t *p, size_t n, const uint8_t *buf, size_t size)
 		abort();
 }
 
-static void records(const struct ctlproto_msg *m)
+static void records(const struct ctlproto_msg *m, const uint8_t *buf, size_t size)
 {
-	uint32_t n;
+	struct ctlproto_records rs;
 
-	if (m->len < 4)
+	if (ctlproto_records_decode(m->payload, m->len, &rs) != 0)
 		return;
-	n = (uint32_t)m->payload[0] | (uint32_t)m->payload[1] << 8 |
-	    (uint32_t)m->payload[2] << 16 | (uint32_t)m->payload[3] << 24;
-	if (n > CTLPROTO_RECORDS_MAX || m->len != 4 + (size_t)n * CTLPROTO_RECORD_LEN)
-		return;
-	for (uint32_t i = 0; i < n; i++) {
+	if (rs.n == 0 || rs.run == 0 || rs.first_seq == 0 || rs.first_seq + rs.n < rs.first_seq)
+		abort();
+	inside(rs.recs, (size_t)rs.n * CTLPROTO_RECORD_LEN, buf, size);
+	for (uint32_t i = 0; i < rs.n; i++) {
 		struct flowrec r;
 
-		if (ctlproto_record_decode(m->payload + 4 + (size_t)i * CTLPROTO_RECORD_LEN, &r) == 0 &&
+		if (ctlproto_record_decode(rs.recs + (size_t)i * CTLPROTO_RECORD_LEN, &r) == 0 &&
 		    (strnlen(r.flow, sizeof(r.flow)) == sizeof(r.flow) ||
 		     strnlen(r.reason, sizeof(r.reason)) == sizeof(r.reason)))
 			abort(); /* a decoded record's strings are terminated */
 	}
+}
+
+static void gap(const struct ctlproto_msg *m)
+{
+	struct ctlproto_gap g;
+
+	if (ctlproto_gap_decode(m->payload, m->len, &g) != 0)
+		return;
+	if (g.run == 0 || g.first_seq == 0 || g.last_seq < g.first_seq ||
+	    g.ring + g.buffer != g.last_seq - g.first_seq + 1 || g.ring > g.last_seq ||
+	    g.from_ms > g.to_ms)
+		abort();
+}
+
+static void mark(const struct ctlproto_msg *m, bool ack)
+{
+	struct ctlproto_mark k;
+
+	if (ctlproto_mark_decode(m->payload, m->len, ack, &k) == 0 &&
+	    ((k.run == 0) != (k.seq == 0) || (ack && k.run == 0)))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,8 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *chunk;
 	const char *text;
 	uint32_t total, offset, chunk_len;
-	uint64_t dropped;
-	int64_t from, to;
+	struct ctlproto_beat b;
 	size_t text_len;
 	uint8_t *buf;
 	int code;
@@ -71,10 +93,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				inside(chunk, chunk_len, buf, size);
 			break;
 		case CTL_RECORDS:
-			records(&m);
+			records(&m, buf, size);
 			break;
 		case CTL_GAP:
-			(void)ctlproto_gap_decode(m.payload, m.len, &dropped, &from, &to);
+			gap(&m);
+			break;
+		case CTL_SUBSCRIBE:
+		case CTL_ACK:
+			mark(&m, m.type == CTL_ACK);
+			break;
+		case CTL_HEARTBEAT:
+		case CTL_SHUTDOWN:
+			if (ctlproto_beat_decode(m.payload, m.len, &b) == 0 && b.run == 0)
+				abort();
 			break;
 		case CTL_ERROR:
 			if (ctlproto_error_decode(m.payload, m.len, &code, &text, &text_len) == 0)

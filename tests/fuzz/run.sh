@@ -51,13 +51,17 @@ mkdir -p "$work/ctlproto"
 python3 - "$work/ctlproto" <<'PY'
 import os, struct, sys
 def msg(t, payload):
-    return struct.pack("<IHHII", 0x49524E42, 1, t, 1, len(payload)) + payload
+    return struct.pack("<IHHII", 0x49524E42, 2, t, 1, len(payload)) + payload
 seeds = {
     "status": msg(4, b""),
     "flows": msg(6, bytes([2]) + struct.pack("<III", 0x0a140005, 0, 100) + b"MN-LG-001".ljust(64, b"\0")),
     "chunk": msg(3, struct.pack("<II", 10, 0) + b"0123456789"),
-    "records": msg(8, struct.pack("<I", 1) + bytes(168)),
-    "gap": msg(9, struct.pack("<Qqq", 5, 1000, 2000)),
+    "subscribe": msg(7, struct.pack("<QQ", 0x1234, 40)),
+    "records": msg(8, struct.pack("<IQQ", 1, 0x1234, 41) + bytes(168)),
+    "gap": msg(9, struct.pack("<QQQQQqq", 0x1234, 42, 46, 2, 3, 1000, 2000)),
+    "ack": msg(13, struct.pack("<QQ", 0x1234, 46)),
+    "heartbeat": msg(14, struct.pack("<QQQq", 0x1234, 46, 12, 3000)),
+    "shutdown": msg(15, struct.pack("<QQQq", 0x1234, 46, 0, 4000)),
     "error": msg(1, struct.pack("<i", 22) + b"policy refused"),
 }
 for name, data in seeds.items():

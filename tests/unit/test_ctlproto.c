@@ -38,7 +38,7 @@ static void malformed_headers(void)
 	buf[0] ^= 0xff;
 	CU_ASSERT_EQUAL(ctlproto_decode(buf, (size_t)n, &m), -EBADMSG);
 	buf[0] ^= 0xff;
-	buf[4] = CTLPROTO_VERSION - 1; /* the version before */
+	buf[4] = CTLPROTO_VERSION + 1; /* a later version */
 	CU_ASSERT_EQUAL(ctlproto_decode(buf, (size_t)n, &m), -EPROTO);
 	buf[4] = CTLPROTO_VERSION;
 	buf[6] = 0; /* type 0 */
@@ -229,8 +229,7 @@ static void errors_and_gaps(void)
 	uint8_t p[16];
 	const char *text;
 	size_t len, n = ctlproto_error_encode(EPERM, "a long explanation", p, sizeof(p));
-	uint64_t dropped;
-	int64_t from, to;
+	struct ctlproto_gap g;
 	int code;
 
 	CU_ASSERT_EQUAL(n, sizeof(p)); /* truncated to fit */
@@ -240,7 +239,71 @@ static void errors_and_gaps(void)
 	CU_ASSERT_EQUAL(memcmp(text, "a long expla", 12), 0);
 	CU_ASSERT_EQUAL(ctlproto_error_decode(p, 3, &code, &text, &len), -EBADMSG);
 	CU_ASSERT_EQUAL(ctlproto_error_encode(1, "x", p, 3), 0);
-	CU_ASSERT_EQUAL(ctlproto_gap_decode(p, 23, &dropped, &from, &to), -EBADMSG);
+	CU_ASSERT_EQUAL(ctlproto_gap_decode(p, 15, &g), -EBADMSG);
+}
+
+/* The record stream's messages: what each decoder refuses so that a seq range, a count
+ * or a run that does not add up never reaches the log. */
+static void stream_messages(void)
+{
+	struct ctlproto_gap g = { .run = 7, .first_seq = 10, .last_seq = 19, .ring = 4,
+				  .buffer = 6, .from_ms = 5, .to_ms = 9 }, d;
+	struct ctlproto_mark k = { .run = 7, .seq = 3 }, kd;
+	struct ctlproto_beat b = { .run = 7, .seq = 30, .live = 12, .now_ms = 99 }, bd;
+	struct ctlproto_records rs;
+	uint8_t p[CTLPROTO_RECORDS_HDR + 2 * CTLPROTO_RECORD_LEN];
+
+	CU_ASSERT_EQUAL_FATAL(ctlproto_gap_encode(&g, p, sizeof(p)), 56);
+	CU_ASSERT_EQUAL(ctlproto_gap_decode(p, 56, &d), 0);
+	CU_ASSERT_EQUAL(memcmp(&d, &g, sizeof(g)), 0);
+	CU_ASSERT_EQUAL(ctlproto_gap_decode(p, 57, &d), -EBADMSG);
+	g.buffer = 7;                                   /* 4 + 7 is not 10 seqs */
+	ctlproto_gap_encode(&g, p, sizeof(p));
+	CU_ASSERT_EQUAL(ctlproto_gap_decode(p, 56, &d), -EBADMSG);
+	g = (struct ctlproto_gap){ .run = 7, .first_seq = 10, .last_seq = 9, .buffer = 0 };
+	ctlproto_gap_encode(&g, p, sizeof(p));
+	CU_ASSERT_EQUAL(ctlproto_gap_decode(p, 56, &d), -EBADMSG);
+	g = (struct ctlproto_gap){ .run = 7, .first_seq = 1, .last_seq = UINT64_MAX,
+				   .ring = UINT64_MAX, .buffer = 0 };
+	ctlproto_gap_encode(&g, p, sizeof(p));
+	CU_ASSERT_EQUAL(ctlproto_gap_decode(p, 56, &d), 0);   /* the whole range, no wrap */
+	g.from_ms = 10;
+	g.to_ms = 9;
+	ctlproto_gap_encode(&g, p, sizeof(p));
+	CU_ASSERT_EQUAL(ctlproto_gap_decode(p, 56, &d), -EBADMSG);
+
+	CU_ASSERT_EQUAL_FATAL(ctlproto_mark_encode(&k, p, sizeof(p)), 16);
+	CU_ASSERT_EQUAL(ctlproto_mark_decode(p, 16, true, &kd), 0);
+	CU_ASSERT_EQUAL(kd.run, 7);
+	CU_ASSERT_EQUAL(kd.seq, 3);
+	CU_ASSERT_EQUAL(ctlproto_mark_decode(p, 17, false, &kd), -EBADMSG);
+	k = (struct ctlproto_mark){ 0, 0 };
+	ctlproto_mark_encode(&k, p, sizeof(p));
+	CU_ASSERT_EQUAL(ctlproto_mark_decode(p, 16, false, &kd), 0);   /* subscribe: none */
+	CU_ASSERT_EQUAL(ctlproto_mark_decode(p, 16, true, &kd), -EBADMSG);
+	k.seq = 5;                                       /* a seq without a run */
+	ctlproto_mark_encode(&k, p, sizeof(p));
+	CU_ASSERT_EQUAL(ctlproto_mark_decode(p, 16, false, &kd), -EBADMSG);
+
+	CU_ASSERT_EQUAL_FATAL(ctlproto_beat_encode(&b, p, sizeof(p)), 32);
+	CU_ASSERT_EQUAL(ctlproto_beat_decode(p, 32, &bd), 0);
+	CU_ASSERT_EQUAL(memcmp(&b, &bd, sizeof(b)), 0);
+	CU_ASSERT_EQUAL(ctlproto_beat_decode(p, 31, &bd), -EBADMSG);
+
+	memset(p, 0, sizeof(p));
+	ctlproto_records_header(p, 7, 100, 2);
+	CU_ASSERT_EQUAL(ctlproto_records_decode(p, sizeof(p), &rs), 0);
+	CU_ASSERT_EQUAL(rs.run, 7);
+	CU_ASSERT_EQUAL(rs.first_seq, 100);
+	CU_ASSERT_EQUAL(rs.n, 2);
+	CU_ASSERT_PTR_EQUAL(rs.recs, p + CTLPROTO_RECORDS_HDR);
+	CU_ASSERT_EQUAL(ctlproto_records_decode(p, sizeof(p) - 1, &rs), -EBADMSG);
+	ctlproto_records_header(p, 7, 100, 0);
+	CU_ASSERT_EQUAL(ctlproto_records_decode(p, CTLPROTO_RECORDS_HDR, &rs), -EBADMSG);
+	ctlproto_records_header(p, 0, 100, 2);
+	CU_ASSERT_EQUAL(ctlproto_records_decode(p, sizeof(p), &rs), -EBADMSG);
+	ctlproto_records_header(p, 7, UINT64_MAX, 2);    /* seqs would wrap */
+	CU_ASSERT_EQUAL(ctlproto_records_decode(p, sizeof(p), &rs), -EBADMSG);
 }
 
 static void over_a_socket(void)
@@ -346,6 +409,7 @@ int main(void)
 		{ "flows query", flows_query },
 		{ "policy chunk bounds", chunk_bounds },
 		{ "errors and gaps", errors_and_gaps },
+		{ "record stream messages: seqs, counts and runs add up", stream_messages },
 		{ "over a SOCK_SEQPACKET socket", over_a_socket },
 		{ "long reply in pieces", reply_in_pieces },
 		{ "connect and listen errors", connect_errors },

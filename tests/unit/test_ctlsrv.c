@@ -1,7 +1,9 @@
 /* The dataplane's control socket with a worker's record ring behind it and a real
- * client in front: every record a worker hands over reaches the controller or is
- * counted in a gap message, even when the controller's queue is full at the moment a
- * gap is due; a policy that breaks a guard rail is refused before it is installed. */
+ * client in front: every seq a worker's records take reaches the controller once as a
+ * record or inside a gap message, even when the controller's queue is full at the
+ * moment a gap is due; records stay until acknowledged and come again, in order, to a
+ * controller that subscribes after the last one its log holds; a policy that breaks a
+ * guard rail is refused before it is installed. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,19 +69,21 @@ static int client(struct fixture *f)
 
 /* Sends one request and serves it: the reply's type (CTL_OK, CTL_ERROR), its error
  * code in *code. */
-static int ask(struct fixture *f, int fd, uint16_t type, int *code)
+static int ask(struct fixture *f, int fd, uint16_t type, const void *p, size_t plen,
+	       int *code)
 {
 	struct ctlproto_msg m;
 	const char *text;
 	size_t len;
 	int n;
 
-	CU_ASSERT_EQUAL_FATAL(ctlproto_send(fd, type, 5, NULL, 0, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(ctlproto_send(fd, type, 5, p, plen, 0), 0);
 	ctlsrv_poll(f->s, 0);
 	do {
 		n = ctlproto_recv(fd, f->buf, sizeof(f->buf), &m, MSG_DONTWAIT);
 		CU_ASSERT_FATAL(n > 0);
-	} while (m.type == CTL_RECORDS || m.type == CTL_GAP || m.type == CTL_PART);
+	} while (m.type == CTL_RECORDS || m.type == CTL_GAP || m.type == CTL_PART ||
+		 m.type == CTL_HEARTBEAT);
 	*code = 0;
 	if (m.type == CTL_ERROR)
 		CU_ASSERT_EQUAL(ctlproto_error_decode(m.payload, m.len, code, &text, &len), 0);
@@ -97,16 +101,35 @@ static void put_records(struct fixture *f, unsigned n, int64_t end_ms)
 	}
 }
 
-/* Reads up to max messages waiting for the controller: records and gap counts. */
-static unsigned take(struct fixture *f, int fd, unsigned max, uint64_t *records,
-		     uint64_t *gaps)
+/* What a controller saw of the stream: the next seq it expects (every seq once, in
+ * order, as a record or inside a gap), the run, record and gap counts. */
+struct seen {
+	uint64_t run, next, records, gaps, ring;
+	bool in_order;
+};
+
+/* Subscribes fd after (run, seq). */
+static void subscribe(struct fixture *f, int fd, uint64_t run, uint64_t seq, struct seen *sn)
+{
+	struct ctlproto_mark k = { .run = run, .seq = seq };
+	uint8_t p[16];
+	int code;
+
+	CU_ASSERT_EQUAL_FATAL(ctlproto_mark_encode(&k, p, sizeof(p)), 16);
+	CU_ASSERT_EQUAL_FATAL(ask(f, fd, CTL_SUBSCRIBE, p, sizeof(p), &code), CTL_OK);
+	*sn = (struct seen){ .run = run, .next = seq + 1, .in_order = true };
+}
+
+/* Reads up to max messages waiting for the controller. */
+static unsigned take(struct fixture *f, int fd, unsigned max, struct seen *sn)
 {
 	unsigned got = 0;
 
 	while (got < max) {
 		struct ctlproto_msg m;
-		uint64_t dropped;
-		int64_t from, to;
+		struct ctlproto_records rs;
+		struct ctlproto_gap g;
+		struct ctlproto_beat b;
 		int n = ctlproto_recv(fd, f->buf, sizeof(f->buf), &m, MSG_DONTWAIT);
 
 		if (n == -EAGAIN)
@@ -114,15 +137,88 @@ static unsigned take(struct fixture *f, int fd, unsigned max, uint64_t *records,
 		CU_ASSERT_FATAL(n > 0);
 		got++;
 		if (m.type == CTL_RECORDS) {
-			*records += m.payload[0] | (uint32_t)m.payload[1] << 8;
+			CU_ASSERT_EQUAL_FATAL(ctlproto_records_decode(m.payload, m.len, &rs), 0);
+			sn->run = rs.run;
+			sn->in_order &= rs.first_seq == sn->next;
+			sn->next = rs.first_seq + rs.n;
+			sn->records += rs.n;
 		} else if (m.type == CTL_GAP) {
-			CU_ASSERT_EQUAL(ctlproto_gap_decode(m.payload, m.len, &dropped, &from, &to),
-					0);
-			CU_ASSERT(from <= to);
-			*gaps += dropped;
+			CU_ASSERT_EQUAL_FATAL(ctlproto_gap_decode(m.payload, m.len, &g), 0);
+			CU_ASSERT(g.from_ms <= g.to_ms);
+			sn->run = g.run;
+			sn->in_order &= g.first_seq == sn->next;
+			sn->next = g.last_seq + 1;
+			sn->gaps += g.last_seq - g.first_seq + 1;
+			sn->ring += g.ring;
+		} else if (m.type == CTL_HEARTBEAT) {
+			CU_ASSERT_EQUAL(ctlproto_beat_decode(m.payload, m.len, &b), 0);
+			sn->run = b.run;
 		}
 	}
 	return got;
+}
+
+static void ack(int fd, uint64_t run, uint64_t seq)
+{
+	struct ctlproto_mark k = { .run = run, .seq = seq };
+	uint8_t p[16];
+
+	CU_ASSERT_EQUAL_FATAL(ctlproto_mark_encode(&k, p, sizeof(p)), 16);
+	CU_ASSERT_EQUAL_FATAL(ctlproto_send(fd, CTL_ACK, 0, p, sizeof(p), 0), 0);
+}
+
+/* A controller takes 50 records, acknowledges 20 and dies; a worker's ring loses 5; the
+ * next controller, whose log holds through 20, gets 21..50 again, then the gap, then
+ * the new records, and once it acknowledges everything nothing is held. */
+static void resent_after_resubscribe(void)
+{
+	struct fixture f;
+	struct seen sn;
+	int fd;
+	uint64_t run;
+
+	setup(&f, "t_resend");
+	fd = client(&f);
+	subscribe(&f, fd, 0, 0, &sn);
+	put_records(&f, 50, 1000);
+	ctlsrv_poll(f.s, 0);
+	take(&f, fd, 100, &sn);
+	CU_ASSERT_EQUAL(sn.records, 50);
+	CU_ASSERT_TRUE(sn.in_order);
+	run = sn.run;
+	CU_ASSERT_NOT_EQUAL(run, 0);
+	ack(fd, run, 20);
+	ack(fd, run + 1, 50);           /* another run's ack frees nothing */
+	ctlsrv_poll(f.s, 0);
+	close(fd);
+	ctlsrv_poll(f.s, 0);
+	f.d.workers[0].records_lost = 5;
+	put_records(&f, 10, 2000);
+	ctlsrv_poll(f.s, 0);
+
+	fd = client(&f);
+	subscribe(&f, fd, run, 20, &sn);
+	ctlsrv_poll(f.s, 0);
+	take(&f, fd, 100, &sn);
+	CU_ASSERT_TRUE(sn.in_order);
+	CU_ASSERT_EQUAL(sn.records, 40);  /* 21..50 again, and 10 new */
+	CU_ASSERT_EQUAL(sn.gaps, 5);
+	CU_ASSERT_EQUAL(sn.ring, 5);
+	CU_ASSERT_EQUAL(sn.next, 66);
+	/* everything acknowledged: a subscription from scratch gets nothing again */
+	ack(fd, run, 65);
+	ctlsrv_poll(f.s, 0);
+	subscribe(&f, fd, 0, 0, &sn);
+	ctlsrv_poll(f.s, 0);
+	take(&f, fd, 100, &sn);
+	CU_ASSERT_EQUAL(sn.records + sn.gaps, 0);
+	put_records(&f, 3, 3000);
+	ctlsrv_poll(f.s, 0);
+	take(&f, fd, 100, &sn);
+	CU_ASSERT_EQUAL(sn.records, 3);
+	CU_ASSERT_EQUAL(sn.next, 69);
+	close(fd);
+	teardown(&f);
 }
 
 /* The controller reads one message now and then while the workers hand over far more
@@ -130,29 +226,32 @@ static unsigned take(struct fixture *f, int fd, unsigned max, uint64_t *records,
 static void gaps_owed_to_a_full_controller(void)
 {
 	struct fixture f;
-	uint64_t records = 0, gaps = 0, put = 0;
-	int fd, code;
+	struct seen sn;
+	uint64_t put = 0;
+	int fd;
 
 	setup(&f, "t_owed");
 	fd = client(&f);
-	CU_ASSERT_EQUAL_FATAL(ask(&f, fd, CTL_SUBSCRIBE, &code), CTL_OK);
+	subscribe(&f, fd, 0, 0, &sn);
 	for (int round = 0; round < 200; round++) {
 		put_records(&f, 100, 1000 + round);
 		put += 100;
 		ctlsrv_poll(f.s, 0);
 		if (round % 3 == 0)
-			(void)take(&f, fd, 1, &records, &gaps);
+			(void)take(&f, fd, 1, &sn);
 	}
 	for (int idle = 0; idle < 5;) {
 		ctlsrv_poll(f.s, 0);
-		idle = take(&f, fd, 1000, &records, &gaps) ? 0 : idle + 1;
+		idle = take(&f, fd, 1000, &sn) ? 0 : idle + 1;
 	}
-	CU_ASSERT(gaps > 0);
-	CU_ASSERT_EQUAL(records + gaps, put);
-	if (records + gaps != put)
+	CU_ASSERT(sn.gaps > 0);
+	CU_ASSERT_TRUE(sn.in_order);
+	CU_ASSERT_EQUAL(sn.next, put + 1);
+	CU_ASSERT_EQUAL(sn.records + sn.gaps, put);
+	if (sn.records + sn.gaps != put)
 		fprintf(stderr, "put %llu, delivered %llu, in gaps %llu\n",
-			(unsigned long long)put, (unsigned long long)records,
-			(unsigned long long)gaps);
+			(unsigned long long)put, (unsigned long long)sn.records,
+			(unsigned long long)sn.gaps);
 	close(fd);
 	teardown(&f);
 }
@@ -222,6 +321,8 @@ int main(void)
 {
 	static const struct test_case cases[] = {
 		{ "gaps owed to a full controller are sent later", gaps_owed_to_a_full_controller },
+		{ "records stay until acknowledged and come again after a resubscribe",
+		  resent_after_resubscribe },
 		{ "a policy that breaks a guard rail is refused", policy_breaking_a_rail_refused },
 		{ NULL, NULL },
 	};
