@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Ordinary paperwork a city sends every day, made the way real writers make it, that
+must come through: photos (JPEG with restart markers and stuffed bytes, ending right at
+EOI) alone, inside a .docx and attached to a mail; PowerPoint 97 files whose VBAInfo
+says "no macros"; Excel 97 links to other workbooks; mail saved with an mbox line or
+without a From header; archives and mail whose every member is removed; an XPS file.
+Each is run through bunri-sanitize like hostile.py's samples, and the output is compared
+with the input where nothing should change.
+
+usage: paperwork.py BUNRI_SANITIZE WORKDIR"""
+import base64
+import email
+import email.policy
+import io
+import os
+import struct
+import sys
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
+from hostile import CT_HEAD, RELS_HEAD, R, W, fail, zipbytes  # noqa: E402
+
+
+# ---------------------------------------------------------------- JPEG
+class Bits:
+    """Entropy-coded data: MSB first, a 0x00 stuffed after every 0xFF, padded with ones."""
+
+    def __init__(self):
+        self.out = bytearray()
+        self.acc = 0
+        self.n = 0
+
+    def put(self, value, nbits):
+        for i in range(nbits - 1, -1, -1):
+            self.acc = self.acc << 1 | (value >> i & 1)
+            self.n += 1
+            if self.n == 8:
+                self.out.append(self.acc)
+                if self.acc == 0xFF:
+                    self.out.append(0)
+                self.acc = self.n = 0
+
+    def flush(self):
+        if self.n:
+            self.put((1 << (8 - self.n)) - 1, 8 - self.n)
+
+
+def seg(marker, body):
+    return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+
+def jpeg(levels=(130, 34, 255, 0, 130, 34, 0, 255), restart=2):
+    """A baseline greyscale JPEG, one 8x8 block per level (each block flat, so only its
+    DC coefficient is coded), with a restart marker every RESTART blocks. Huffman
+    tables: DC categories 0-11 as 4-bit codes, AC only EOB as code '0'."""
+    w = 8 * len(levels)
+    out = b"\xff\xd8" + seg(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0")
+    out += seg(0xDB, b"\0" + b"\x01" * 64)
+    out += seg(0xC0, struct.pack(">BHHB", 8, 8, w, 1) + b"\x01\x11\x00")
+    out += seg(0xC4, b"\x00" + bytes([0, 0, 0, 12] + [0] * 12) + bytes(range(12)))
+    out += seg(0xC4, b"\x10" + bytes([1] + [0] * 15) + b"\x00")
+    out += seg(0xDD, struct.pack(">H", restart))
+    out += seg(0xDA, b"\x01\x01\x00\x00\x3f\x00")
+    bits, pred, rst = Bits(), 0, 0
+    for i, v in enumerate(levels):
+        if i and i % restart == 0:
+            bits.flush()
+            bits.out += bytes([0xFF, 0xD0 + rst % 8])
+            rst += 1
+            pred = 0
+        dc = 8 * (v - 128)
+        diff, pred = dc - pred, dc
+        cat = abs(diff).bit_length()
+        bits.put(cat, 4)
+        if cat:
+            bits.put(diff if diff > 0 else diff + (1 << cat) - 1, cat)
+        bits.put(0, 1)
+    bits.flush()
+    data = bytes(bits.out)
+    assert b"\xff\x00" in data and b"\xff\xd0" in data, "generator: no stuffed byte or RST"
+    return out + data + b"\xff\xd9"
+
+
+def picture_docx(pic):
+    ct = (CT_HEAD +
+          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="xml" ContentType="application/xml"/>'
+          '<Default Extension="jpeg" ContentType="image/jpeg"/>'
+          '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+          '</Types>')
+    rels = RELS_HEAD + f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="word/document.xml"/></Relationships>'
+    doc_rels = RELS_HEAD + f'<Relationship Id="rId1" Type="{R}/image" Target="media/image1.jpeg"/></Relationships>'
+    A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    document = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}" xmlns:r="{R}" xmlns:a="{A}"><w:body>'
+                '<w:p><w:r><w:t>写真</w:t></w:r></w:p><w:p><w:r><a:blip r:embed="rId1"/></w:r></w:p>'
+                '</w:body></w:document>')
+    return zipbytes([("[Content_Types].xml", ct), ("_rels/.rels", rels), ("word/document.xml", document),
+                     ("word/_rels/document.xml.rels", doc_rels), ("word/media/image1.jpeg", pic)])
+
+
+def jpeg_mail(pic):
+    return (b"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: photo\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\n'
+            b"Content-Type: text/plain; charset=UTF-8\r\n\r\n" + "現場の写真です。".encode() + b"\r\n--B\r\n"
+            b'Content-Type: image/jpeg; name="site.jpg"\r\nContent-Disposition: attachment; filename="site.jpg"\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(pic) + b"\r\n--B--\r\n")
+
+
+def jpeg_samples():
+    pic = jpeg()
+    yield "photo.jpg", pic, "clean", [], "same"
+    yield "photo_trailer.jpg", pic + zipbytes([("x.js", "WScript")]), "sanitized", ["image.trailing_data"], "jpeg"
+    yield "photo_cut.jpg", pic[:-2], "blocked", [], None
+    yield "photo.docx", picture_docx(pic), "clean", [], "docx_picture"
+    yield "photo.eml", jpeg_mail(pic), "clean", [], "mail_jpeg"
+
+
+def check_same(name, inp, out, variant):
+    if open(out, "rb").read() != inp:
+        fail(name, "an ordinary file was changed")
+
+
+def check_jpeg(name, inp, out, variant):
+    d = open(out, "rb").read()
+    if not d.endswith(b"\xff\xd9") or b"PK" in d:
+        fail(name, "data after EOI left")
+
+
+def check_docx_picture(name, inp, out, variant):
+    hostile.check_ooxml(name, inp, out, variant)
+    want = zipfile.ZipFile(io.BytesIO(inp)).read("word/media/image1.jpeg")
+    z = zipfile.ZipFile(out)
+    if "word/media/image1.jpeg" not in z.namelist() or z.read("word/media/image1.jpeg") != want:
+        fail(name, "the picture was removed or changed")
+
+
+def check_mail_jpeg(name, inp, out, variant):
+    m = email.message_from_bytes(open(out, "rb").read(), policy=email.policy.default)
+    got = [p.get_payload(decode=True) for p in m.walk() if p.get_filename() == "site.jpg"]
+    if got != [jpeg()]:
+        fail(name, "the JPEG attachment was dropped or changed")
+
+
+CHECKS = {"same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
+          "mail_jpeg": check_mail_jpeg}
+
+
+def main():
+    binary, workdir = sys.argv[1], sys.argv[2]
+    os.makedirs(workdir, exist_ok=True)
+    hostile.CHECKS.update(CHECKS)
+    samples = []
+    for gen in (jpeg_samples,):
+        samples += list(gen())
+    for s in samples:
+        hostile.run(binary, workdir, *s)
+    print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")
+    return 1 if hostile.FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
