@@ -130,7 +130,9 @@ static int check_excel(struct san_ctx *ctx, const struct buf *s)
 }
 
 /* PowerPoint: records nest (version 0xF = container). VBA and embedded OLE objects live
- * inside the stream, as does encryption. */
+ * inside the stream. PowerPoint writes a VBAInfo container into presentations without
+ * macros too; its VBAInfoAtom's fHasMacros (MS-PPT 2.4.10: 0 = the VBA storage is empty)
+ * tells, so only an atom without that zero is VBA. */
 static int check_ppt(struct san_ctx *ctx, const struct buf *s)
 {
 	size_t off = 0;
@@ -139,7 +141,7 @@ static int check_ppt(struct san_ctx *ctx, const struct buf *s)
 		unsigned ver = le16(s->data + off) & 0xf, type = le16(s->data + off + 2);
 		unsigned long len = le32(s->data + off + 4);
 
-		if (type == 0x03ff || type == 0x0400)
+		if (type == 0x0400 && (len < 12 || off + 20 > s->len || le32(s->data + off + 12) != 0))
 			return san_block(ctx, "ole2: PowerPoint 97 VBA is inside the document stream");
 		if (type == 0x1011)
 			return san_block(ctx, "ole2: PowerPoint embedded OLE object is inside the document stream");

@@ -142,7 +142,33 @@ def check_mail_jpeg(name, inp, out, variant):
         fail(name, "the JPEG attachment was dropped or changed")
 
 
-CHECKS = {"same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
+# ---------------------------------------------------------------- PowerPoint 97
+def rec(ver, inst, rtype, body):
+    return struct.pack("<HHI", ver | inst << 4, rtype, len(body)) + body
+
+
+def ppt(has_macros):
+    """A Document container holding a VBAInfo container whose VBAInfoAtom (MS-PPT
+    2.4.10) has fHasMacros as given: PowerPoint writes 0 into presentations without VBA."""
+    atom = rec(2, 0, 0x0400, struct.pack("<III", 1, has_macros, 2))
+    vba = rec(0xF, 0, 0x03FF, atom)
+    doc = rec(0xF, 0, 0x03E8, rec(1, 0, 0x03E9, b"\0" * 40) + vba)
+    user = struct.pack("<HHIIIIHHH", 0, 0x0FF6, 20, 20, 0xE391C05F, 0, 0x03F4, 3, 3)
+    return hostile.cfb({"PowerPoint Document": doc + b"\0" * 600, "Current User": user + b"\0" * 40})
+
+
+def ppt_samples():
+    yield "nomacro.ppt", ppt(0), "clean", [], "same_streams"
+    yield "macro_flag.ppt", ppt(1), "blocked", [], None
+
+
+def check_same_streams(name, inp, out, variant):
+    d = open(out, "rb").read()
+    if not d.startswith(b"\xd0\xcf\x11\xe0") or "PowerPoint Document".encode("utf-16-le") not in d:
+        fail(name, "the presentation stream is lost")
+
+
+CHECKS = {"same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
           "mail_jpeg": check_mail_jpeg}
 
 
@@ -151,7 +177,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS.update(CHECKS)
     samples = []
-    for gen in (jpeg_samples,):
+    for gen in (jpeg_samples, ppt_samples):
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
