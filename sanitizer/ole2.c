@@ -95,10 +95,57 @@ static int check_word(struct san_ctx *ctx, const struct buf *s)
 	return SAN_OK;
 }
 
+/* One character of an XLUnicodeStringNoCch (MS-XLS 2.5.296) of width w. */
+static unsigned xls_char(const unsigned char *p, unsigned w, size_t i)
+{
+	return w == 1 ? p[i] : le16(p + 2 * i);
+}
+
+/* SUPBOOK (MS-XLS 2.4.271): ctab, cch, then virtPath. Self (cch 0x0401) and add-in
+ * (0x3A01) references carry no path, nor do same-sheet (0x00) and unused (0x20) ones.
+ * A link to another workbook has sheets (ctab >= 1) and an encoded VirtualPath starting
+ * with 0x01, inside which 0x03 separates folders. Anything else holding 0x03 is a DDE
+ * or OLE link "server\x03topic", which cannot be taken out of the record stream. A
+ * workbook link is emptied in place, like OOXML's externalLink parts are removed: its
+ * path becomes a same-length local name, so the stream keeps its offsets and the cells
+ * keep their cached values, but nothing is fetched from a server or share. */
+static int excel_supbook(struct san_ctx *ctx, unsigned char *r, size_t len, size_t at)
+{
+	unsigned ctab, cch, w;
+	size_t i, n;
+	int sep = 0;
+
+	if (len < 4)
+		return san_block(ctx, "ole2: SUPBOOK at %zu is too short", at);
+	ctab = le16(r);
+	cch = le16(r + 2);
+	if (cch == 0x0401 || cch == 0x3a01)
+		return SAN_OK;
+	if (len < 5 || cch == 0)
+		return san_block(ctx, "ole2: SUPBOOK at %zu has no path", at);
+	w = (r[4] & 1) ? 2 : 1;
+	n = cch < (len - 5) / w ? cch : (len - 5) / w;
+	if (n == 0)
+		return san_block(ctx, "ole2: SUPBOOK at %zu has no path", at);
+	if (n == 1 && (xls_char(r + 5, w, 0) == 0x00 || xls_char(r + 5, w, 0) == 0x20))
+		return SAN_OK;
+	for (i = 0; i < n; i++)
+		sep |= xls_char(r + 5, w, i) == 0x03;
+	if (sep && !(ctab >= 1 && xls_char(r + 5, w, 0) == 0x01))
+		return san_block(ctx, "ole2: Excel DDE or OLE link (SUPBOOK) cannot be removed");
+	for (i = 0; i < n; i++) {
+		r[5 + w * i] = 'x';
+		if (w == 2)
+			r[5 + w * i + 1] = 0;
+	}
+	san_removed(ctx, "ole2.external_link", "Workbook SUPBOOK at %zu", at);
+	return SAN_OK;
+}
+
 /* Excel: the globals substream up to its EOF record. FILEPASS means encrypted; a
- * BOUNDSHEET of type 1 (Excel 4 macro sheet) or 6 (VB module) and a DDE/OLE link
- * cannot be removed by storage. */
-static int check_excel(struct san_ctx *ctx, const struct buf *s)
+ * BOUNDSHEET of type 1 (Excel 4 macro sheet) or 6 (VB module) cannot be removed by
+ * storage; SUPBOOK links are handled by excel_supbook. */
+static int check_excel(struct san_ctx *ctx, struct buf *s)
 {
 	size_t off = 0;
 
@@ -117,11 +164,8 @@ static int check_excel(struct san_ctx *ctx, const struct buf *s)
 			if (dt == 0x06)
 				return san_block(ctx, "ole2: Excel VB module sheet cannot be removed");
 		}
-		/* SUPBOOK: a DDE or OLE link names "server\x03topic" (MS-XLS 2.4.271); self
-		 * (0x0401) and add-in (0x3A01) references carry no path */
-		if (type == 0x01ae && len >= 4 && le16(s->data + off + 6) != 0x0401 &&
-		    le16(s->data + off + 6) != 0x3a01 && memchr(s->data + off + 8, 0x03, len - 4))
-			return san_block(ctx, "ole2: Excel DDE or OLE link (SUPBOOK) cannot be removed");
+		if (type == 0x01ae && excel_supbook(ctx, s->data + off + 4, len, off) != SAN_OK)
+			return SAN_BLOCKED;
 		if (type == 0x000a)
 			break;
 		off += 4 + len;
@@ -157,7 +201,7 @@ static int check_ppt(struct san_ctx *ctx, const struct buf *s)
 	return SAN_OK;
 }
 
-static int check_stream(struct san_ctx *ctx, const char *name, const struct buf *s, int top)
+static int check_stream(struct san_ctx *ctx, const char *name, struct buf *s, int top)
 {
 	if (!top)
 		return SAN_OK;

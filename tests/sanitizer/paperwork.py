@@ -168,7 +168,36 @@ def check_same_streams(name, inp, out, variant):
         fail(name, "the presentation stream is lost")
 
 
-CHECKS = {"same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
+# ---------------------------------------------------------------- Excel 97
+def supbook(ctab, path):
+    """SUPBOOK (MS-XLS 2.4.271) with an 8-bit virtPath."""
+    return (0x01AE, struct.pack("<HHB", ctab, len(path), 0) + path)
+
+
+def xls_link(path):
+    from hostile import BOF, EOF_REC, biff, boundsheet
+    return hostile.cfb({"Workbook": biff(BOF, boundsheet(0), supbook(1, path), supbook(1, b"\x01\x04Q1"),
+                                         EOF_REC)})
+
+
+def xls_samples():
+    # encoded VirtualPaths: 0x01 key, 0x01 volume letter, 0x01 '@' UNC, 0x05 URL, 0x03 folder separator
+    yield "link_local.xls", xls_link(b"\x01\x01C\x03kaikei\x03yosan2024.xls"), "sanitized", ["ole2.external_link"], "xls_link"
+    yield "link_unc.xls", xls_link(b"\x01\x01@fileserver\x03share\x03yosan2024.xls"), "sanitized", \
+        ["ole2.external_link"], "xls_link"
+    yield "link_http.xls", xls_link(b"\x01\x05\x26http://example.invalid/yosan2024.xls"), "sanitized", \
+        ["ole2.external_link"], "xls_link"
+
+
+def check_xls_link(name, inp, out, variant):
+    d = open(out, "rb").read()
+    if b"yosan2024" in d or b"Q1" in d or b"fileserver" in d:
+        fail(name, "the external workbook's path is left")
+    if "Workbook".encode("utf-16-le") not in d:
+        fail(name, "the Workbook stream is lost")
+
+
+CHECKS = {"xls_link": check_xls_link, "same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
           "mail_jpeg": check_mail_jpeg}
 
 
@@ -177,7 +206,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS.update(CHECKS)
     samples = []
-    for gen in (jpeg_samples, ppt_samples):
+    for gen in (jpeg_samples, ppt_samples, xls_samples):
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
