@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "detect.h"
 #include "html.h"
 #include "slog.h"
 
@@ -239,9 +240,13 @@ int mail_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 	GMimeMessage *msg;
 	GMimeObject *body;
 	char header[256];
+	size_t skip;
 	int rc, rm = 0;
 
-	stream = g_mime_stream_mem_new_with_buffer((const char *)in, len);
+	/* a message saved from a Unix mailbox starts with its "From " separator line,
+	 * which is not a header */
+	skip = detect_mbox_line(in, len);
+	stream = g_mime_stream_mem_new_with_buffer((const char *)in + skip, len - skip);
 	if (!stream)
 		return -ENOMEM;
 	parser = g_mime_parser_new_with_stream(stream);

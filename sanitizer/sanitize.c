@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "container.h"
 #include "detect.h"
@@ -127,11 +128,17 @@ int sanitize_buffer(struct san_ctx *ctx, const char *name, const unsigned char *
 	f = detect_format(in, len, res->mime, sizeof(res->mime));
 	res->format = f;
 	ctx->name = name;
-	if (f == FMT_UNKNOWN)
-		return san_block(ctx, "type %s is not allowed across zones", res->mime);
 	/* a fragment libmagic calls text still renders as HTML under an .htm(l) name */
 	if (f == FMT_TEXT && name && (strcasestr(name, ".htm") || strcasestr(name, ".xht")))
 		f = res->format = FMT_HTML;
+	/* a message named .eml needs only one header a message has */
+	if ((f == FMT_TEXT || f == FMT_UNKNOWN) && name && strlen(name) > 4 &&
+	    strcasecmp(name + strlen(name) - 4, ".eml") == 0 && detect_mail_named(in, len)) {
+		f = res->format = FMT_MAIL;
+		snprintf(res->mime, sizeof(res->mime), "message/rfc822");
+	}
+	if (f == FMT_UNKNOWN)
+		return san_block(ctx, "type %s is not allowed across zones", res->mime);
 	if (detect_name_conflict(name, f))
 		return san_block(ctx, "the name %s contradicts the content (%s)", name, res->mime);
 	switch (f) {

@@ -197,7 +197,34 @@ def check_xls_link(name, inp, out, variant):
         fail(name, "the Workbook stream is lost")
 
 
-CHECKS = {"xls_link": check_xls_link, "same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
+# ---------------------------------------------------------------- mail
+def mail_detect_samples():
+    body = "来週の会議について".encode("iso-2022-jp")
+    yield "mbox_line.eml", (b"From a@example.jp Mon Jan  1 00:00:00 2024\nFrom: a@example.jp\nTo: b@example.jp\n"
+                            b"Subject: kaigi\nDate: Mon, 1 Jan 2024 00:00:00 +0900\n\n" + body + b"\n"), \
+        "clean", [], "mail_text"
+    yield "subject_first.eml", (b"Subject: kaigi\nX-Mailer: Becky!\nContent-Transfer-Encoding: 7bit\n\n" + body +
+                                b"\n"), "clean", [], "mail_text"
+    yield "content_type_first.eml", (b"Content-Type: text/plain; charset=ISO-2022-JP\n"
+                                     b"Content-Transfer-Encoding: 7bit\n\n" + body + b"\n"), "clean", [], "mail_text"
+    # 8-bit Shift_JIS body text, which libmagic does not call text
+    yield "eightbit.eml", (b"From: a@example.jp\nSubject: kaigi\nContent-Type: text/plain; charset=Shift_JIS\n"
+                           b"Content-Transfer-Encoding: 8bit\n\n" + "来週の会議について".encode("shift_jis") * 3 +
+                           b"\x81\x40\n"), "clean", [], "mail_text"
+
+
+def check_mail_text(name, inp, out, variant):
+    m = email.message_from_bytes(open(out, "rb").read(), policy=email.policy.default)
+    if not m["X-Bunri-Sanitized"]:
+        fail(name, "not handled as mail")
+    text = "".join(p.get_content() for p in m.walk() if p.get_content_type() == "text/plain")
+    raw = b"".join(p.get_payload(decode=True) for p in m.walk() if p.get_content_type() == "text/plain")
+    # a body without a charset stays as its bytes (here ISO-2022-JP)
+    if "来週の会議について" not in text and "来週の会議について".encode("iso-2022-jp") not in raw:
+        fail(name, "the body text is lost: " + text[:100])
+
+
+CHECKS = {"mail_text": check_mail_text, "xls_link": check_xls_link, "same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
           "mail_jpeg": check_mail_jpeg}
 
 
@@ -206,7 +233,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS.update(CHECKS)
     samples = []
-    for gen in (jpeg_samples, ppt_samples, xls_samples):
+    for gen in (jpeg_samples, ppt_samples, xls_samples, mail_detect_samples):
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
