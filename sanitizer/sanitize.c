@@ -54,6 +54,27 @@ void san_removed(struct san_ctx *ctx, const char *what, const char *fmt, ...)
 	LOG("removed %s at %s", what, where);
 }
 
+int san_notice(const struct san_ctx *ctx, size_t from, struct buf *out)
+{
+	static const char head[] = "bunri removed the following from this file; nothing else "
+				   "was left in it:\n";
+	size_t i;
+
+	if (buf_append(out, head, sizeof(head) - 1) < 0)
+		return -ENOMEM;
+	for (i = from; i < json_array_size(ctx->removed); i++) {
+		json_t *item = json_array_get(ctx->removed, i);
+		const char *what = json_string_value(json_object_get(item, "what"));
+		const char *where = json_string_value(json_object_get(item, "where"));
+
+		if (buf_append(out, "- ", 2) < 0 || buf_append(out, what, strlen(what)) < 0 ||
+		    buf_append(out, ": ", 2) < 0 || buf_append(out, where, strlen(where)) < 0 ||
+		    buf_append(out, "\n", 1) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int san_block(struct san_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;

@@ -213,6 +213,11 @@ int zipout_add(struct zipout *z, const char *name, const void *data, size_t len)
 	return 0;
 }
 
+long zipout_count(struct zipout *z)
+{
+	return (long)zip_get_num_entries(z->za, 0);
+}
+
 int zipout_finish(struct zipout *z, struct buf *out)
 {
 	unsigned char chunk[65536];

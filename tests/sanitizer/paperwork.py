@@ -224,7 +224,59 @@ def check_mail_text(name, inp, out, variant):
         fail(name, "the body text is lost: " + text[:100])
 
 
-CHECKS = {"mail_text": check_mail_text, "xls_link": check_xls_link, "same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
+# ---------------------------------------------------------------- everything removed
+EXE = b"MZ\x90\x00" + b"\0" * 200
+
+
+def one_attachment_mail(fname, data):
+    return (b"From: a@example.jp\r\nTo: b@example.jp\r\nSubject: files\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\n'
+            b'Content-Type: application/octet-stream; name="' + fname + b'"\r\n'
+            b'Content-Disposition: attachment; filename="' + fname + b'"\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(data) + b"\r\n--B--\r\n")
+
+
+def all_removed_samples():
+    tools = zipbytes([("setup.exe", EXE), ("tools/run.exe", EXE)])
+    yield "all_removed.zip", tools, "sanitized", ["archive.member_blocked"], "notice_zip"
+    yield "all_removed_in_mail.eml", one_attachment_mail(b"tools.zip", tools), "sanitized", \
+        ["archive.member_blocked"], "notice_mail_zip"
+    yield "all_removed_mail.eml", one_attachment_mail(b"setup.exe", EXE), "sanitized", \
+        ["mail.attachment_blocked"], "notice_mail"
+
+
+def notice_of(name, z):
+    if z.namelist() != ["bunri-removed.txt"]:
+        fail(name, f"members {z.namelist()}, wanted the notice only")
+        return
+    t = z.read("bunri-removed.txt").decode()
+    if "setup.exe" not in t or "tools/run.exe" not in t:
+        fail(name, "the notice does not name what was removed: " + t)
+
+
+def check_notice_zip(name, inp, out, variant):
+    hostile.check_zip(name, inp, out, variant)
+    notice_of(name, zipfile.ZipFile(out))
+
+
+def check_notice_mail_zip(name, inp, out, variant):
+    m = email.message_from_bytes(open(out, "rb").read(), policy=email.policy.default)
+    got = [p.get_payload(decode=True) for p in m.walk() if p.get_filename() == "tools.zip"]
+    if len(got) != 1:
+        fail(name, "the archive attachment is gone")
+        return
+    notice_of(name, zipfile.ZipFile(io.BytesIO(got[0])))
+
+
+def check_notice_mail(name, inp, out, variant):
+    m = email.message_from_bytes(open(out, "rb").read(), policy=email.policy.default)
+    text = "".join(p.get_content() for p in m.walk() if p.get_content_type() == "text/plain")
+    if "setup.exe" not in text or "mail.attachment_blocked" not in text:
+        fail(name, "no notice of the removed attachment in the body: " + text[:200])
+
+
+CHECKS = {"notice_zip": check_notice_zip, "notice_mail_zip": check_notice_mail_zip,
+          "notice_mail": check_notice_mail, "mail_text": check_mail_text, "xls_link": check_xls_link, "same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
           "mail_jpeg": check_mail_jpeg}
 
 
@@ -233,7 +285,8 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS.update(CHECKS)
     samples = []
-    for gen in (jpeg_samples, ppt_samples, xls_samples, mail_detect_samples):
+    for gen in (jpeg_samples, ppt_samples, xls_samples, mail_detect_samples,
+                all_removed_samples):
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
