@@ -275,7 +275,36 @@ def check_notice_mail(name, inp, out, variant):
         fail(name, "no notice of the removed attachment in the body: " + text[:200])
 
 
-CHECKS = {"notice_zip": check_notice_zip, "notice_mail_zip": check_notice_mail_zip,
+# ---------------------------------------------------------------- XPS
+def xps():
+    """An XPS document: its FixedDocumentSequence sits at the package root, so libxml2
+    resolves it against the current directory (getcwd) while the part is read."""
+    X = "http://schemas.microsoft.com/xps/2005/06"
+    ct = (CT_HEAD + '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="fdseq" ContentType="application/vnd.ms-package.xps-fixeddocumentsequence+xml"/>'
+          '<Default Extension="fdoc" ContentType="application/vnd.ms-package.xps-fixeddocument+xml"/>'
+          '<Default Extension="fpage" ContentType="application/vnd.ms-package.xps-fixedpage+xml"/></Types>')
+    rels = (RELS_HEAD + '<Relationship Type="http://schemas.microsoft.com/xps/2005/06/fixedrepresentation" '
+            'Target="/FixedDocSeq.fdseq" Id="R0"/></Relationships>')
+    return zipbytes([("[Content_Types].xml", ct), ("_rels/.rels", rels),
+                     ("FixedDocSeq.fdseq", f'<FixedDocumentSequence xmlns="{X}"><DocumentReference '
+                                           'Source="/Documents/1/FixedDoc.fdoc"/></FixedDocumentSequence>'),
+                     ("Documents/1/FixedDoc.fdoc", f'<FixedDocument xmlns="{X}"><PageContent Source="Pages/1.fpage"/></FixedDocument>'),
+                     ("Documents/1/Pages/1.fpage", f'<FixedPage xmlns="{X}" Width="816" Height="1056" xml:lang="ja">'
+                                                   '<Path Data="M 0,0 L 10,10" Stroke="#000000"/></FixedPage>')])
+
+
+def xps_samples():
+    yield "form.xps", xps(), "clean", [], "xps"
+
+
+def check_xps(name, inp, out, variant):
+    z = zipfile.ZipFile(out)
+    if "Documents/1/Pages/1.fpage" not in z.namelist():
+        fail(name, "the page is lost")
+
+
+CHECKS = {"xps": check_xps, "notice_zip": check_notice_zip, "notice_mail_zip": check_notice_mail_zip,
           "notice_mail": check_notice_mail, "mail_text": check_mail_text, "xls_link": check_xls_link, "same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
           "mail_jpeg": check_mail_jpeg}
 
@@ -286,7 +315,7 @@ def main():
     hostile.CHECKS.update(CHECKS)
     samples = []
     for gen in (jpeg_samples, ppt_samples, xls_samples, mail_detect_samples,
-                all_removed_samples):
+                all_removed_samples, xps_samples):
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
