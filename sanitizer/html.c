@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "links.h"
 #include "slog.h"
 
 #define LOG(...) slog_write("html", __VA_ARGS__)
@@ -45,27 +46,6 @@ static int name_is(const xmlChar *name, const char *const *list, size_t n)
 	return 0;
 }
 
-/* javascript:, vbscript: and data: URLs, with the blanks and control characters that
- * browsers skip removed before the scheme is compared. */
-static int script_url(const xmlChar *v)
-{
-	char scheme[16];
-	size_t n = 0;
-
-	for (; *v && n < sizeof(scheme) - 1; v++) {
-		if (*v <= ' ')
-			continue;
-		if (*v == ':')
-			break;
-		scheme[n++] = (char)tolower(*v);
-	}
-	scheme[n] = '\0';
-	if (*v != ':')
-		return 0;
-	return strcmp(scheme, "javascript") == 0 || strcmp(scheme, "vbscript") == 0 ||
-	       strcmp(scheme, "data") == 0 || strcmp(scheme, "livescript") == 0;
-}
-
 /* A form action that leaves the document's own site (absolute or scheme-relative). */
 static int offsite(const xmlChar *v)
 {
@@ -96,10 +76,16 @@ static void clean_attributes(struct san_ctx *ctx, xmlNodePtr n)
 			what = "html.event_handler";
 		else if (strcasecmp((const char *)a->name, "srcdoc") == 0)
 			what = "html.srcdoc";
+		else if (v && strcasecmp((const char *)a->name, "formaction") == 0 && offsite(v))
+			what = "html.form_offsite";
 		else if (v && name_is(a->name, url_attributes,
 				      sizeof(url_attributes) / sizeof(url_attributes[0])) &&
-			 script_url(v))
+			 links_is_script((const char *)v, strlen((const char *)v)))
 			what = "html.script_url";
+		else if (v && name_is(a->name, url_attributes,
+				      sizeof(url_attributes) / sizeof(url_attributes[0])) &&
+			 !links_allowed((const char *)v, strlen((const char *)v), LINK_BASE_SITE))
+			what = "html.url_scheme";
 		else if (v && strcasecmp((const char *)a->name, "style") == 0 &&
 			 (strcasestr((const char *)v, "expression(") ||
 			  strcasestr((const char *)v, "javascript:")))

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "image.h"
+#include "links.h"
 #include "slog.h"
 #include "wordml.h"
 #include "zipio.h"
@@ -258,6 +259,9 @@ static int clean_rels(struct pkg *p, struct part *pt, struct idset *ids)
 		if (mode && strcasecmp((const char *)mode, "External") == 0) {
 			if (!(type && strstr((const char *)type, "/hyperlink") && p->ctx->cfg->pdf_keep_uri))
 				what = "ooxml.external_relationship";
+			else if (!target || !links_allowed((const char *)target, strlen((const char *)target),
+							   LINK_BASE_FILE))
+				what = "ooxml.hyperlink_scheme";
 		} else if (target) {
 			resolve(pt->name, (const char *)target, full, sizeof(full));
 			tp = find_part(p, full);

