@@ -179,6 +179,86 @@ def check_rtf_links(name, inp, out, variant):
         fail(name, "an ordinary HYPERLINK field was removed")
 
 
+# ---------------------------------------------------------------- legacy-browser HTML/CSS
+SHEET = r"""<!--
+@import url(http://evil.invalid/x.css);
+@import "evil.css";
+body { behavior: url(#default#userData); }
+p { width: expression(alert(1)); color: red }
+div { background: url("javascript:alert(2)") }
+a { -moz-binding: url(http://evil.invalid/xbl.xml#x) }
+b { -o-link: javascript:alert(3); -o-link-source: current }
+i { wid<h: e8pression(alert(4)) }
+u { width: expr/**/ession(alert(5)) }
+s { background-image: url(vbscript:msgbox(6)); cursor: url(http://evil.invalid/a.ani) }
+@media screen { p { behavior: url(x.htc); font-size: 12pt } }
+@font-face { font-family: x; src: url(http://evil.invalid/f.eot) }
+h1 { font-family: "MS Gothic", serif; font-size: 14pt; color: #003366; margin: 0 0 6pt 0 }
+-->"""
+
+
+def legacy_html():
+    return ("<html><head><style>" + SHEET + "</style></head><body>"
+            '<p style="behavior:url(#default#time2)">一</p>'
+            "<p style=\"color: red; background-image: url('javascript:alert(7)')\">二</p>"
+            '<p style="font-size:10.5pt;mso-bidi-font-size:11pt;font-family:&quot;ＭＳ 明朝&quot;">三</p>'
+            '<p style="x:expression(alert(8))">四</p>'
+            '<xml id="d"><r><![CDATA[<img src=x onerror=alert(9)>]]></r></xml>'
+            '<import namespace="t" implementation="#default#time2">'
+            '<event-source src="http://evil.invalid/events"></event-source>'
+            '<bgsound src="http://evil.invalid/a.wav">'
+            '<a folder="javascript:alert(10)" href="https://www.city.example.lg.jp/">市のページ</a>'
+            "</body></html>").encode()
+
+
+class Styles(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.css, self.attrs, self.in_style = [], [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [(tag, k, v) for k, v in attrs]
+        self.css += [v for k, v in attrs if k == "style" and v]
+        self.in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self.in_style = False
+
+    def handle_data(self, data):
+        if self.in_style:
+            self.css.append(data)
+
+
+def css_plain(t):
+    """CSS text as a browser reads it: comments out, escapes decoded, lower case."""
+    t = re.sub(r"/\*.*?\*/", "", t, flags=re.S)
+    t = re.sub(r"\\([0-9a-fA-F]{1,6})\s?", lambda m: chr(int(m.group(1), 16)), t)
+    t = re.sub(r"\\(.)", r"\1", t)
+    return t.lower()
+
+
+def check_legacy_html(name, inp, out, variant):
+    p = Styles()
+    p.feed(open(out, encoding="utf-8").read())
+    css = css_plain(" ".join(p.css))
+    for k in ("behavior", "expression", "binding", "-o-link", "javascript:", "vbscript:", "@import", "@font-face",
+              "evil", "cursor", ".htc"):
+        if k in css:
+            fail(name, f"CSS {k!r} left: {css[:300]!r}")
+    for t in ("xml", "import", "event-source", "bgsound"):
+        if t in p.tags:
+            fail(name, f"<{t}> left")
+    for tag, k, v in p.attrs:
+        if k == "folder":
+            fail(name, f"<{tag} folder={v!r}> left")
+    for k in ("font-size: 12pt", "ms gothic", "#003366", "color: red", "mso-bidi-font-size", "10.5pt", "ｍｓ 明朝"):
+        if k not in css:
+            fail(name, f"ordinary CSS {k!r} was removed: {css[:300]!r}")
+    if "市のページ" not in open(out, encoding="utf-8").read():
+        fail(name, "text lost")
+
+
 def link_samples():
     yield "links.pdf", pdf_links(), "sanitized", ["pdf.uri"], "pdf_links"
     yield "links.docx", links_docx(), "sanitized", ["ooxml.hyperlink_scheme"], "docx_links"
@@ -187,8 +267,13 @@ def link_samples():
     yield "links.rtf", rtf_links(), "sanitized", ["rtf.hyperlink_scheme"], "rtf_links"
 
 
+def legacy_samples():
+    yield "legacy.html", legacy_html(), "sanitized", ["html.style_script", "html.element", "html.script_url"], \
+        "legacy_html"
+
+
 CHECKS = {"pdf_links": check_pdf_links, "docx_links": check_docx_links, "html_links": check_html_links,
-          "rtf_links": check_rtf_links}
+          "rtf_links": check_rtf_links, "legacy_html": check_legacy_html}
 
 
 def main():
@@ -196,7 +281,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS.update(CHECKS)
     samples = []
-    for gen in (link_samples,):
+    for gen in (link_samples, legacy_samples):
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
