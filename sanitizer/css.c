@@ -32,6 +32,7 @@ static const char *const props[] = {
 	"list-style-image", "table-layout", "caption-side", "empty-cells", "box-sizing",
 	"box-shadow", "page-break-before", "page-break-after", "page-break-inside", "tab-size",
 	"layout-grid", "layout-grid-mode", "text-justify", "text-autospace", "text-underline",
+	"size",
 };
 
 /* The only properties whose url() is kept (a picture behind text or a bullet). */
@@ -347,10 +348,16 @@ static size_t rule(const char *in, size_t len, size_t i, struct buf *out, struct
 			    (*rc = sheet(in + b, e - b, out, d, depth + 1)) < 0 ||
 			    buf_append(out, "}\n", 2) < 0)
 				*rc = *rc < 0 ? *rc : -ENOMEM;
-		} else {
-			note(d, 1, in + i, p - i > 20 ? 20 : p - i);
+			return e + 1;
 		}
-		return e + 1;
+		if (!(p - i >= 5 && strncasecmp(in + i, "@page", 5) == 0 &&
+		      (p - i == 5 || !ident_char((unsigned char)in[i + 5])))) {
+			/* @font-face fetches a font: left out, but it runs nothing */
+			note(d, !(p - i >= 10 && strncasecmp(in + i, "@font-face", 10) == 0), in + i,
+			     p - i > 20 ? 20 : p - i);
+			return e + 1;
+		}
+		/* @page (Word's page size and margins) is a rule like any other */
 	}
 	if (memchr(in + i, '<', p - i) || memchr(in + i, '\\', p - i)) {
 		note(d, 1, "selector", 8);

@@ -193,6 +193,7 @@ u { width: expr/**/ession(alert(5)) }
 s { background-image: url(vbscript:msgbox(6)); cursor: url(http://evil.invalid/a.ani) }
 @media screen { p { behavior: url(x.htc); font-size: 12pt } }
 @font-face { font-family: x; src: url(http://evil.invalid/f.eot) }
+@page WordSection1 { size: 595.3pt 841.9pt; margin: 99.25pt 88.0pt 3.0cm 88.0pt }
 h1 { font-family: "MS Gothic", serif; font-size: 14pt; color: #003366; margin: 0 0 6pt 0 }
 -->"""
 
@@ -252,7 +253,7 @@ def check_legacy_html(name, inp, out, variant):
     for tag, k, v in p.attrs:
         if k == "folder":
             fail(name, f"<{tag} folder={v!r}> left")
-    for k in ("font-size: 12pt", "ms gothic", "#003366", "color: red", "mso-bidi-font-size", "10.5pt", "ｍｓ 明朝"):
+    for k in ("size: 595.3pt 841.9pt", "font-size: 12pt", "ms gothic", "#003366", "color: red", "mso-bidi-font-size", "10.5pt", "ｍｓ 明朝"):
         if k not in css:
             fail(name, f"ordinary CSS {k!r} was removed: {css[:300]!r}")
     if "市のページ" not in open(out, encoding="utf-8").read():
