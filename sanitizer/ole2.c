@@ -335,6 +335,36 @@ static int copy(struct san_ctx *ctx, GsfInfile *in, GsfOutfile *out, const char 
 	return rc;
 }
 
+int ole2_is_vba_project(const unsigned char *in, size_t len)
+{
+	static const char *const vba[] = { "VBA", "_VBA_PROJECT", "PROJECT", "Macros" };
+	GsfInput *input;
+	GsfInfile *infile;
+	int i, n, found = 0;
+	size_t j;
+
+	if (len < 8 || memcmp(in, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) != 0)
+		return 0;
+	input = gsf_input_memory_new(in, (gsf_off_t)len, FALSE);
+	if (!input)
+		return 1;
+	infile = gsf_infile_msole_new(input, NULL);
+	if (!infile) {
+		g_object_unref(input);
+		return 1; /* unreadable: cannot be shown not to be one */
+	}
+	n = gsf_infile_num_children(infile);
+	for (i = 0; i < n && !found; i++) {
+		const char *name = gsf_infile_name_by_index(infile, i);
+
+		for (j = 0; name && j < sizeof(vba) / sizeof(vba[0]); j++)
+			found |= strncasecmp(name, vba[j], strlen(vba[j])) == 0;
+	}
+	g_object_unref(infile);
+	g_object_unref(input);
+	return found;
+}
+
 int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out)
 {
 	GsfInput *input;

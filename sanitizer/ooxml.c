@@ -11,6 +11,8 @@
 
 #include "image.h"
 #include "links.h"
+#include "ole2.h"
+#include "opcgraph.h"
 #include "slog.h"
 #include "wordml.h"
 #include "zipio.h"
@@ -167,40 +169,6 @@ static struct part *find_part(struct pkg *p, const char *name)
 	return NULL;
 }
 
-/* Resolves a relationship target against the folder of the part the .rels belongs to. */
-static void resolve(const char *rels_name, const char *target, char *out, size_t outlen)
-{
-	char base[1024];
-	char *seg, *save = NULL, *parts[128];
-	char tmp[2048];
-	int n = 0, i;
-	size_t len;
-	const char *r = strstr(rels_name, "_rels/");
-
-	len = r ? (size_t)(r - rels_name) : 0;
-	if (target[0] == '/') {
-		snprintf(tmp, sizeof(tmp), "%s", target + 1);
-	} else {
-		snprintf(base, sizeof(base), "%.*s", (int)len, rels_name);
-		snprintf(tmp, sizeof(tmp), "%s%s", base, target);
-	}
-	for (seg = strtok_r(tmp, "/", &save); seg && n < 128; seg = strtok_r(NULL, "/", &save)) {
-		if (strcmp(seg, ".") == 0)
-			continue;
-		if (strcmp(seg, "..") == 0) {
-			if (n > 0)
-				n--;
-			continue;
-		}
-		parts[n++] = seg;
-	}
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		len = strlen(out);
-		snprintf(out + len, outlen - len, "%s%s", i ? "/" : "", parts[i]);
-	}
-}
-
 static int parse(struct part *pt, xmlDocPtr *doc)
 {
 	if (pt->data.len > INT32_MAX)
@@ -263,7 +231,7 @@ static int clean_rels(struct pkg *p, struct part *pt, struct idset *ids)
 							   LINK_BASE_FILE))
 				what = "ooxml.hyperlink_scheme";
 		} else if (target) {
-			resolve(pt->name, (const char *)target, full, sizeof(full));
+			opc_resolve(pt->name, (const char *)target, full, sizeof(full));
 			tp = find_part(p, full);
 			if (tp && tp->drop)
 				what = tp->drop;
@@ -277,7 +245,7 @@ static int clean_rels(struct pkg *p, struct part *pt, struct idset *ids)
 				    target ? (char *)target : "?");
 			/* the part the relationship pointed to goes too */
 			if (target && !(mode && strcasecmp((const char *)mode, "External") == 0)) {
-				resolve(pt->name, (const char *)target, full, sizeof(full));
+				opc_resolve(pt->name, (const char *)target, full, sizeof(full));
 				tp = find_part(p, full);
 				if (tp && !tp->drop) {
 					tp->drop = what;
@@ -400,6 +368,14 @@ static const struct {
 	  "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", ".pptx" },
 	{ "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
 	  "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml", ".ppsx" },
+	{ "application/vnd.ms-powerpoint.template.macroEnabled.main+xml",
+	  "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml", ".potx" },
+	/* add-ins have no macro-free kind: without their code they are a workbook or a
+	 * presentation */
+	{ "application/vnd.ms-excel.addin.macroEnabled.main+xml",
+	  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", ".xlsx" },
+	{ "application/vnd.ms-powerpoint.addin.macroEnabled.main+xml",
+	  "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", ".pptx" },
 	{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", NULL, ".docx" },
 	{ "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", NULL, ".xlsx" },
 	{ "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", NULL, ".pptx" },
@@ -591,6 +567,19 @@ static const char *sniff_root(struct part *pt)
 	return what;
 }
 
+/* A part that is itself a compound file or a zip is a VBA project or an embedded
+ * document, whatever its name (media/vba1.bin) and type say. */
+static const char *binary_kind(const struct part *pt)
+{
+	const unsigned char *d = pt->data.data;
+
+	if (pt->data.len >= 8 && memcmp(d, "\xd0\xcf\x11\xe0", 4) == 0)
+		return ole2_is_vba_project(d, pt->data.len) ? "ooxml.vba" : "ooxml.embedded_object";
+	if (pt->data.len >= 4 && memcmp(d, "PK\3\4", 4) == 0)
+		return "ooxml.embedded_object";
+	return NULL;
+}
+
 static int load(struct pkg *p, struct zipin *z)
 {
 	struct part *ct;
@@ -641,6 +630,8 @@ static int load(struct pkg *p, struct zipin *z)
 			if (rc < 0)
 				return rc;
 		}
+		if (!pt->drop)
+			pt->drop = binary_kind(pt);
 		if (pt->drop || !xml_part(pt) || strstr(pt->name, "_rels/"))
 			continue;
 		pt->drop = sniff_root(pt);
@@ -685,7 +676,7 @@ static int mark_by_rel_type(struct pkg *p)
 			mode = xmlGetProp(n, (const xmlChar *)"TargetMode");
 			what = rel_type_reason((const char *)type);
 			if (what && target && !(mode && strcasecmp((const char *)mode, "External") == 0)) {
-				resolve(pt->name, (const char *)target, full, sizeof(full));
+				opc_resolve(pt->name, (const char *)target, full, sizeof(full));
 				tp = find_part(p, full);
 				if (tp && !tp->drop && tp != pt)
 					tp->drop = what;
@@ -710,6 +701,40 @@ static int mark_by_rel_type(struct pkg *p)
 	return 0;
 }
 
+/* Parts no relationship of a kept part reaches are removed. XPS finds its pages
+ * through markup (DocumentReference, PageContent), not relationships: it is left to the
+ * content checks. */
+static int mark_unreached(struct pkg *p)
+{
+	unsigned char *reached;
+	char **names;
+	struct buf *data;
+	long i;
+	int rc = -ENOMEM;
+
+	for (i = 0; i < p->n; i++)
+		if (p->parts[i].ctype && strcasestr(p->parts[i].ctype, "xps"))
+			return 0;
+	names = calloc((size_t)(p->n ? p->n : 1), sizeof(*names));
+	data = calloc((size_t)(p->n ? p->n : 1), sizeof(*data));
+	reached = calloc((size_t)(p->n ? p->n : 1), 1);
+	if (!names || !data || !reached)
+		goto out;
+	for (i = 0; i < p->n; i++) {
+		names[i] = p->parts[i].drop ? NULL : p->parts[i].name;
+		data[i] = p->parts[i].data;
+	}
+	rc = opc_reach(names, data, p->n, reached);
+	for (i = 0; rc == 0 && i < p->n; i++)
+		if (names[i] && !reached[i])
+			p->parts[i].drop = "ooxml.unreferenced_part";
+out:
+	free(names);
+	free(data);
+	free(reached);
+	return rc;
+}
+
 int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out,
 		   char *out_ext, size_t ext_len)
 {
@@ -726,6 +751,8 @@ int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, str
 	rc = load(&p, z);
 	if (rc == 0)
 		rc = mark_by_rel_type(&p);
+	if (rc == 0)
+		rc = mark_unreached(&p);
 	if (rc != 0)
 		goto out;
 	for (i = 0; i < p.n; i++)

@@ -126,11 +126,25 @@ static int uri_kept(struct walk *w, qpdf_oh action)
 	return ok;
 }
 
+/* A Named action (/S /Named /N ...) runs a menu item of the viewer: only the four
+ * page-turning ones every viewer defines (ISO 32000 12.6.4.11) stay; Print, SaveAs,
+ * Quit and the like go. */
+static int named_navigation(struct walk *w, qpdf_oh action)
+{
+	static const char *const nav[] = { "/NextPage", "/PrevPage", "/FirstPage", "/LastPage" };
+	qpdf_oh n = qpdf_oh_get_key(w->q, action, "/N");
+	int ok = qpdf_oh_is_name(w->q, n) &&
+		 name_in(qpdf_oh_get_name(w->q, n), nav, sizeof(nav) / sizeof(nav[0]));
+
+	qpdf_oh_release(w->q, n);
+	return ok;
+}
+
 static const char *active_dict(struct walk *w, qpdf_oh oh, char *what, size_t whatlen)
 {
 	qpdf_oh s;
 	const char *name, *r = NULL;
-	char sname[64];
+	char sname[64] = "";
 
 	s = qpdf_oh_get_key(w->q, oh, "/S");
 	if (qpdf_oh_is_name(w->q, s)) {
@@ -148,6 +162,8 @@ static const char *active_dict(struct walk *w, qpdf_oh oh, char *what, size_t wh
 		}
 	}
 	qpdf_oh_release(w->q, s);
+	if (!r && strcmp(sname, "/Named") == 0 && !named_navigation(w, oh))
+		r = "pdf.named";
 	if (r)
 		return r;
 	s = qpdf_oh_get_key(w->q, oh, "/Subtype");

@@ -260,6 +260,114 @@ def check_legacy_html(name, inp, out, variant):
         fail(name, "text lost")
 
 
+# ---------------------------------------------------------------- OOXML parts, PDF named actions
+XML_CT = ('<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="xml" ContentType="application/xml"/>')
+
+
+def vba_project():
+    return hostile.cfb({"VBA": {"dir": b"\x01" * 32, "ThisDocument": b"Sub AutoOpen()"},
+                        "PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\n'})
+
+
+def hidden_parts_docx():
+    """A VBA project under media/ with no relationship to it, another behind an image
+    relationship, and a picture nothing refers to."""
+    ct = (CT_HEAD + XML_CT + '<Default Extension="png" ContentType="image/png"/>'
+          '<Default Extension="bin" ContentType="application/octet-stream"/>'
+          '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+          "</Types>")
+    rels = RELS_HEAD + f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="word/document.xml"/></Relationships>'
+    doc_rels = (RELS_HEAD + f'<Relationship Id="rId1" Type="{R}/image" Target="media/image1.png"/>'
+                f'<Relationship Id="rId2" Type="{R}/image" Target="media/image2.png"/></Relationships>')
+    A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    doc = (f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}" xmlns:r="{R}" xmlns:a="{A}"><w:body>'
+           '<w:p><w:r><w:t>本文</w:t></w:r></w:p><w:p><w:r><a:blip r:embed="rId1"/></w:r></w:p>'
+           '<w:p><w:r><a:blip r:embed="rId2"/></w:r></w:p></w:body></w:document>')
+    return zipbytes([("[Content_Types].xml", ct), ("_rels/.rels", rels), ("word/document.xml", doc),
+                     ("word/_rels/document.xml.rels", doc_rels), ("word/media/image1.png", hostile.png()),
+                     ("word/media/image2.png", vba_project()), ("word/media/vba1.bin", vba_project()),
+                     ("word/media/orphan.png", hostile.png())])
+
+
+def macro_template(main_ct, folder, main, rel_type):
+    ct = (CT_HEAD + XML_CT + '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+          f'<Override PartName="/{folder}/{main}" ContentType="{main_ct}"/></Types>')
+    rels = RELS_HEAD + f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="{folder}/{main}"/></Relationships>'
+    main_rels = (RELS_HEAD + '<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
+                 'Target="vbaProject.bin"/></Relationships>')
+    return zipbytes([("[Content_Types].xml", ct), ("_rels/.rels", rels),
+                     (f"{folder}/{main}", f'<?xml version="1.0" encoding="UTF-8"?><{rel_type} xmlns="x"/>'),
+                     (f"{folder}/_rels/{main}.rels", main_rels), (f"{folder}/vbaProject.bin", vba_project())])
+
+
+def reachable(z):
+    names = set(z.namelist())
+    seen, todo = {"[Content_Types].xml", "_rels/.rels"}, ["_rels/.rels"]
+    while todo:
+        r = todo.pop()
+        base = r.replace("_rels/", "").rsplit(".rels", 1)[0]
+        folder = base.rsplit("/", 1)[0] + "/" if "/" in base else ""
+        for rel in minidom.parseString(z.read(r)).getElementsByTagName("Relationship"):
+            if rel.getAttribute("TargetMode") == "External":
+                continue
+            t = rel.getAttribute("Target")
+            p = t[1:] if t.startswith("/") else os.path.normpath(folder + t)
+            if p in names and p not in seen:
+                seen.add(p)
+                d, b = (p.rsplit("/", 1) + [""])[:2] if "/" in p else ("", p)
+                pr = f"{d}/_rels/{b}.rels" if "/" in p else f"_rels/{p}.rels"
+                if pr in names:
+                    seen.add(pr)
+                    todo.append(pr)
+    return seen
+
+
+def check_hidden_parts(name, inp, out, variant):
+    hostile.check_ooxml(name, inp, out, variant)
+    z = zipfile.ZipFile(out)
+    for n in z.namelist():
+        if z.read(n)[:4] in (b"\xd0\xcf\x11\xe0", b"PK\3\4"):
+            fail(name, f"{n} is a compound file or a zip")
+    for n in set(z.namelist()) - reachable(z):
+        fail(name, f"{n} is reached by no relationship")
+    if "word/media/image1.png" not in z.namelist():
+        fail(name, "the referenced picture was removed")
+
+
+def check_macro_free(name, inp, out, variant):
+    hostile.check_ooxml(name, inp, out, variant)
+    ct = zipfile.ZipFile(out).read("[Content_Types].xml").decode()
+    if "macroEnabled" in ct or "openxmlformats-officedocument" not in ct:
+        fail(name, f"content type not macro-free: {ct}")
+
+
+def named_pdf(n):
+    return page_pdf(f"/OpenAction << /S /Named /N /{n} >>")
+
+
+def check_named(name, inp, out, variant):
+    hostile.check_pdf(name, inp, out, "pdf")
+    d = subprocess.run(["qpdf", "--json=2", "--json-key=qpdf", out], capture_output=True).stdout
+    if b'"/Print"' in d or b'"/SaveAs"' in d:
+        fail(name, "a named action other than navigation is left")
+    if name == "named_next.pdf" and b'"/NextPage"' not in d:
+        fail(name, "the navigation action was removed")
+
+
+def part_samples():
+    yield "hidden_parts.docx", hidden_parts_docx(), "sanitized", ["ooxml.vba", "ooxml.unreferenced_part"], "hidden_parts"
+    yield "template.potm", macro_template("application/vnd.ms-powerpoint.template.macroEnabled.main+xml", "ppt",
+                                          "presentation.xml", "presentation"), "sanitized", \
+        ["ooxml.vba", "ooxml.macro_enabled_type"], "macro_free"
+    yield "addin.xlam", macro_template("application/vnd.ms-excel.addin.macroEnabled.main+xml", "xl",
+                                       "workbook.xml", "workbook"), "sanitized", \
+        ["ooxml.vba", "ooxml.macro_enabled_type"], "macro_free"
+    yield "named_print.pdf", named_pdf("Print"), "sanitized", ["pdf.named"], "named"
+    yield "named_saveas.pdf", named_pdf("SaveAs"), "sanitized", ["pdf.named"], "named"
+    yield "named_next.pdf", named_pdf("NextPage"), "clean", [], "named"
+
+
 def link_samples():
     yield "links.pdf", pdf_links(), "sanitized", ["pdf.uri"], "pdf_links"
     yield "links.docx", links_docx(), "sanitized", ["ooxml.hyperlink_scheme"], "docx_links"
@@ -274,7 +382,8 @@ def legacy_samples():
 
 
 CHECKS = {"pdf_links": check_pdf_links, "docx_links": check_docx_links, "html_links": check_html_links,
-          "rtf_links": check_rtf_links, "legacy_html": check_legacy_html}
+          "rtf_links": check_rtf_links, "legacy_html": check_legacy_html,
+          "hidden_parts": check_hidden_parts, "macro_free": check_macro_free, "named": check_named}
 
 
 def main():
@@ -282,7 +391,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     hostile.CHECKS.update(CHECKS)
     samples = []
-    for gen in (link_samples, legacy_samples):
+    for gen in (link_samples, legacy_samples, part_samples):
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
