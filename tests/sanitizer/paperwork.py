@@ -304,6 +304,30 @@ def check_xps(name, inp, out, variant):
         fail(name, "the page is lost")
 
 
+# ---------------------------------------------------------------- zip tolerance
+def quirky(z, quirk):
+    """z with one of the quirks real writers leave and unzip -t accepts: the first
+    local header's time or version differs from the central directory's, or bytes
+    follow the end record."""
+    d = bytearray(z)
+    lh = d.find(b"PK\3\4")
+    if quirk == "time":
+        struct.pack_into("<H", d, lh + 10, 0x1234)
+    elif quirk == "version":
+        struct.pack_into("<H", d, lh + 4, 0x2d)
+    else:
+        d += b"\0" * 16
+    return bytes(d)
+
+
+def zip_samples():
+    doc = picture_docx(jpeg())
+    for q in ("time", "version", "trailing"):
+        yield f"quirk_{q}.docx", quirky(doc, q), "clean", [], "docx_picture"
+        yield f"quirk_{q}.zip", quirky(zipbytes([("memo.txt", "議事録\n"), ("photo.jpg", jpeg())]), q), \
+            "clean", [], "zip"
+
+
 CHECKS = {"xps": check_xps, "notice_zip": check_notice_zip, "notice_mail_zip": check_notice_mail_zip,
           "notice_mail": check_notice_mail, "mail_text": check_mail_text, "xls_link": check_xls_link, "same_streams": check_same_streams, "same": check_same, "jpeg": check_jpeg, "docx_picture": check_docx_picture,
           "mail_jpeg": check_mail_jpeg}
@@ -315,7 +339,7 @@ def main():
     hostile.CHECKS.update(CHECKS)
     samples = []
     for gen in (jpeg_samples, ppt_samples, xls_samples, mail_detect_samples,
-                all_removed_samples, xps_samples):
+                all_removed_samples, xps_samples, zip_samples):
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
