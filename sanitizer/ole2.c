@@ -152,8 +152,13 @@ static int check_excel(struct san_ctx *ctx, struct buf *s)
 	while (off + 4 <= s->len) {
 		unsigned type = le16(s->data + off), len = le16(s->data + off + 2);
 
-		if (off + 4 + len > s->len)
-			return san_block(ctx, "ole2: Workbook record at %zu runs past the end", off);
+		/* a stream cut inside its last record is read as far as it goes, unless
+		 * that record is one the checks below need whole */
+		if (off + 4 + len > s->len) {
+			if (type == 0x002f || type == 0x0085 || type == 0x01ae)
+				return san_block(ctx, "ole2: Workbook record at %zu runs past the end", off);
+			break;
+		}
 		if (type == 0x002f)
 			return san_block(ctx, "ole2: encrypted Excel workbook");
 		if (type == 0x0085 && len >= 6) {
@@ -173,28 +178,57 @@ static int check_excel(struct san_ctx *ctx, struct buf *s)
 	return SAN_OK;
 }
 
-/* PowerPoint: records nest (version 0xF = container). VBA and embedded OLE objects live
- * inside the stream. PowerPoint writes a VBAInfo container into presentations without
- * macros too; its VBAInfoAtom's fHasMacros (MS-PPT 2.4.10: 0 = the VBA storage is empty)
+/* What a PowerPoint record at off means for the file: SAN_BLOCKED with the reason set,
+ * or SAN_OK. PowerPoint writes a VBAInfo container into presentations without macros
+ * too; its VBAInfoAtom's fHasMacros (MS-PPT 2.4.10: 0 = the VBA storage is empty)
  * tells, so only an atom without that zero is VBA. */
+static int ppt_record(struct san_ctx *ctx, const struct buf *s, size_t off)
+{
+	unsigned type = le16(s->data + off + 2);
+	unsigned long len = le32(s->data + off + 4);
+
+	if (type == 0x0400 && (len < 12 || off + 20 > s->len || le32(s->data + off + 12) != 0))
+		return san_block(ctx, "ole2: PowerPoint 97 VBA is inside the document stream");
+	if (type == 0x1011)
+		return san_block(ctx, "ole2: PowerPoint embedded OLE object is inside the document stream");
+	if (type == 0x2f14)
+		return san_block(ctx, "ole2: encrypted PowerPoint presentation");
+	return SAN_OK;
+}
+
+/* After the walk lost its way (a record running past the end, as in files LibreOffice
+ * and PowerPoint open), every offset from there on is tried as a record header of the
+ * kinds that matter: VBAInfoAtom (version 2), ExOleObjStg (version 0, instance 0 or 1),
+ * CryptSession10Container (version 0xF). */
+static int ppt_scan(struct san_ctx *ctx, const struct buf *s, size_t off)
+{
+	for (; off + 8 <= s->len; off++) {
+		unsigned vi = le16(s->data + off), type = le16(s->data + off + 2);
+
+		if ((type == 0x0400 && vi == 0x0002) || (type == 0x1011 && (vi == 0x0000 || vi == 0x0010)) ||
+		    (type == 0x2f14 && (vi & 0xf) == 0xf))
+			if (ppt_record(ctx, s, off) != SAN_OK)
+				return SAN_BLOCKED;
+	}
+	return SAN_OK;
+}
+
+/* PowerPoint: records nest (version 0xF = container). VBA and embedded OLE objects live
+ * inside the stream, as does encryption. */
 static int check_ppt(struct san_ctx *ctx, const struct buf *s)
 {
 	size_t off = 0;
 
 	while (off + 8 <= s->len) {
-		unsigned ver = le16(s->data + off) & 0xf, type = le16(s->data + off + 2);
+		unsigned ver = le16(s->data + off) & 0xf;
 		unsigned long len = le32(s->data + off + 4);
 
-		if (type == 0x0400 && (len < 12 || off + 20 > s->len || le32(s->data + off + 12) != 0))
-			return san_block(ctx, "ole2: PowerPoint 97 VBA is inside the document stream");
-		if (type == 0x1011)
-			return san_block(ctx, "ole2: PowerPoint embedded OLE object is inside the document stream");
-		if (type == 0x2f14)
-			return san_block(ctx, "ole2: encrypted PowerPoint presentation");
+		if (ppt_record(ctx, s, off) != SAN_OK)
+			return SAN_BLOCKED;
 		if (ver == 0xf)
 			off += 8;
 		else if (len > s->len - off - 8)
-			return san_block(ctx, "ole2: PowerPoint record at %zu runs past the end", off);
+			return ppt_scan(ctx, s, off + 8);
 		else
 			off += 8 + len;
 	}
@@ -255,6 +289,24 @@ static int read_top(GsfInfile *in, const char *name, struct buf *b)
 		if (rc == 0)
 			rc = 1;
 	}
+	return rc;
+}
+
+/* PowerPoint: an encrypted presentation says so in its Current User stream
+ * (CurrentUserAtom headerToken 0xF3D1C4DF, MS-PPT 2.3.2) and carries an
+ * EncryptedSummary stream; its document stream is ciphertext the walk cannot read. */
+static int check_ppt_encryption(struct san_ctx *ctx, GsfInfile *in)
+{
+	struct buf cu = { 0 }, es = { 0 };
+	int has = read_top(in, "Current User", &cu), enc = read_top(in, "EncryptedSummary", &es);
+	int rc = SAN_OK;
+
+	if (has < 0 || enc < 0)
+		rc = san_block(ctx, "ole2: the PowerPoint streams cannot be read");
+	else if (enc > 0 || (has > 0 && cu.len >= 16 && le32(cu.data + 12) == 0xf3d1c4dfUL))
+		rc = san_block(ctx, "ole2: encrypted PowerPoint presentation");
+	buf_free(&cu);
+	buf_free(&es);
 	return rc;
 }
 
@@ -391,6 +443,8 @@ int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 		goto err_infile;
 	}
 	rc = check_word_fields(ctx, infile);
+	if (rc == SAN_OK)
+		rc = check_ppt_encryption(ctx, infile);
 	if (rc != SAN_OK)
 		goto err_infile;
 	mem = gsf_output_memory_new();

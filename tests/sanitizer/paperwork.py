@@ -12,6 +12,7 @@ import base64
 import email
 import email.policy
 import io
+import json
 import os
 import struct
 import sys
@@ -160,6 +161,21 @@ def ppt(has_macros):
 def ppt_samples():
     yield "nomacro.ppt", ppt(0), "clean", [], "same_streams"
     yield "macro_flag.ppt", ppt(1), "blocked", [], None
+    user = struct.pack("<HHIIIIHHH", 0, 0x0FF6, 20, 20, 0xE391C05F, 0, 0x03F4, 3, 3) + b"\0" * 40
+    doc = rec(0xF, 0, 0x03E8, rec(1, 0, 0x03E9, b"\0" * 40))
+    # the last atom declares more bytes than the stream holds (files PowerPoint opens)
+    cut = doc + struct.pack("<HHI", 0, 0x0FBA, 4000) + b"\0" * 100
+    yield "record_cut.ppt", hostile.cfb({"PowerPoint Document": cut, "Current User": user}), "clean", [], \
+        "same_streams"
+    # the same, then a VBAInfoAtom with macros behind the place the walk lost its way
+    hidden = cut + rec(2, 0, 0x0400, struct.pack("<III", 1, 1, 2)) + b"\0" * 64
+    yield "vba_after_cut.ppt", hostile.cfb({"PowerPoint Document": hidden, "Current User": user}), "blocked", [], None
+    enc_user = struct.pack("<HHIIIIHHH", 0, 0x0FF6, 20, 20, 0xF3D1C4DF, 0, 0x03F4, 3, 3) + b"\0" * 40
+    yield "encrypted.ppt", hostile.cfb({"PowerPoint Document": bytes(range(256)) * 8, "Current User": enc_user}), \
+        "blocked", [], None
+
+
+REASONS = {"encrypted.ppt": "encrypted PowerPoint", "vba_after_cut.ppt": "VBA"}
 
 
 def check_same_streams(name, inp, out, variant):
@@ -181,6 +197,10 @@ def xls_link(path):
 
 
 def xls_samples():
+    from hostile import BOF, biff, boundsheet
+    # the stream ends inside a LABELSST record (a cut file LibreOffice opens)
+    cut = biff(BOF, boundsheet(0)) + struct.pack("<HH", 0x00FD, 10) + b"\0" * 4
+    yield "record_cut.xls", hostile.cfb({"Workbook": cut}), "clean", [], "xls_link"
     # encoded VirtualPaths: 0x01 key, 0x01 volume letter, 0x01 '@' UNC, 0x05 URL, 0x03 folder separator
     yield "link_local.xls", xls_link(b"\x01\x01C\x03kaikei\x03yosan2024.xls"), "sanitized", ["ole2.external_link"], "xls_link"
     yield "link_unc.xls", xls_link(b"\x01\x01@fileserver\x03share\x03yosan2024.xls"), "sanitized", \
@@ -343,6 +363,10 @@ def main():
         samples += list(gen())
     for s in samples:
         hostile.run(binary, workdir, *s)
+        if s[0] in REASONS:
+            reason = json.load(open(os.path.join(workdir, s[0] + ".json"))).get("reason") or ""
+            if REASONS[s[0]] not in reason:
+                fail(s[0], f"reason {reason!r} does not say {REASONS[s[0]]!r}")
     print(f"{len(samples)} samples, {len(hostile.FAILS)} failures")
     return 1 if hostile.FAILS else 0
 
