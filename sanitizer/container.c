@@ -169,8 +169,23 @@ out:
 	return rc;
 }
 
+/* An archive whose every member was removed is still delivered, carrying a notice of
+ * what was removed, so the reader learns what the sender meant to send. */
+static int empty_notice(struct san_ctx *ctx, size_t first_removal, struct zipout *zo)
+{
+	struct buf notice = { 0 };
+	int rc;
+
+	rc = san_notice(ctx, first_removal, &notice);
+	if (rc == 0)
+		rc = zipout_add(zo, BUNRI_NOTICE_NAME, notice.data, notice.len);
+	buf_free(&notice);
+	return rc;
+}
+
 int container_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out)
 {
+	size_t first_removal = json_array_size(ctx->removed);
 	struct zipout *zo;
 	int rc;
 
@@ -185,6 +200,8 @@ int container_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len,
 		rc = from_zip(ctx, in, len, zo);
 	else
 		rc = from_libarchive(ctx, in, len, zo);
+	if (rc == SAN_OK && zipout_count(zo) == 0)
+		rc = empty_notice(ctx, first_removal, zo);
 	if (rc != SAN_OK) {
 		zipout_free(zo);
 		return rc;

@@ -62,17 +62,33 @@ out:
 	return f;
 }
 
-/* Header lines at the top, From: and one more header libmagic does not need to see
- * first: a saved message whose first header is Received: or Return-Path:. */
-static int looks_like_mail(const unsigned char *in, size_t len)
+/* Length of an mbox separator line ("From sender date") at the top of a message saved
+ * from a Unix mailbox, 0 when there is none. */
+size_t detect_mbox_line(const unsigned char *in, size_t len)
+{
+	const unsigned char *nl;
+
+	if (len < 5 || memcmp(in, "From ", 5) != 0)
+		return 0;
+	nl = memchr(in, '\n', len < 1024 ? len : 1024);
+	return nl ? (size_t)(nl - in) + 1 : 0;
+}
+
+/* Header lines at the top (after an mbox separator line, if any) and at least need of
+ * the headers below among them: a saved message whose first header is Received:,
+ * Return-Path:, Subject: or Content-Type: is still a message. */
+static int looks_like_mail(const unsigned char *in, size_t len, int need)
 {
 	static const char *const hdrs[] = { "\nFrom:", "\nDate:", "\nSubject:", "\nMIME-Version:",
 					    "\nMessage-ID:", "\nTo:", "\nContent-Type:",
 					    "\nReceived:", "\nReturn-Path:" };
 	char head[8192], *blank;
-	size_t n = len < sizeof(head) - 2 ? len : sizeof(head) - 2, i, colon;
+	size_t skip = detect_mbox_line(in, len), n, i, colon;
 	int found = 0;
 
+	in += skip;
+	len -= skip;
+	n = len < sizeof(head) - 2 ? len : sizeof(head) - 2;
 	head[0] = '\n';
 	memcpy(head + 1, in, n);
 	head[n + 1] = '\0';
@@ -87,7 +103,12 @@ static int looks_like_mail(const unsigned char *in, size_t len)
 		blank[1] = '\0';
 	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
 		found += strcasestr(head, hdrs[i]) != NULL;
-	return found >= 2;
+	return found >= need;
+}
+
+int detect_mail_named(const unsigned char *in, size_t len)
+{
+	return looks_like_mail(in, len, 1);
 }
 
 static const struct {
@@ -139,7 +160,10 @@ enum san_format detect_format(const unsigned char *in, size_t len, char *mime, s
 		return FMT_UNKNOWN;
 	}
 	snprintf(mime, mimelen, "%s", m);
-	if (strncmp(m, "text/", 5) == 0 && looks_like_mail(in, len)) {
+	/* libmagic calls a message with 8-bit body text octet-stream, one that starts with
+	 * an mbox line text/plain or application/mbox */
+	if ((strncmp(m, "text/", 5) == 0 || strcmp(m, "application/octet-stream") == 0 ||
+	     strcmp(m, "application/mbox") == 0) && looks_like_mail(in, len, 2)) {
 		snprintf(mime, mimelen, "message/rfc822");
 		return FMT_MAIL;
 	}

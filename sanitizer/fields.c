@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "links.h"
+
 /* Fields that fetch a file or a picture by path when Word updates them. */
 static const char *const fetching[] = { "INCLUDETEXT", "INCLUDEPICTURE", "INCLUDE", "IMPORT", "LINK" };
 
@@ -17,6 +19,49 @@ static int remote_arg(const char *s)
 		return 1;
 	return strstr(s, "://") || strcasestr(s, "http:") || strcasestr(s, "https:") ||
 	       strcasestr(s, "file:") || strcasestr(s, "ftp:") || strstr(s, "\\\\\\\\");
+}
+
+/* HYPERLINK's target: the first argument that is not a switch (\\l, \\o and \\t take
+ * one of their own). A bookmark-only link has none. */
+static enum field_kind hyperlink(const char *s, unsigned flags)
+{
+	char url[1024];
+	size_t n = 0;
+
+	if (flags & (FIELD_NESTED | FIELD_TRUNCATED))
+		return FIELD_LINK;
+	for (;;) {
+		int quoted, takes_arg = 0;
+
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		if (*s == '\\' && s[1] && !isspace((unsigned char)s[2]) && s[2])
+			break; /* a path starting with a backslash, not a switch */
+		if (*s != '\\')
+			break;
+		takes_arg = strchr("lotLOT", s[1]) != NULL;
+		s += 2;
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		if (!takes_arg)
+			continue;
+		quoted = *s == '"';
+		s += quoted;
+		while (*s && (quoted ? *s != '"' : !isspace((unsigned char)*s)))
+			s++;
+		s += *s == '"';
+	}
+	if (!*s)
+		return FIELD_SAFE;
+	if (*s == '"') {
+		for (s++; *s && *s != '"' && n < sizeof(url) - 1; s++)
+			url[n++] = *s;
+	} else {
+		for (; *s && !isspace((unsigned char)*s) && n < sizeof(url) - 1; s++)
+			url[n++] = *s;
+	}
+	url[n] = '\0';
+	return links_allowed(url, n, LINK_BASE_SITE) ? FIELD_SAFE : FIELD_LINK;
 }
 
 enum field_kind fields_classify(const char *instr, unsigned flags)
@@ -35,6 +80,8 @@ enum field_kind fields_classify(const char *instr, unsigned flags)
 	kw[n] = '\0';
 	if (strncmp(kw, "DDE", 3) == 0)
 		return FIELD_DDE;
+	if (strcmp(kw, "HYPERLINK") == 0)
+		return hyperlink(instr + n, flags);
 	for (i = 0; i < sizeof(fetching) / sizeof(fetching[0]); i++) {
 		if (strcmp(kw, fetching[i]) != 0)
 			continue;

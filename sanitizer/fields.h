@@ -7,6 +7,7 @@ enum field_kind {
 	FIELD_SAFE,
 	FIELD_DDE,      /* DDE, DDEAUTO, or a keyword a nested field supplies */
 	FIELD_REMOTE,   /* INCLUDETEXT, INCLUDEPICTURE, INCLUDE, IMPORT, LINK to a URL or UNC path */
+	FIELD_LINK,     /* HYPERLINK to anything but http, https, mailto or a relative path */
 };
 
 /* What the caller knows beyond the text it collected. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "css.h"
+#include "links.h"
 #include "slog.h"
 
 #define LOG(...) slog_write("html", __VA_ARGS__)
@@ -22,11 +24,16 @@ static const char *const dropped_elements[] = {
 	"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
 	"noscript", "param", "set", "animate", "animatemotion", "animatetransform",
 	"animatecolor", "handler", "listener",
+	/* IE: data islands and behaviours (<xml>, <?import>/<import>), server-sent events
+	 * (<event-source>), background sound fetched on load (<bgsound>) */
+	"xml", "import", "event-source", "bgsound",
 };
 
 static const char *const url_attributes[] = {
 	"href", "src", "action", "formaction", "background", "lowsrc", "dynsrc", "data",
 	"xlink:href", "poster", "codebase", "cite", "longdesc", "usemap", "ping",
+	/* IE: <a folder> opens a web folder view, datasrc binds to a data source */
+	"folder", "datasrc",
 };
 
 int html_prepare(void)
@@ -43,27 +50,6 @@ static int name_is(const xmlChar *name, const char *const *list, size_t n)
 		if (strcasecmp((const char *)name, list[i]) == 0)
 			return 1;
 	return 0;
-}
-
-/* javascript:, vbscript: and data: URLs, with the blanks and control characters that
- * browsers skip removed before the scheme is compared. */
-static int script_url(const xmlChar *v)
-{
-	char scheme[16];
-	size_t n = 0;
-
-	for (; *v && n < sizeof(scheme) - 1; v++) {
-		if (*v <= ' ')
-			continue;
-		if (*v == ':')
-			break;
-		scheme[n++] = (char)tolower(*v);
-	}
-	scheme[n] = '\0';
-	if (*v != ':')
-		return 0;
-	return strcmp(scheme, "javascript") == 0 || strcmp(scheme, "vbscript") == 0 ||
-	       strcmp(scheme, "data") == 0 || strcmp(scheme, "livescript") == 0;
 }
 
 /* A form action that leaves the document's own site (absolute or scheme-relative). */
@@ -83,6 +69,66 @@ static int meta_refresh(xmlNodePtr n)
 	return r;
 }
 
+static void report_css(struct san_ctx *ctx, xmlNodePtr n, const char *where,
+		       const struct css_dropped *d)
+{
+	if (d->script || d->other)
+		san_removed(ctx, d->script ? "html.style_script" : "html.css_property",
+			    "<%s%s> line %ld: %s", n->name, where, (long)xmlGetLineNo(n), d->first);
+}
+
+/* A style attribute keeps only allowed declarations; an empty one goes. <0 when it
+ * could not be rewritten (the caller removes it). */
+static int clean_style(struct san_ctx *ctx, xmlNodePtr n, xmlAttrPtr a, const xmlChar *v)
+{
+	struct css_dropped d = { 0, 0, "" };
+	struct buf out = { 0 };
+	int rc;
+
+	rc = css_declarations((const char *)v, strlen((const char *)v), &out, &d);
+	if (rc == 0)
+		rc = buf_append(&out, "", 1);
+	if (rc < 0) {
+		buf_free(&out);
+		return rc;
+	}
+	report_css(ctx, n, " style", &d);
+	if (out.len <= 1)
+		xmlRemoveProp(a);
+	else
+		xmlSetProp(n, a->name, (const xmlChar *)out.data);
+	buf_free(&out);
+	return 0;
+}
+
+/* A <style> element's text is rewritten through the CSS allow-list. */
+static int clean_style_element(struct san_ctx *ctx, xmlNodePtr n)
+{
+	struct css_dropped d = { 0, 0, "" };
+	xmlChar *text = xmlNodeGetContent(n);
+	struct buf out = { 0 };
+	int rc = 0;
+
+	if (!text)
+		return 0;
+	rc = css_stylesheet((const char *)text, strlen((const char *)text), &out, &d);
+	xmlFree(text);
+	if (rc == 0)
+		rc = buf_append(&out, "", 1);
+	if (rc == 0) {
+		report_css(ctx, n, "", &d);
+		while (n->children) {
+			xmlNodePtr c = n->children;
+
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		}
+		xmlAddChild(n, xmlNewText((const xmlChar *)out.data));
+	}
+	buf_free(&out);
+	return rc;
+}
+
 static void clean_attributes(struct san_ctx *ctx, xmlNodePtr n)
 {
 	xmlAttrPtr a = n->properties;
@@ -96,14 +142,20 @@ static void clean_attributes(struct san_ctx *ctx, xmlNodePtr n)
 			what = "html.event_handler";
 		else if (strcasecmp((const char *)a->name, "srcdoc") == 0)
 			what = "html.srcdoc";
+		else if (v && strcasecmp((const char *)a->name, "formaction") == 0 && offsite(v))
+			what = "html.form_offsite";
 		else if (v && name_is(a->name, url_attributes,
 				      sizeof(url_attributes) / sizeof(url_attributes[0])) &&
-			 script_url(v))
+			 links_is_script((const char *)v, strlen((const char *)v)))
 			what = "html.script_url";
-		else if (v && strcasecmp((const char *)a->name, "style") == 0 &&
-			 (strcasestr((const char *)v, "expression(") ||
-			  strcasestr((const char *)v, "javascript:")))
-			what = "html.style_script";
+		else if (v && name_is(a->name, url_attributes,
+				      sizeof(url_attributes) / sizeof(url_attributes[0])) &&
+			 !links_allowed((const char *)v, strlen((const char *)v), LINK_BASE_SITE))
+			what = "html.url_scheme";
+		else if (v && strcasecmp((const char *)a->name, "style") == 0) {
+			if (clean_style(ctx, n, a, v) < 0)
+				what = "html.style_script";
+		}
 		if (what) {
 			san_removed(ctx, what, "<%s %s> line %ld", n->name, a->name,
 				    (long)xmlGetLineNo(n));
@@ -153,6 +205,14 @@ static void clean_tree(struct san_ctx *ctx, xmlNodePtr n)
 				}
 				xmlUnlinkNode(n);
 				xmlFreeNode(n);
+			} else if (strcasecmp((const char *)n->name, "style") == 0) {
+				clean_attributes(ctx, n);
+				if (clean_style_element(ctx, n) < 0) {
+					san_removed(ctx, "html.style_script", "<style> line %ld",
+						    (long)xmlGetLineNo(n));
+					xmlUnlinkNode(n);
+					xmlFreeNode(n);
+				}
 			} else {
 				clean_attributes(ctx, n);
 				clean_tree(ctx, n->children);

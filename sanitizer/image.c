@@ -43,6 +43,32 @@ static size_t png_end(struct san_ctx *ctx, const unsigned char *in, size_t len)
 	return 0;
 }
 
+static int jpeg_is_rst(unsigned char m)
+{
+	return m >= 0xd0 && m <= 0xd7;
+}
+
+/* Skips the entropy-coded data that follows a SOS header, from off: it ends at the
+ * first 0xFF that is neither a stuffed zero (0xFF00) nor a restart marker (RSTn), nor a
+ * fill byte before a marker. Returns the offset of that 0xFF, or len. */
+static size_t jpeg_scan_end(const unsigned char *in, size_t len, size_t off)
+{
+	while (off + 1 < len) {
+		const unsigned char *p = memchr(in + off, 0xff, len - off - 1);
+
+		if (p == NULL)
+			return len;
+		off = (size_t)(p - in);
+		if (in[off + 1] != 0 && !jpeg_is_rst(in[off + 1]) && in[off + 1] != 0xff)
+			return off;
+		off += in[off + 1] == 0xff ? 1 : 2;
+	}
+	return len;
+}
+
+/* Length of the JPEG up to and including EOI, or 0 if malformed. Walks the marker
+ * segments (each with its 16-bit length) and, after every SOS, the entropy-coded data;
+ * an EOI in the very last two bytes ends the image like any other. */
 static size_t jpeg_end(struct san_ctx *ctx, const unsigned char *in, size_t len)
 {
 	size_t off = 2;
@@ -51,7 +77,7 @@ static size_t jpeg_end(struct san_ctx *ctx, const unsigned char *in, size_t len)
 		san_block(ctx, "jpeg: no SOI marker");
 		return 0;
 	}
-	while (off + 4 <= len) {
+	while (off + 2 <= len) {
 		unsigned char m;
 		size_t seg;
 
@@ -66,9 +92,13 @@ static size_t jpeg_end(struct san_ctx *ctx, const unsigned char *in, size_t len)
 		}
 		if (m == 0xd9)
 			return off + 2;
-		if ((m >= 0xd0 && m <= 0xd7) || m == 0x01) {
+		if (jpeg_is_rst(m) || m == 0x01) { /* markers without a length */
 			off += 2;
 			continue;
+		}
+		if (m == 0x00 || m == 0xd8 || off + 4 > len) {
+			san_block(ctx, "jpeg: bad marker at %zu", off);
+			return 0;
 		}
 		seg = (size_t)in[off + 2] << 8 | in[off + 3];
 		if (seg < 2 || seg > len - off - 2) {
@@ -76,16 +106,8 @@ static size_t jpeg_end(struct san_ctx *ctx, const unsigned char *in, size_t len)
 			return 0;
 		}
 		off += 2 + seg;
-		if (m == 0xda) {
-			/* entropy-coded data: ends at the first marker that is not RSTn or a
-			 * stuffed zero */
-			while (off + 1 < len) {
-				if (in[off] == 0xff && in[off + 1] != 0 &&
-				    !(in[off + 1] >= 0xd0 && in[off + 1] <= 0xd7) && in[off + 1] != 0xff)
-					break;
-				off++;
-			}
-		}
+		if (m == 0xda)
+			off = jpeg_scan_end(in, len, off);
 	}
 	san_block(ctx, "jpeg: no EOI marker");
 	return 0;

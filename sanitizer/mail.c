@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "detect.h"
 #include "html.h"
 #include "slog.h"
 
@@ -211,6 +212,41 @@ static int walk(struct san_ctx *ctx, GMimeObject *obj, const char *path, int *re
 	return SAN_OK;
 }
 
+/* Leaf parts left under obj. */
+static int leaves(GMimeObject *obj)
+{
+	int i, n = 0;
+
+	if (!GMIME_IS_MULTIPART(obj))
+		return 1;
+	for (i = 0; i < g_mime_multipart_get_count(GMIME_MULTIPART(obj)); i++)
+		n += leaves(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i));
+	return n;
+}
+
+/* A message whose every part was removed gets one text part: the notice of what was
+ * removed, so the reader learns what the sender meant to send. */
+static int notice_body(struct san_ctx *ctx, GMimeMessage *msg, size_t first_removal)
+{
+	struct buf notice = { 0 };
+	GMimeTextPart *tp;
+	int rc;
+
+	rc = san_notice(ctx, first_removal, &notice);
+	if (rc == 0)
+		rc = buf_append(&notice, "", 1);
+	tp = rc == 0 ? g_mime_text_part_new_with_subtype("plain") : NULL;
+	if (tp) {
+		g_mime_text_part_set_text(tp, (const char *)notice.data);
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(tp));
+		g_object_unref(tp);
+	} else if (rc == 0) {
+		rc = -ENOMEM;
+	}
+	buf_free(&notice);
+	return rc;
+}
+
 static int write_out(GMimeMessage *msg, struct buf *out)
 {
 	GMimeStream *s = g_mime_stream_mem_new();
@@ -239,9 +275,13 @@ int mail_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 	GMimeMessage *msg;
 	GMimeObject *body;
 	char header[256];
+	size_t skip, first_removal = json_array_size(ctx->removed);
 	int rc, rm = 0;
 
-	stream = g_mime_stream_mem_new_with_buffer((const char *)in, len);
+	/* a message saved from a Unix mailbox starts with its "From " separator line,
+	 * which is not a header */
+	skip = detect_mbox_line(in, len);
+	stream = g_mime_stream_mem_new_with_buffer((const char *)in + skip, len - skip);
 	if (!stream)
 		return -ENOMEM;
 	parser = g_mime_parser_new_with_stream(stream);
@@ -255,12 +295,10 @@ int mail_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 		rc = walk(ctx, body, "", &rm, &c);
 		if (rc != SAN_OK)
 			goto err_msg;
-		if (rm) {
-			GMimeTextPart *empty = g_mime_text_part_new_with_subtype("plain");
-
-			g_mime_text_part_set_text(empty, "");
-			g_mime_message_set_mime_part(msg, GMIME_OBJECT(empty));
-			g_object_unref(empty);
+		if (rm || leaves(body) == 0) {
+			rc = notice_body(ctx, msg, first_removal);
+			if (rc < 0)
+				goto err_msg;
 		}
 	}
 	snprintf(header, sizeof(header),

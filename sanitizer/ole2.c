@@ -95,18 +95,70 @@ static int check_word(struct san_ctx *ctx, const struct buf *s)
 	return SAN_OK;
 }
 
+/* One character of an XLUnicodeStringNoCch (MS-XLS 2.5.296) of width w. */
+static unsigned xls_char(const unsigned char *p, unsigned w, size_t i)
+{
+	return w == 1 ? p[i] : le16(p + 2 * i);
+}
+
+/* SUPBOOK (MS-XLS 2.4.271): ctab, cch, then virtPath. Self (cch 0x0401) and add-in
+ * (0x3A01) references carry no path, nor do same-sheet (0x00) and unused (0x20) ones.
+ * A link to another workbook has sheets (ctab >= 1) and an encoded VirtualPath starting
+ * with 0x01, inside which 0x03 separates folders. Anything else holding 0x03 is a DDE
+ * or OLE link "server\x03topic", which cannot be taken out of the record stream. A
+ * workbook link is emptied in place, like OOXML's externalLink parts are removed: its
+ * path becomes a same-length local name, so the stream keeps its offsets and the cells
+ * keep their cached values, but nothing is fetched from a server or share. */
+static int excel_supbook(struct san_ctx *ctx, unsigned char *r, size_t len, size_t at)
+{
+	unsigned ctab, cch, w;
+	size_t i, n;
+	int sep = 0;
+
+	if (len < 4)
+		return san_block(ctx, "ole2: SUPBOOK at %zu is too short", at);
+	ctab = le16(r);
+	cch = le16(r + 2);
+	if (cch == 0x0401 || cch == 0x3a01)
+		return SAN_OK;
+	if (len < 5 || cch == 0)
+		return san_block(ctx, "ole2: SUPBOOK at %zu has no path", at);
+	w = (r[4] & 1) ? 2 : 1;
+	n = cch < (len - 5) / w ? cch : (len - 5) / w;
+	if (n == 0)
+		return san_block(ctx, "ole2: SUPBOOK at %zu has no path", at);
+	if (n == 1 && (xls_char(r + 5, w, 0) == 0x00 || xls_char(r + 5, w, 0) == 0x20))
+		return SAN_OK;
+	for (i = 0; i < n; i++)
+		sep |= xls_char(r + 5, w, i) == 0x03;
+	if (sep && !(ctab >= 1 && xls_char(r + 5, w, 0) == 0x01))
+		return san_block(ctx, "ole2: Excel DDE or OLE link (SUPBOOK) cannot be removed");
+	for (i = 0; i < n; i++) {
+		r[5 + w * i] = 'x';
+		if (w == 2)
+			r[5 + w * i + 1] = 0;
+	}
+	san_removed(ctx, "ole2.external_link", "Workbook SUPBOOK at %zu", at);
+	return SAN_OK;
+}
+
 /* Excel: the globals substream up to its EOF record. FILEPASS means encrypted; a
- * BOUNDSHEET of type 1 (Excel 4 macro sheet) or 6 (VB module) and a DDE/OLE link
- * cannot be removed by storage. */
-static int check_excel(struct san_ctx *ctx, const struct buf *s)
+ * BOUNDSHEET of type 1 (Excel 4 macro sheet) or 6 (VB module) cannot be removed by
+ * storage; SUPBOOK links are handled by excel_supbook. */
+static int check_excel(struct san_ctx *ctx, struct buf *s)
 {
 	size_t off = 0;
 
 	while (off + 4 <= s->len) {
 		unsigned type = le16(s->data + off), len = le16(s->data + off + 2);
 
-		if (off + 4 + len > s->len)
-			return san_block(ctx, "ole2: Workbook record at %zu runs past the end", off);
+		/* a stream cut inside its last record is read as far as it goes, unless
+		 * that record is one the checks below need whole */
+		if (off + 4 + len > s->len) {
+			if (type == 0x002f || type == 0x0085 || type == 0x01ae)
+				return san_block(ctx, "ole2: Workbook record at %zu runs past the end", off);
+			break;
+		}
 		if (type == 0x002f)
 			return san_block(ctx, "ole2: encrypted Excel workbook");
 		if (type == 0x0085 && len >= 6) {
@@ -117,14 +169,46 @@ static int check_excel(struct san_ctx *ctx, const struct buf *s)
 			if (dt == 0x06)
 				return san_block(ctx, "ole2: Excel VB module sheet cannot be removed");
 		}
-		/* SUPBOOK: a DDE or OLE link names "server\x03topic" (MS-XLS 2.4.271); self
-		 * (0x0401) and add-in (0x3A01) references carry no path */
-		if (type == 0x01ae && len >= 4 && le16(s->data + off + 6) != 0x0401 &&
-		    le16(s->data + off + 6) != 0x3a01 && memchr(s->data + off + 8, 0x03, len - 4))
-			return san_block(ctx, "ole2: Excel DDE or OLE link (SUPBOOK) cannot be removed");
+		if (type == 0x01ae && excel_supbook(ctx, s->data + off + 4, len, off) != SAN_OK)
+			return SAN_BLOCKED;
 		if (type == 0x000a)
 			break;
 		off += 4 + len;
+	}
+	return SAN_OK;
+}
+
+/* What a PowerPoint record at off means for the file: SAN_BLOCKED with the reason set,
+ * or SAN_OK. PowerPoint writes a VBAInfo container into presentations without macros
+ * too; its VBAInfoAtom's fHasMacros (MS-PPT 2.4.10: 0 = the VBA storage is empty)
+ * tells, so only an atom without that zero is VBA. */
+static int ppt_record(struct san_ctx *ctx, const struct buf *s, size_t off)
+{
+	unsigned type = le16(s->data + off + 2);
+	unsigned long len = le32(s->data + off + 4);
+
+	if (type == 0x0400 && (len < 12 || off + 20 > s->len || le32(s->data + off + 12) != 0))
+		return san_block(ctx, "ole2: PowerPoint 97 VBA is inside the document stream");
+	if (type == 0x1011)
+		return san_block(ctx, "ole2: PowerPoint embedded OLE object is inside the document stream");
+	if (type == 0x2f14)
+		return san_block(ctx, "ole2: encrypted PowerPoint presentation");
+	return SAN_OK;
+}
+
+/* After the walk lost its way (a record running past the end, as in files LibreOffice
+ * and PowerPoint open), every offset from there on is tried as a record header of the
+ * kinds that matter: VBAInfoAtom (version 2), ExOleObjStg (version 0, instance 0 or 1),
+ * CryptSession10Container (version 0xF). */
+static int ppt_scan(struct san_ctx *ctx, const struct buf *s, size_t off)
+{
+	for (; off + 8 <= s->len; off++) {
+		unsigned vi = le16(s->data + off), type = le16(s->data + off + 2);
+
+		if ((type == 0x0400 && vi == 0x0002) || (type == 0x1011 && (vi == 0x0000 || vi == 0x0010)) ||
+		    (type == 0x2f14 && (vi & 0xf) == 0xf))
+			if (ppt_record(ctx, s, off) != SAN_OK)
+				return SAN_BLOCKED;
 	}
 	return SAN_OK;
 }
@@ -136,26 +220,22 @@ static int check_ppt(struct san_ctx *ctx, const struct buf *s)
 	size_t off = 0;
 
 	while (off + 8 <= s->len) {
-		unsigned ver = le16(s->data + off) & 0xf, type = le16(s->data + off + 2);
+		unsigned ver = le16(s->data + off) & 0xf;
 		unsigned long len = le32(s->data + off + 4);
 
-		if (type == 0x03ff || type == 0x0400)
-			return san_block(ctx, "ole2: PowerPoint 97 VBA is inside the document stream");
-		if (type == 0x1011)
-			return san_block(ctx, "ole2: PowerPoint embedded OLE object is inside the document stream");
-		if (type == 0x2f14)
-			return san_block(ctx, "ole2: encrypted PowerPoint presentation");
+		if (ppt_record(ctx, s, off) != SAN_OK)
+			return SAN_BLOCKED;
 		if (ver == 0xf)
 			off += 8;
 		else if (len > s->len - off - 8)
-			return san_block(ctx, "ole2: PowerPoint record at %zu runs past the end", off);
+			return ppt_scan(ctx, s, off + 8);
 		else
 			off += 8 + len;
 	}
 	return SAN_OK;
 }
 
-static int check_stream(struct san_ctx *ctx, const char *name, const struct buf *s, int top)
+static int check_stream(struct san_ctx *ctx, const char *name, struct buf *s, int top)
 {
 	if (!top)
 		return SAN_OK;
@@ -209,6 +289,24 @@ static int read_top(GsfInfile *in, const char *name, struct buf *b)
 		if (rc == 0)
 			rc = 1;
 	}
+	return rc;
+}
+
+/* PowerPoint: an encrypted presentation says so in its Current User stream
+ * (CurrentUserAtom headerToken 0xF3D1C4DF, MS-PPT 2.3.2) and carries an
+ * EncryptedSummary stream; its document stream is ciphertext the walk cannot read. */
+static int check_ppt_encryption(struct san_ctx *ctx, GsfInfile *in)
+{
+	struct buf cu = { 0 }, es = { 0 };
+	int has = read_top(in, "Current User", &cu), enc = read_top(in, "EncryptedSummary", &es);
+	int rc = SAN_OK;
+
+	if (has < 0 || enc < 0)
+		rc = san_block(ctx, "ole2: the PowerPoint streams cannot be read");
+	else if (enc > 0 || (has > 0 && cu.len >= 16 && le32(cu.data + 12) == 0xf3d1c4dfUL))
+		rc = san_block(ctx, "ole2: encrypted PowerPoint presentation");
+	buf_free(&cu);
+	buf_free(&es);
 	return rc;
 }
 
@@ -289,6 +387,36 @@ static int copy(struct san_ctx *ctx, GsfInfile *in, GsfOutfile *out, const char 
 	return rc;
 }
 
+int ole2_is_vba_project(const unsigned char *in, size_t len)
+{
+	static const char *const vba[] = { "VBA", "_VBA_PROJECT", "PROJECT", "Macros" };
+	GsfInput *input;
+	GsfInfile *infile;
+	int i, n, found = 0;
+	size_t j;
+
+	if (len < 8 || memcmp(in, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) != 0)
+		return 0;
+	input = gsf_input_memory_new(in, (gsf_off_t)len, FALSE);
+	if (!input)
+		return 1;
+	infile = gsf_infile_msole_new(input, NULL);
+	if (!infile) {
+		g_object_unref(input);
+		return 1; /* unreadable: cannot be shown not to be one */
+	}
+	n = gsf_infile_num_children(infile);
+	for (i = 0; i < n && !found; i++) {
+		const char *name = gsf_infile_name_by_index(infile, i);
+
+		for (j = 0; name && j < sizeof(vba) / sizeof(vba[0]); j++)
+			found |= strncasecmp(name, vba[j], strlen(vba[j])) == 0;
+	}
+	g_object_unref(infile);
+	g_object_unref(input);
+	return found;
+}
+
 int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out)
 {
 	GsfInput *input;
@@ -315,6 +443,8 @@ int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, stru
 		goto err_infile;
 	}
 	rc = check_word_fields(ctx, infile);
+	if (rc == SAN_OK)
+		rc = check_ppt_encryption(ctx, infile);
 	if (rc != SAN_OK)
 		goto err_infile;
 	mem = gsf_output_memory_new();

@@ -10,6 +10,10 @@
 
 int ole2_prepare(void);
 
+/* 1 if in is a compound file holding a VBA project (a VBA, _VBA_PROJECT*, PROJECT or
+ * Macros entry at its root; also a compound file that cannot be read), 0 otherwise. */
+int ole2_is_vba_project(const unsigned char *in, size_t len);
+
 /* SAN_OK, SAN_BLOCKED, or -ENOMEM. */
 int ole2_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out);
 

@@ -10,6 +10,10 @@
 #include <strings.h>
 
 #include "image.h"
+#include "links.h"
+#include "ole2.h"
+#include "ooxmlrules.h"
+#include "opcgraph.h"
 #include "slog.h"
 #include "wordml.h"
 #include "zipio.h"
@@ -37,125 +41,6 @@ struct pkg {
 	long n;
 };
 
-/* Parts removed by name, matched case-insensitively. */
-static const char *drop_reason(const char *name)
-{
-	const char *base = strrchr(name, '/');
-
-	base = base ? base + 1 : name;
-	if (strcasecmp(base, "vbaProject.bin") == 0 || strcasecmp(base, "vbaData.xml") == 0 ||
-	    strcasestr(name, "vbaProjectSignature"))
-		return "ooxml.vba";
-	if (strncasecmp(name, "xl/macrosheets/", 15) == 0 ||
-	    strncasecmp(name, "xl/dialogsheets/", 16) == 0)
-		return "ooxml.macrosheet";
-	if (strcasestr(name, "/activeX/"))
-		return "ooxml.activex";
-	if (strcasestr(name, "/embeddings/"))
-		return "ooxml.embedded_object";
-	if (strncasecmp(name, "xl/externalLinks/", 17) == 0)
-		return "ooxml.external_link";
-	if (strncasecmp(name, "customUI/", 9) == 0 || strcasestr(name, "/customUI"))
-		return "ooxml.custom_ui";
-	/* external data: ODBC/OLE DB/web/DDE connections and the query tables using them */
-	if (strcasecmp(name, "xl/connections.xml") == 0 || strncasecmp(name, "xl/queryTables/", 15) == 0)
-		return "ooxml.data_connection";
-	return NULL;
-}
-
-/* Office finds a part through the type of the relationship to it and checks the part's
- * content type, never its name: a macro sheet moved to xl/worksheets/ still runs. So
- * both types decide too, wherever the part lives. Matched case-insensitively, content
- * types as substrings, relationship types on the last segment of the type URI. */
-static const struct {
-	const char *ctype;
-	const char *what;
-} bad_ctypes[] = {
-	{ "vbaProject", "ooxml.vba" },            /* and vbaProjectSignature* */
-	{ "vbaData", "ooxml.vba" },
-	{ "macrosheet", "ooxml.macrosheet" },     /* macrosheet+xml, intlmacrosheet+xml */
-	{ "dialogsheet", "ooxml.macrosheet" },
-	{ "externalLink", "ooxml.external_link" },
-	{ "spreadsheetml.connections", "ooxml.data_connection" },
-	{ "queryTable", "ooxml.data_connection" },
-	{ "activeX", "ooxml.activex" },
-	{ "oleObject", "ooxml.embedded_object" },
-	/* whole documents embedded as package parts: .docm, .xlsm, .xlsb, .pptm, ... */
-	{ "macroEnabled.12", "ooxml.embedded_object" },
-};
-
-/* Whole documents embedded as package parts, matched exactly: as substrings they would
- * also match parts of a normal document (sheetMetadata, presentationProperties, ...). */
-static const char *const package_ctypes[] = {
-	"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-	"application/vnd.openxmlformats-officedocument.wordprocessingml.template",
-	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	"application/vnd.openxmlformats-officedocument.spreadsheetml.template",
-	"application/vnd.openxmlformats-officedocument.presentationml.presentation",
-	"application/vnd.openxmlformats-officedocument.presentationml.slideshow",
-	"application/vnd.openxmlformats-officedocument.presentationml.template",
-	"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
-	"application/vnd.ms-word", "application/x-msdownload",
-};
-
-static const struct {
-	const char *type;
-	const char *what;
-} bad_rel_types[] = {
-	{ "vbaProject", "ooxml.vba" },
-	{ "vbaProjectSignature", "ooxml.vba" },
-	{ "vbaProjectSignatureAgile", "ooxml.vba" },
-	{ "vbaProjectSignatureV3", "ooxml.vba" },
-	{ "wordVbaData", "ooxml.vba" },
-	{ "keyMapCustomizations", "ooxml.vba" },  /* Word key bindings to macros */
-	{ "xlMacrosheet", "ooxml.macrosheet" },
-	{ "xlIntlMacrosheet", "ooxml.macrosheet" },
-	{ "dialogsheet", "ooxml.macrosheet" },
-	{ "externalLink", "ooxml.external_link" },
-	{ "externalLinkPath", "ooxml.external_link" },
-	{ "connections", "ooxml.data_connection" },
-	{ "queryTable", "ooxml.data_connection" },
-	{ "package", "ooxml.embedded_object" },
-	{ "oleObject", "ooxml.ole_object" },
-	{ "control", "ooxml.activex" },
-	{ "activeXControlBinary", "ooxml.activex" },
-	{ "attachedTemplate", "ooxml.external_template" },
-	{ "aFChunk", "ooxml.alt_chunk" },        /* an embedded HTML/RTF/MHT document */
-	{ "extensibility", "ooxml.custom_ui" },  /* .../ui/extensibility */
-};
-
-static const char *ctype_reason(const char *ct)
-{
-	size_t i, l;
-
-	if (!ct)
-		return NULL;
-	for (i = 0; i < sizeof(package_ctypes) / sizeof(package_ctypes[0]); i++)
-		if (strcasecmp(ct, package_ctypes[i]) == 0)
-			return "ooxml.embedded_object";
-	/* the main part of a macro-enabled document is rewritten, not removed */
-	l = strlen(ct);
-	if (l > 9 && strcasecmp(ct + l - 9, ".main+xml") == 0)
-		return NULL;
-	for (i = 0; i < sizeof(bad_ctypes) / sizeof(bad_ctypes[0]); i++)
-		if (strcasestr(ct, bad_ctypes[i].ctype))
-			return bad_ctypes[i].what;
-	return NULL;
-}
-
-static const char *rel_type_reason(const char *type)
-{
-	const char *last = type ? strrchr(type, '/') : NULL;
-	size_t i;
-
-	if (!last)
-		return NULL;
-	for (i = 0; i < sizeof(bad_rel_types) / sizeof(bad_rel_types[0]); i++)
-		if (strcasecmp(last + 1, bad_rel_types[i].type) == 0)
-			return bad_rel_types[i].what;
-	return NULL;
-}
-
 static struct part *find_part(struct pkg *p, const char *name)
 {
 	long i;
@@ -164,40 +49,6 @@ static struct part *find_part(struct pkg *p, const char *name)
 		if (p->parts[i].name && strcasecmp(p->parts[i].name, name) == 0)
 			return &p->parts[i];
 	return NULL;
-}
-
-/* Resolves a relationship target against the folder of the part the .rels belongs to. */
-static void resolve(const char *rels_name, const char *target, char *out, size_t outlen)
-{
-	char base[1024];
-	char *seg, *save = NULL, *parts[128];
-	char tmp[2048];
-	int n = 0, i;
-	size_t len;
-	const char *r = strstr(rels_name, "_rels/");
-
-	len = r ? (size_t)(r - rels_name) : 0;
-	if (target[0] == '/') {
-		snprintf(tmp, sizeof(tmp), "%s", target + 1);
-	} else {
-		snprintf(base, sizeof(base), "%.*s", (int)len, rels_name);
-		snprintf(tmp, sizeof(tmp), "%s%s", base, target);
-	}
-	for (seg = strtok_r(tmp, "/", &save); seg && n < 128; seg = strtok_r(NULL, "/", &save)) {
-		if (strcmp(seg, ".") == 0)
-			continue;
-		if (strcmp(seg, "..") == 0) {
-			if (n > 0)
-				n--;
-			continue;
-		}
-		parts[n++] = seg;
-	}
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		len = strlen(out);
-		snprintf(out + len, outlen - len, "%s%s", i ? "/" : "", parts[i]);
-	}
 }
 
 static int parse(struct part *pt, xmlDocPtr *doc)
@@ -258,22 +109,25 @@ static int clean_rels(struct pkg *p, struct part *pt, struct idset *ids)
 		if (mode && strcasecmp((const char *)mode, "External") == 0) {
 			if (!(type && strstr((const char *)type, "/hyperlink") && p->ctx->cfg->pdf_keep_uri))
 				what = "ooxml.external_relationship";
+			else if (!target || !links_allowed((const char *)target, strlen((const char *)target),
+							   LINK_BASE_FILE))
+				what = "ooxml.hyperlink_scheme";
 		} else if (target) {
-			resolve(pt->name, (const char *)target, full, sizeof(full));
+			opc_resolve(pt->name, (const char *)target, full, sizeof(full));
 			tp = find_part(p, full);
 			if (tp && tp->drop)
 				what = tp->drop;
-			else if (drop_reason(full))
-				what = drop_reason(full);
+			else if (ooxml_name_rule(full))
+				what = ooxml_name_rule(full);
 		}
 		if (!what)
-			what = rel_type_reason((const char *)type);
+			what = ooxml_rel_rule((const char *)type);
 		if (what) {
 			san_removed(p->ctx, what, "%s %s -> %s", pt->name, id ? (char *)id : "?",
 				    target ? (char *)target : "?");
 			/* the part the relationship pointed to goes too */
 			if (target && !(mode && strcasecmp((const char *)mode, "External") == 0)) {
-				resolve(pt->name, (const char *)target, full, sizeof(full));
+				opc_resolve(pt->name, (const char *)target, full, sizeof(full));
 				tp = find_part(p, full);
 				if (tp && !tp->drop) {
 					tp->drop = what;
@@ -381,26 +235,6 @@ out:
 	return rc;
 }
 
-static const struct {
-	const char *from, *to, *ext;
-} main_types[] = {
-	{ "application/vnd.ms-word.document.macroEnabled.main+xml",
-	  "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", ".docx" },
-	{ "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
-	  "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml", ".dotx" },
-	{ "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-	  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", ".xlsx" },
-	{ "application/vnd.ms-excel.template.macroEnabled.main+xml",
-	  "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml", ".xltx" },
-	{ "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
-	  "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", ".pptx" },
-	{ "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
-	  "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml", ".ppsx" },
-	{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", NULL, ".docx" },
-	{ "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", NULL, ".xlsx" },
-	{ "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", NULL, ".pptx" },
-};
-
 static int clean_content_types(struct pkg *p, struct part *pt, char *ext, size_t extlen)
 {
 	xmlDocPtr doc;
@@ -413,7 +247,7 @@ static int clean_content_types(struct pkg *p, struct part *pt, char *ext, size_t
 	for (n = xmlDocGetRootElement(doc) ? xmlDocGetRootElement(doc)->children : NULL; n; n = next) {
 		xmlChar *ct = xmlGetProp(n, (const xmlChar *)"ContentType");
 		xmlChar *pn = xmlGetProp(n, (const xmlChar *)"PartName");
-		size_t i;
+		const char *main_ext, *to = NULL;
 		int gone = 0;
 
 		next = n->next;
@@ -421,7 +255,7 @@ static int clean_content_types(struct pkg *p, struct part *pt, char *ext, size_t
 			gone = 1;
 		if (ct && strstr((const char *)ct, "binary.macroEnabled"))
 			gone = 1;
-		if (ct && ctype_reason((const char *)ct))
+		if (ct && ooxml_ctype_rule((const char *)ct))
 			gone = 1;
 		if (pn && pn[0] == '/') {
 			struct part *tp = find_part(p, (const char *)pn + 1);
@@ -429,14 +263,12 @@ static int clean_content_types(struct pkg *p, struct part *pt, char *ext, size_t
 			if (!tp || tp->drop)
 				gone = 1;
 		}
-		for (i = 0; ct && !gone && i < sizeof(main_types) / sizeof(main_types[0]); i++) {
-			if (strcmp((const char *)ct, main_types[i].from) != 0)
-				continue;
-			snprintf(ext, extlen, "%s", main_types[i].ext);
-			if (main_types[i].to) {
-				xmlSetProp(n, (const xmlChar *)"ContentType", (const xmlChar *)main_types[i].to);
+		if (ct && !gone && (main_ext = ooxml_main_type(&to, (const char *)ct))) {
+			snprintf(ext, extlen, "%s", main_ext);
+			if (to) {
+				xmlSetProp(n, (const xmlChar *)"ContentType", (const xmlChar *)to);
 				san_removed(p->ctx, "ooxml.macro_enabled_type", "%s now %s",
-					    pn ? (char *)pn : "?", main_types[i].ext);
+					    pn ? (char *)pn : "?", main_ext);
 			}
 		}
 		xmlFree(ct);
@@ -528,7 +360,7 @@ static int read_ctypes(struct pkg *p, struct part *ct)
 				int match = over ? pt->name && strcasecmp(pt->name, (const char *)key + (key[0] == '/')) == 0
 						 : dot && !pt->ctype_override && strcasecmp(dot + 1, (const char *)key) == 0;
 
-				if (!match || (pt->ctype && !ctype_reason((const char *)type)))
+				if (!match || (pt->ctype && !ooxml_ctype_rule((const char *)type)))
 					continue;
 				free(pt->ctype);
 				pt->ctype = strdup((const char *)type);
@@ -587,6 +419,19 @@ static const char *sniff_root(struct part *pt)
 	return what;
 }
 
+/* A part that is itself a compound file or a zip is a VBA project or an embedded
+ * document, whatever its name (media/vba1.bin) and type say. */
+static const char *binary_kind(const struct part *pt)
+{
+	const unsigned char *d = pt->data.data;
+
+	if (pt->data.len >= 8 && memcmp(d, "\xd0\xcf\x11\xe0", 4) == 0)
+		return ole2_is_vba_project(d, pt->data.len) ? "ooxml.vba" : "ooxml.embedded_object";
+	if (pt->data.len >= 4 && memcmp(d, "PK\3\4", 4) == 0)
+		return "ooxml.embedded_object";
+	return NULL;
+}
+
 static int load(struct pkg *p, struct zipin *z)
 {
 	struct part *ct;
@@ -624,9 +469,9 @@ static int load(struct pkg *p, struct zipin *z)
 
 		if (!pt->name || pt == ct)
 			continue;
-		pt->drop = drop_reason(pt->name);
+		pt->drop = ooxml_name_rule(pt->name);
 		if (!pt->drop)
-			pt->drop = ctype_reason(pt->ctype);
+			pt->drop = ooxml_ctype_rule(pt->ctype);
 		if (pt->drop)
 			continue;
 		rc = zipin_read(p->ctx, z, i, &pt->data);
@@ -637,6 +482,8 @@ static int load(struct pkg *p, struct zipin *z)
 			if (rc < 0)
 				return rc;
 		}
+		if (!pt->drop)
+			pt->drop = binary_kind(pt);
 		if (pt->drop || !xml_part(pt) || strstr(pt->name, "_rels/"))
 			continue;
 		pt->drop = sniff_root(pt);
@@ -679,9 +526,9 @@ static int mark_by_rel_type(struct pkg *p)
 			type = xmlGetProp(n, (const xmlChar *)"Type");
 			target = xmlGetProp(n, (const xmlChar *)"Target");
 			mode = xmlGetProp(n, (const xmlChar *)"TargetMode");
-			what = rel_type_reason((const char *)type);
+			what = ooxml_rel_rule((const char *)type);
 			if (what && target && !(mode && strcasecmp((const char *)mode, "External") == 0)) {
-				resolve(pt->name, (const char *)target, full, sizeof(full));
+				opc_resolve(pt->name, (const char *)target, full, sizeof(full));
 				tp = find_part(p, full);
 				if (tp && !tp->drop && tp != pt)
 					tp->drop = what;
@@ -706,6 +553,40 @@ static int mark_by_rel_type(struct pkg *p)
 	return 0;
 }
 
+/* Parts no relationship of a kept part reaches are removed. XPS finds its pages
+ * through markup (DocumentReference, PageContent), not relationships: it is left to the
+ * content checks. */
+static int mark_unreached(struct pkg *p)
+{
+	unsigned char *reached;
+	char **names;
+	struct buf *data;
+	long i;
+	int rc = -ENOMEM;
+
+	for (i = 0; i < p->n; i++)
+		if (p->parts[i].ctype && strcasestr(p->parts[i].ctype, "xps"))
+			return 0;
+	names = calloc((size_t)(p->n ? p->n : 1), sizeof(*names));
+	data = calloc((size_t)(p->n ? p->n : 1), sizeof(*data));
+	reached = calloc((size_t)(p->n ? p->n : 1), 1);
+	if (!names || !data || !reached)
+		goto out;
+	for (i = 0; i < p->n; i++) {
+		names[i] = p->parts[i].drop ? NULL : p->parts[i].name;
+		data[i] = p->parts[i].data;
+	}
+	rc = opc_reach(names, data, p->n, reached);
+	for (i = 0; rc == 0 && i < p->n; i++)
+		if (names[i] && !reached[i])
+			p->parts[i].drop = "ooxml.unreferenced_part";
+out:
+	free(names);
+	free(data);
+	free(reached);
+	return rc;
+}
+
 int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, struct buf *out,
 		   char *out_ext, size_t ext_len)
 {
@@ -722,6 +603,8 @@ int ooxml_sanitize(struct san_ctx *ctx, const unsigned char *in, size_t len, str
 	rc = load(&p, z);
 	if (rc == 0)
 		rc = mark_by_rel_type(&p);
+	if (rc == 0)
+		rc = mark_unreached(&p);
 	if (rc != 0)
 		goto out;
 	for (i = 0; i < p.n; i++)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "links.h"
 #include "slog.h"
 
 #define LOG(...) slog_write("pdf", __VA_ARGS__)
@@ -108,25 +109,61 @@ static int name_in(const char *name, const char *const *list, size_t n)
 	return 0;
 }
 
+/* A URI action stays under uri = "keep" only when its /URI is an http, https or mailto
+ * URL: a relative one resolves against the file's folder. */
+static int uri_kept(struct walk *w, qpdf_oh action)
+{
+	qpdf_oh u = qpdf_oh_get_key(w->q, action, "/URI");
+	int ok = 0;
+
+	if (qpdf_oh_is_string(w->q, u)) {
+		size_t len = 0;
+		const char *v = qpdf_oh_get_binary_string_value(w->q, u, &len);
+
+		ok = v && links_allowed(v, len, LINK_BASE_FILE);
+	}
+	qpdf_oh_release(w->q, u);
+	return ok;
+}
+
+/* A Named action (/S /Named /N ...) runs a menu item of the viewer: only the four
+ * page-turning ones every viewer defines (ISO 32000 12.6.4.11) stay; Print, SaveAs,
+ * Quit and the like go. */
+static int named_navigation(struct walk *w, qpdf_oh action)
+{
+	static const char *const nav[] = { "/NextPage", "/PrevPage", "/FirstPage", "/LastPage" };
+	qpdf_oh n = qpdf_oh_get_key(w->q, action, "/N");
+	int ok = qpdf_oh_is_name(w->q, n) &&
+		 name_in(qpdf_oh_get_name(w->q, n), nav, sizeof(nav) / sizeof(nav[0]));
+
+	qpdf_oh_release(w->q, n);
+	return ok;
+}
+
 static const char *active_dict(struct walk *w, qpdf_oh oh, char *what, size_t whatlen)
 {
 	qpdf_oh s;
 	const char *name, *r = NULL;
+	char sname[64] = "";
 
 	s = qpdf_oh_get_key(w->q, oh, "/S");
 	if (qpdf_oh_is_name(w->q, s)) {
-		name = qpdf_oh_get_name(w->q, s);
+		/* qpdf's C API reuses the buffer of a returned string: keep a copy */
+		snprintf(sname, sizeof(sname), "%s", qpdf_oh_get_name(w->q, s));
+		name = sname;
 		if (name_in(name, bad_actions, sizeof(bad_actions) / sizeof(bad_actions[0])) &&
-		    !(strcmp(name, "/URI") == 0 && w->ctx->cfg->pdf_keep_uri)) {
+		    !(strcmp(name, "/URI") == 0 && w->ctx->cfg->pdf_keep_uri && uri_kept(w, oh))) {
 			size_t i;
 
-			snprintf(what, whatlen, "pdf.%s", name + 1);
+			snprintf(what, whatlen, "pdf.%.40s", name + 1);
 			for (i = 4; what[i]; i++)
 				what[i] = (char)(what[i] >= 'A' && what[i] <= 'Z' ? what[i] + 32 : what[i]);
 			r = what;
 		}
 	}
 	qpdf_oh_release(w->q, s);
+	if (!r && strcmp(sname, "/Named") == 0 && !named_navigation(w, oh))
+		r = "pdf.named";
 	if (r)
 		return r;
 	s = qpdf_oh_get_key(w->q, oh, "/Subtype");

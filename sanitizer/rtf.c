@@ -132,7 +132,8 @@ static int close_group(struct rtf *r, size_t end)
 		k = fields_classify(g->inst, g->flags);
 	}
 	if (k != FIELD_SAFE) {
-		const char *why = k == FIELD_DDE ? "rtf.dde" : "rtf.remote_field";
+		const char *why = k == FIELD_DDE ? "rtf.dde" :
+				  k == FIELD_LINK ? "rtf.hyperlink_scheme" : "rtf.remote_field";
 		size_t i = r->depth - 1;
 
 		/* the whole \field, result included, is the link */
@@ -229,7 +230,15 @@ static int scan(struct rtf *r, const unsigned char *in, size_t len)
 				inst_char(r, (char)strtol(hex, NULL, 16));
 			i += 4;
 		} else if (c == '\\') {
-			i += 2; /* control symbol: \{ \} \\ \* \~ ... */
+			/* control symbol: \{ \} \\ are literal text (a UNC path in a field
+			 * is written with them), \* \~ ... are not */
+			if (i + 1 < len && (in[i + 1] == '\\' || in[i + 1] == '{' || in[i + 1] == '}')) {
+				if (r->skip > 0)
+					r->skip--;
+				else
+					inst_char(r, (char)in[i + 1]);
+			}
+			i += 2;
 		} else {
 			if (c != '\r' && c != '\n' && r->skip > 0)
 				r->skip--;

@@ -43,7 +43,50 @@ static const int allowed[] = {
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(rseq), SCMP_SYS(set_robust_list),
 	SCMP_SYS(getrusage), SCMP_SYS(sysinfo),
+	/* libxml2 asks for the current directory to resolve a part name without a folder
+	 * (an XPS FixedDocSeq.fdseq at the package root): it reads a path, opens nothing */
+	SCMP_SYS(getcwd),
 };
+
+/* The message pipe, for the SIGSYS handler. */
+static int trap_fd = -1;
+
+/* A forbidden call traps here instead of killing silently: the call's number goes to
+ * the parent over the message pipe, tagged so it cannot pass for the job's message,
+ * then SIGSYS (now the default action) ends the child. Only async-signal-safe calls. */
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	char m[40] = SANDBOX_TRAP_TAG;
+	size_t n = sizeof(SANDBOX_TRAP_TAG) - 1, k;
+	char digits[12];
+	int nr = si->si_syscall, d = 0;
+
+	(void)uc;
+	if (nr < 0)
+		nr = 0;
+	do {
+		digits[d++] = (char)('0' + nr % 10);
+		nr /= 10;
+	} while (nr && d < (int)sizeof(digits));
+	for (k = 0; k < (size_t)d; k++)
+		m[n++] = digits[d - 1 - (int)k];
+	m[n++] = '\n';
+	if (trap_fd >= 0 && write(trap_fd, m, n) < 0)
+		m[0] = '\0';
+	raise(sig);
+	_exit(CHILD_SETUP_FAILED + 6);
+}
+
+static int trap_forbidden(int msg_fd)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	trap_fd = msg_fd;
+	return sigaction(SIGSYS, &sa, NULL) == 0 ? 0 : -errno;
+}
 
 static int lock_down(void)
 {
@@ -53,7 +96,7 @@ static int lock_down(void)
 	size_t i;
 	int rc;
 
-	sc = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	sc = seccomp_init(SCMP_ACT_TRAP);
 	if (!sc)
 		return -ENOMEM;
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
@@ -141,7 +184,8 @@ static __attribute__((noreturn)) void child(const struct sandbox_limits *lim, co
 	if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
 			       setresuid(NOBODY, NOBODY, NOBODY) != 0))
 		_exit(CHILD_SETUP_FAILED + 5);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || lock_down() < 0)
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || trap_forbidden(msg_fd) < 0 ||
+	    lock_down() < 0)
 		_exit(CHILD_SETUP_FAILED + 4);
 	rc = job->work(job->arg, msg_fd);
 	_exit(rc);
@@ -197,6 +241,26 @@ static int collect(int fd, long long deadline, struct sandbox_result *res)
 	}
 }
 
+/* Names the call a child killed by the filter made (its trap handler wrote the number).
+ * The reason says plainly that this is a failure of the sandbox's list, not a finding
+ * about the file. */
+static void syscall_reason(struct sandbox_result *res)
+{
+	const char *tag = res->msg ? strstr(res->msg, SANDBOX_TRAP_TAG) : NULL;
+	char *name = NULL;
+	int nr = -1;
+
+	if (tag)
+		nr = atoi(tag + sizeof(SANDBOX_TRAP_TAG) - 1);
+	if (nr >= 0)
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	res->syscall = nr;
+	snprintf(res->reason, sizeof(res->reason),
+		 "sandbox failure, not a verdict on the content: the parser made system call "
+		 "%s (%d), which the sandbox does not allow", name ? name : "?", nr);
+	free(name);
+}
+
 static void classify(int status, int timed_out, struct sandbox_result *res)
 {
 	if (timed_out) {
@@ -224,8 +288,7 @@ static void classify(int status, int timed_out, struct sandbox_result *res)
 			break;
 		case SIGSYS:
 			res->status = SANDBOX_SYSCALL;
-			snprintf(res->reason, sizeof(res->reason),
-				 "sandbox: forbidden system call (seccomp)");
+			syscall_reason(res);
 			break;
 		default:
 			res->status = SANDBOX_CRASHED;

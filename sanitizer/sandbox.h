@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+/* What a child's SIGSYS handler writes before the forbidden call's number. */
+#define SANDBOX_TRAP_TAG "\001bunri-sandbox-trap "
+
 struct sandbox_limits {
 	int cpu_seconds;
 	int timeout_seconds;   /* wall clock, then SIGKILL */
@@ -38,6 +41,7 @@ struct sandbox_result {
 	enum sandbox_status status;
 	int code;              /* exit code or signal */
 	char reason[160];      /* for the report when status != SANDBOX_DONE */
+	int syscall;           /* SANDBOX_SYSCALL: the forbidden call's number, -1 unknown */
 	char *msg;             /* NUL-terminated, malloc'd; NULL if nothing was written */
 	size_t msg_len;
 };

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "container.h"
 #include "detect.h"
@@ -51,6 +52,27 @@ void san_removed(struct san_ctx *ctx, const char *what, const char *fmt, ...)
 	if (!item || json_array_append_new(ctx->removed, item) != 0)
 		san_block(ctx, "out of memory recording a removal");
 	LOG("removed %s at %s", what, where);
+}
+
+int san_notice(const struct san_ctx *ctx, size_t from, struct buf *out)
+{
+	static const char head[] = "bunri removed the following from this file; nothing else "
+				   "was left in it:\n";
+	size_t i;
+
+	if (buf_append(out, head, sizeof(head) - 1) < 0)
+		return -ENOMEM;
+	for (i = from; i < json_array_size(ctx->removed); i++) {
+		json_t *item = json_array_get(ctx->removed, i);
+		const char *what = json_string_value(json_object_get(item, "what"));
+		const char *where = json_string_value(json_object_get(item, "where"));
+
+		if (buf_append(out, "- ", 2) < 0 || buf_append(out, what, strlen(what)) < 0 ||
+		    buf_append(out, ": ", 2) < 0 || buf_append(out, where, strlen(where)) < 0 ||
+		    buf_append(out, "\n", 1) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int san_block(struct san_ctx *ctx, const char *fmt, ...)
@@ -127,11 +149,17 @@ int sanitize_buffer(struct san_ctx *ctx, const char *name, const unsigned char *
 	f = detect_format(in, len, res->mime, sizeof(res->mime));
 	res->format = f;
 	ctx->name = name;
-	if (f == FMT_UNKNOWN)
-		return san_block(ctx, "type %s is not allowed across zones", res->mime);
 	/* a fragment libmagic calls text still renders as HTML under an .htm(l) name */
 	if (f == FMT_TEXT && name && (strcasestr(name, ".htm") || strcasestr(name, ".xht")))
 		f = res->format = FMT_HTML;
+	/* a message named .eml needs only one header a message has */
+	if ((f == FMT_TEXT || f == FMT_UNKNOWN) && name && strlen(name) > 4 &&
+	    strcasecmp(name + strlen(name) - 4, ".eml") == 0 && detect_mail_named(in, len)) {
+		f = res->format = FMT_MAIL;
+		snprintf(res->mime, sizeof(res->mime), "message/rfc822");
+	}
+	if (f == FMT_UNKNOWN)
+		return san_block(ctx, "type %s is not allowed across zones", res->mime);
 	if (detect_name_conflict(name, f))
 		return san_block(ctx, "the name %s contradicts the content (%s)", name, res->mime);
 	switch (f) {

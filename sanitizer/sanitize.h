@@ -39,6 +39,13 @@ void san_ctx_fini(struct san_ctx *ctx);
 /* Records one removal: what (e.g. "pdf.javascript") and where, prefixed by ctx->where. */
 void san_removed(struct san_ctx *ctx, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Name of the notice member put into an archive left with no members. */
+#define BUNRI_NOTICE_NAME "bunri-removed.txt"
+
+/* Appends to out a plain-text notice listing the removals recorded from index from on:
+ * what an archive or mail whose every member was removed carries instead. 0 or
+ * -ENOMEM. */
+int san_notice(const struct san_ctx *ctx, size_t from, struct buf *out);
 /* Sets ctx->reason (first reason wins) and returns SAN_BLOCKED. */
 int san_block(struct san_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -185,7 +185,9 @@ int word97_check_fields(struct san_ctx *ctx, const struct buf *wd, const struct 
 		raw_text(s, wd);
 	if (s->found != FIELD_SAFE)
 		rc = san_block(ctx, "ole2: Word field \"%s\" (%s) cannot be removed from a Word 97 document",
-			       s->what, s->found == FIELD_DDE ? "DDE" : "fetches a remote file");
+			       s->what, s->found == FIELD_DDE ? "DDE" :
+			       s->found == FIELD_LINK ? "links to a script, file or share" :
+							"fetches a remote file");
 	free(s);
 	return rc;
 }

@@ -47,7 +47,8 @@ static xmlChar *w_prop(xmlNodePtr n, const char *name)
 
 static const char *report_name(enum field_kind k)
 {
-	return k == FIELD_DDE ? "ooxml.dde" : "ooxml.remote_field";
+	return k == FIELD_DDE ? "ooxml.dde" : k == FIELD_LINK ? "ooxml.hyperlink_scheme" :
+								"ooxml.remote_field";
 }
 
 static void begin(struct walk *w)

@@ -59,7 +59,11 @@ struct zipin *zipin_open(struct san_ctx *ctx, const unsigned char *in, size_t le
 		*err = -ENOMEM;
 		goto err_z;
 	}
-	z->za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+	/* No ZIP_CHECKCONS: it refuses what unzip, Office and LibreOffice read (a local
+	 * header whose time or version differs from the central one, bytes after the end
+	 * record). The output is always rebuilt from what is read here, so no reader can
+	 * see other members in it; bombs are still counted as they inflate. */
+	z->za = zip_open_from_source(src, ZIP_RDONLY, &ze);
 	if (!z->za) {
 		zip_source_free(src);
 		san_block(ctx, "zip: cannot be read: %s", zip_error_strerror(&ze));
@@ -211,6 +215,11 @@ int zipout_add(struct zipout *z, const char *name, const void *data, size_t len)
 	if (zip_set_file_compression(z->za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 1) != 0)
 		return -EINVAL;
 	return 0;
+}
+
+long zipout_count(struct zipout *z)
+{
+	return (long)zip_get_num_entries(z->za, 0);
 }
 
 int zipout_finish(struct zipout *z, struct buf *out)

@@ -26,6 +26,8 @@ void zipin_close(struct zipin *z);
 struct zipout *zipout_new(void);
 /* Adds a member; data is copied. 0 or -errno. */
 int zipout_add(struct zipout *z, const char *name, const void *data, size_t len);
+/* Number of members added so far. */
+long zipout_count(struct zipout *z);
 /* Writes the zip into out and frees z. 0 or -errno. */
 int zipout_finish(struct zipout *z, struct buf *out);
 void zipout_free(struct zipout *z);

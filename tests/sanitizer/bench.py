@@ -4,7 +4,10 @@ realistic sizes, side by side with the rewrite floor on the same files in the sa
 (`qpdf IN OUT` for PDF, unzip + zip re-pack for OOXML), with peak memory per worker, and
 the daemon's throughput with its configured workers. Prints figures; asserts nothing.
 
-usage: bench.py BUNRI_SANITIZE BUNRI_SANITIZERD WORKDIR"""
+The shared corpus's PDFs (CORPUS/pdf/*.pdf, when the folder exists) get the same
+side-by-side row: real files, not generated ones.
+
+usage: bench.py BUNRI_SANITIZE BUNRI_SANITIZERD WORKDIR [CORPUS]"""
 import os
 import random
 import shutil
@@ -111,6 +114,19 @@ def best_of(cmds_for, files, reps=3):
             for label, d in out.items()}
 
 
+def pdf_vs_qpdf(san, pdfs):
+    """bunri-sanitize and `qpdf IN OUT` on the same files, interleaved; prints both rows
+    and bunri's speed as a share of qpdf's."""
+    size = sum(os.path.getsize(f) for f in pdfs)
+    res = best_of([("bunri-sanitize (sandbox+report)", lambda f: [san, f, "-o", f + ".out", "--report", f + ".json"]),
+                   ("qpdf IN OUT (rewrite floor)", lambda f: ["qpdf", f, f + ".qpdf"])], pdfs)
+    for label, (secs, rss) in res.items():
+        row(label, len(pdfs), size, secs, rss)
+    s_pdf = res["bunri-sanitize (sandbox+report)"][0]
+    q_pdf = res["qpdf IN OUT (rewrite floor)"][0]
+    print(f"  ratio sanitize/qpdf speed: {q_pdf / s_pdf:.2f}")
+
+
 def main():
     san, sand, work = sys.argv[1:4]
     shutil.rmtree(work, ignore_errors=True)
@@ -128,14 +144,16 @@ def main():
         docxs.append(p)
 
     print("PDF (fastest of 3 interleaved runs per file)")
-    size = sum(os.path.getsize(f) for f in pdfs)
-    res = best_of([("bunri-sanitize (sandbox+report)", lambda f: [san, f, "-o", f + ".out", "--report", f + ".json"]),
-                   ("qpdf IN OUT (rewrite floor)", lambda f: ["qpdf", f, f + ".qpdf"])], pdfs)
-    for label, (secs, rss) in res.items():
-        row(label, len(pdfs), size, secs, rss)
-    s_pdf = res["bunri-sanitize (sandbox+report)"][0]
-    q_pdf = res["qpdf IN OUT (rewrite floor)"][0]
-    print(f"  ratio sanitize/qpdf speed: {q_pdf / s_pdf:.2f}")
+    pdf_vs_qpdf(san, pdfs)
+    corpus = os.path.join(sys.argv[4], "pdf") if len(sys.argv) > 4 else ""
+    if corpus and os.path.isdir(corpus):
+        real = []
+        for n in sorted(os.listdir(corpus)):
+            if n.endswith(".pdf"):
+                shutil.copy(os.path.join(corpus, n), os.path.join(work, "corpus_" + n))
+                real.append(os.path.join(work, "corpus_" + n))
+        print(f"PDF, shared corpus ({len(real)} files; fastest of 3)")
+        pdf_vs_qpdf(san, real)
 
     print("OOXML docm with macros, OLE, DDE, external links, images (fastest of 3)")
     size = sum(os.path.getsize(f) for f in docxs)

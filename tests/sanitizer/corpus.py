@@ -29,6 +29,39 @@ def check_eml(name, inp, out, variant):
 CHECKS = dict(hostile.CHECKS, eml=check_eml)
 MAX_RSS_KB = 512 * 1024
 
+# False-positive budget: the share of ordinary documents delivered (clean or
+# sanitized) must not fall below this. A MANIFEST.tsv row is ordinary when its
+# active_content column starts with one of ORDINARY (a clean control, a false-positive
+# trap, a real-world or malformed file with nothing active, an ordinary mail).
+MIN_ORDINARY_DELIVERED = 1.0
+ORDINARY = ("CLEAN", "FALSE-POSITIVE", "Real-world", "Real mail", "Malformed", "multipart/mixed",
+            "Single-part text/html mail")
+
+
+def ordinary_files(corpus):
+    out = []
+    with open(os.path.join(corpus, "MANIFEST.tsv"), encoding="utf-8") as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            row = dict(zip(head, line.rstrip("\n").split("\t")))
+            if row.get("active_content", "").startswith(ORDINARY):
+                out.append(row["file"])
+    return out
+
+
+def budget(verdicts, corpus):
+    """Prints the share of ordinary documents delivered and fails below the budget."""
+    files = ordinary_files(corpus)
+    delivered = [f for f in files if verdicts.get(f) in ("clean", "sanitized")]
+    share = len(delivered) / len(files) if files else 1.0
+    print(f"ordinary documents delivered: {len(delivered)}/{len(files)} = {share:.1%} "
+          f"(budget {MIN_ORDINARY_DELIVERED:.0%})")
+    for f in sorted(set(files) - set(delivered)):
+        print(f"     not delivered: {f} ({verdicts.get(f, 'not run')})")
+    if share < MIN_ORDINARY_DELIVERED:
+        hostile.fail("false-positive budget", f"{share:.1%} of ordinary documents delivered, "
+                     f"below {MIN_ORDINARY_DELIVERED:.0%}")
+
 
 def main():
     binary, corpus, workdir = sys.argv[1:4]
@@ -38,6 +71,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     here = os.path.dirname(os.path.abspath(__file__))
     n = 0
+    verdicts = {}
     for line in open(os.path.join(here, "corpus_expect.tsv"), encoding="utf-8"):
         if line.startswith("#") or not line.strip():
             continue
@@ -54,6 +88,8 @@ def main():
         t0 = time.monotonic()
         r = subprocess.run(["/usr/bin/time", "-f", "%M", binary, src, "-o", out, "--report", rep],
                            capture_output=True, timeout=300)
+        if os.path.exists(rep):
+            verdicts[rel] = json.load(open(rep))["verdict"]
         dt = time.monotonic() - t0
         # peak RSS of bunri-sanitize and its sandbox child: a bound, not a speed
         maxrss = int(r.stderr.decode().strip().splitlines()[-1])
@@ -64,6 +100,7 @@ def main():
             hostile.fail(rel, f"exit {r.returncode}, wanted {want}: {r.stderr.decode(errors='replace')}")
             continue
         report = json.load(open(rep))
+        verdicts[rel] = report["verdict"]
         if report["verdict"] != verdict:
             hostile.fail(rel, f"verdict {report['verdict']}, wanted {verdict}: {report.get('reason')}")
             continue
@@ -90,6 +127,7 @@ def main():
             hostile.fail(rel, "blocked but OUT written")
         print(f"ok   {rel}: {report['verdict']} {sorted(got)} {report.get('reason') or ''} "
               f"({dt*1000:.0f} ms, peak RSS {maxrss // 1024} MB)")
+    budget(verdicts, corpus)
     print(f"{n} corpus files, {len(hostile.FAILS)} failures")
     return 1 if hostile.FAILS else 0
 

@@ -194,6 +194,9 @@ static void forbidden_calls_kill(void)
 
 	CU_ASSERT_EQUAL_FATAL(run(w_socket, NULL, NULL, &r), 0);
 	CU_ASSERT_EQUAL(r.status, SANDBOX_SYSCALL);
+	/* the report names the call and says it is the sandbox's failure, not a finding */
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "sandbox failure, not a verdict on the content"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "socket ("));
 	sandbox_result_free(&r);
 	CU_ASSERT_EQUAL_FATAL(run(w_fork, NULL, NULL, &r), 0);
 	CU_ASSERT_EQUAL(r.status, SANDBOX_SYSCALL);
