@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
@@ -149,6 +150,17 @@ uint32_t conntrack_capacity(const struct conntrack *ct);
 size_t conntrack_memory(const struct conntrack *ct);
 /* Records emitted so far. */
 uint64_t conntrack_records(const struct conntrack *ct);
+
+/* Why e ends when its time is up: fin after FIN both ways, rst when a RST it held
+ * (TCP_RST_HELD) was followed by nothing, else timeout. */
+static inline enum flowrec_end conntrack_end_reason(const struct ct_entry *e)
+{
+	if (e->key.proto != IPPROTO_TCP)
+		return FLOWREC_END_TIMEOUT;
+	if (tcpstate_fin_both(&e->tcp))
+		return FLOWREC_END_FIN;
+	return tcpstate_rst_held(&e->tcp) ? FLOWREC_END_RST : FLOWREC_END_TIMEOUT;
+}
 
 /* The direction of a packet that came from endpoint side of e's key. */
 static inline enum tcp_dir conntrack_dir(const struct ct_entry *e, unsigned side)

@@ -38,6 +38,7 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_ZONE_DOWN] = "zone-down",
 	[REASON_ADDR_CONFLICT] = "addr-conflict",
 	[REASON_RELATED] = "related",
+	[REASON_CHECKSUM] = "checksum",
 };
 
 const char *verdict_name(enum verdict v)

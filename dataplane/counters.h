@@ -52,6 +52,7 @@ enum reason {
 	REASON_ZONE_DOWN,    /* frame arrived on a zone the policy does not configure */
 	REASON_ADDR_CONFLICT, /* ARP from another device claiming the appliance's address */
 	REASON_RELATED,      /* forward: an ICMP error about a packet of a known connection */
+	REASON_CHECKSUM,     /* IPv4 header, TCP, UDP or ICMP checksum wrong */
 	REASON_COUNT,
 };
 

@@ -74,7 +74,7 @@ enum reason ipv4_validate(const struct rte_mbuf *m, struct ipv4_info *info)
 		return REASON_MALFORMED;
 	/* A header whose checksum is wrong was damaged, or forged carelessly. */
 	if (unlikely(!header_sum_ok(m, ip, info->hdr_len)))
-		return REASON_MALFORMED;
+		return REASON_CHECKSUM;
 	/* Options (source routing, record route, ...) have no business across zones. */
 	if (unlikely(info->hdr_len > sizeof(*ip)))
 		return REASON_IP_OPTIONS;
@@ -182,6 +182,51 @@ enum reason ipv4_parse_l4(const struct rte_mbuf *m, struct ipv4_info *info)
 	default:
 		return REASON_NO_RULE;
 	}
+}
+
+/* The one's complement sum of the TCP/UDP pseudo-header (RFC 793, RFC 768), in the
+ * same memory-order words rte_raw_cksum() adds. */
+static uint32_t pseudo_header_sum(const struct rte_ipv4_hdr *ip, uint32_t l4_len)
+{
+	return (ip->src_addr & 0xffff) + (ip->src_addr >> 16) + (ip->dst_addr & 0xffff) +
+		(ip->dst_addr >> 16) + rte_cpu_to_be_16((uint16_t)ip->next_proto_id) +
+		rte_cpu_to_be_16((uint16_t)l4_len);
+}
+
+enum reason ipv4_check_l4(const struct rte_mbuf *m, const struct ipv4_info *info)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								L3_OFF);
+	uint64_t flags = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	uint32_t off = L3_OFF + info->hdr_len, len = info->total_len - info->hdr_len;
+	uint32_t sum = 0;
+	uint16_t raw;
+
+	/* NICs check TCP and UDP, never ICMP. NONE: the data is intact, the field is not
+	 * filled in (a local sender's offloaded checksum). */
+	if (info->proto != IPPROTO_ICMP) {
+		if (flags == RTE_MBUF_F_RX_L4_CKSUM_GOOD || flags == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+			return REASON_NONE;
+		if (unlikely(flags == RTE_MBUF_F_RX_L4_CKSUM_BAD))
+			return REASON_CHECKSUM;
+	}
+	if (info->proto == IPPROTO_UDP) {
+		const struct rte_udp_hdr *uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+									  off);
+
+		if (uh->dgram_cksum == 0)
+			return REASON_NONE; /* the sender computed none */
+		len = rte_be_to_cpu_16(uh->dgram_len); /* the sum covers the UDP length */
+	}
+	if (info->proto != IPPROTO_ICMP)
+		sum = pseudo_header_sum(ip, len);
+	if (unlikely(rte_raw_cksum_mbuf(m, off, len, &raw) != 0))
+		return REASON_MALFORMED;
+	sum += raw;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	/* Over data that carries its own checksum, the sum is all ones. */
+	return likely(sum == 0xffff) ? REASON_NONE : REASON_CHECKSUM;
 }
 
 void ipv4_forward_ttl(struct rte_mbuf *m)

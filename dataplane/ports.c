@@ -97,10 +97,11 @@ static int setup_port(struct ports *p, const struct ports_port *pp,
 			 "(no RSS): run one worker", pp->name, p->n_queues);
 		return -EINVAL;
 	}
-	/* A NIC that checks IPv4 header checksums saves the worker from summing them
-	 * (ipv4_validate trusts the mbuf's GOOD/BAD flags and sums only when unknown). */
-	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
-		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	/* A NIC that checks IPv4, TCP and UDP checksums saves the worker from summing them
+	 * (ipv4_validate and ipv4_check_l4 trust the mbuf's GOOD/BAD flags and sum only
+	 * when the port gave no verdict). */
+	conf.rxmode.offloads |= info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	ret = rte_eth_dev_configure(pp->id, p->n_queues, p->n_queues, &conf);
 	if (ret != 0)
 		goto fail;

@@ -254,10 +254,10 @@ TTL 1.""")
     out.append(c)
 
     c = Case("malformed", """
-Damaged IPv4: a wrong header checksum, a total length beyond the frame (truncated
+Damaged IPv4: a wrong header checksum (dropped as checksum), a total length beyond the frame (truncated
 capture), a TCP header cut short, IHL < 5, IP version 5, a TCP data offset beyond the
 segment, a UDP length beyond the datagram, and IP options.""")
-    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", chksum=0x1234), "malformed")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", chksum=0x1234), "checksum")
     c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", len=400), "malformed")
     short = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, proto=6) / Raw(b"\x9c\x40\x01\xbb\x00\x00")
     c.drop("mynumber", short, "malformed")
