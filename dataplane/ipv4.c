@@ -193,14 +193,51 @@ static uint32_t pseudo_header_sum(const struct rte_ipv4_hdr *ip, uint32_t l4_len
 		rte_cpu_to_be_16((uint16_t)l4_len);
 }
 
+/* The one's complement sum of len bytes of m from off, across its segments. Not
+ * rte_raw_cksum_mbuf(): before DPDK 23.03 it drops the carries of a segment that
+ * follows an odd number of bytes. An odd count moves the next segment's bytes to the
+ * other half of the 16-bit words, hence the swap. -1 when m is shorter. */
+static int sum_segments(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+			uint32_t *out)
+{
+	uint64_t sum = 0;
+	uint32_t done = 0;
+
+	if (likely(off + len <= rte_pktmbuf_data_len(m))) {
+		*out = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), len);
+		return 0;
+	}
+	while (m != NULL && off >= rte_pktmbuf_data_len(m)) {
+		off -= rte_pktmbuf_data_len(m);
+		m = m->next;
+	}
+	while (done < len) {
+		uint32_t n;
+		uint16_t part;
+
+		if (m == NULL)
+			return -1;
+		n = RTE_MIN(rte_pktmbuf_data_len(m) - off, len - done);
+		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), n);
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+		off = 0;
+		m = m->next;
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	*out = (uint32_t)((sum & 0xffff) + (sum >> 16));
+	return 0;
+}
+
 enum reason ipv4_check_l4(const struct rte_mbuf *m, const struct ipv4_info *info)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 								L3_OFF);
 	uint64_t flags = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	uint32_t off = L3_OFF + info->hdr_len, len = info->total_len - info->hdr_len;
-	uint32_t sum = 0;
-	uint16_t raw;
+	uint32_t sum = 0, raw;
 
 	/* NICs check TCP and UDP, never ICMP. NONE: the data is intact, the field is not
 	 * filled in (a local sender's offloaded checksum). */
@@ -220,7 +257,7 @@ enum reason ipv4_check_l4(const struct rte_mbuf *m, const struct ipv4_info *info
 	}
 	if (info->proto != IPPROTO_ICMP)
 		sum = pseudo_header_sum(ip, len);
-	if (unlikely(rte_raw_cksum_mbuf(m, off, len, &raw) != 0))
+	if (unlikely(sum_segments(m, off, len, &raw) != 0))
 		return REASON_MALFORMED;
 	sum += raw;
 	sum = (sum & 0xffff) + (sum >> 16);
