@@ -181,6 +181,27 @@ static unsigned find_packet_sockets(int ifindex, int *fds, unsigned max)
 	return n;
 }
 
+/* net_af_packet joins its sockets to a fanout group with PACKET_FANOUT_FLAG_DEFRAG (no
+ * devarg turns it off): the kernel reassembles IPv4 fragments before the port sees
+ * them, unless the namespace gives reassembly no memory, when it drops them. */
+static void warn_reassembly(const char *port)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ipfrag_high_thresh", "r");
+	unsigned long thresh = 1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &thresh) != 1)
+			thresh = 1;
+		fclose(f);
+	}
+	if (thresh != 0)
+		fprintf(stderr, "bunri-dataplane: port %s: the kernel reassembles IPv4 "
+			"fragments before this AF_PACKET port hands them over, so they are judged "
+			"whole instead of dropped; set net.ipv4.ipfrag_low_thresh=0 and "
+			"net.ipv4.ipfrag_high_thresh=0 in this namespace to have them dropped\n",
+			port);
+}
+
 static void find_port_sockets(struct ports_port *pp)
 {
 	struct rte_eth_dev_info info;
@@ -189,6 +210,7 @@ static void find_port_sockets(struct ports_port *pp)
 	if (rte_eth_dev_info_get(pp->id, &info) != 0 ||
 	    strcmp(info.driver_name, AF_PACKET_DRIVER) != 0 || info.if_index == 0)
 		return;
+	warn_reassembly(pp->name);
 	pp->n_sockets = find_packet_sockets((int)info.if_index, pp->sockets,
 					    PORTS_SOCKETS_MAX);
 	if (pp->n_sockets == 0)
