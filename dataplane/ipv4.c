@@ -194,9 +194,10 @@ static uint32_t pseudo_header_sum(const struct rte_ipv4_hdr *ip, uint32_t l4_len
 }
 
 /* The one's complement sum of len bytes of m from off, across its segments. Not
- * rte_raw_cksum_mbuf(): before DPDK 23.03 it drops the carries of a segment that
- * follows an odd number of bytes. An odd count moves the next segment's bytes to the
- * other half of the 16-bit words, hence the swap. -1 when m is shorter. */
+ * rte_raw_cksum_mbuf(): DPDK 22.11's drops the carries of a segment that follows an
+ * odd number of bytes (test_checksum's odd splits fail with it). An odd count moves
+ * the next segment's bytes to the other half of the 16-bit words, hence the swap.
+ * -1 when m is shorter. */
 static int sum_segments(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 			uint32_t *out)
 {
