@@ -40,10 +40,6 @@ static void track_seq(struct tcp_track *t, enum tcp_dir dir, const struct tcp_se
 		t->next_seq[dir] = end;
 		t->seq_known[dir] = true;
 	}
-	if ((s->flags & TCP_F_ACK) && (!t->ack_known[dir] || seq_after(s->ack, t->ack[dir]))) {
-		t->ack[dir] = s->ack;
-		t->ack_known[dir] = true;
-	}
 	/* RFC 7323: the window field of a SYN is never scaled. */
 	if (!(s->flags & TCP_F_SYN) && t->wscale[dir] != 0xff && t->wscale[!dir] != 0xff)
 		win <<= t->wscale[dir];
@@ -60,22 +56,11 @@ void tcpstate_open(struct tcp_track *t, const struct tcp_seg *s)
 	track_seq(t, TCP_ORIG, s);
 }
 
-/* Whether a RST from dir carries the receiver's RCV.NXT exactly (RFC 5961 3.2): what
- * dir has sent up to (all of it arrived), or what the receiver last acknowledged
- * (segments in flight were lost). */
-static bool rst_exact(const struct tcp_track *t, enum tcp_dir dir, uint32_t seq)
-{
-	return (t->seq_known[dir] && seq == t->next_seq[dir]) ||
-	       (t->ack_known[!dir] && seq == t->ack[!dir]);
-}
-
-/* Whether seq lies in the receiver's window: from its RCV.NXT on, as far as the largest
- * window it advertised. */
+/* Whether seq lies in the receiver's window: from its RCV.NXT (taken as what dir has
+ * sent up to: all of it arrived) on, as far as the largest window it advertised. */
 static bool in_rcv_window(const struct tcp_track *t, enum tcp_dir dir, uint32_t seq)
 {
-	uint32_t lo = t->ack_known[!dir] ? t->ack[!dir] : t->next_seq[dir];
-
-	return seq - lo < t->max_win[!dir];
+	return seq - t->next_seq[dir] < t->max_win[!dir];
 }
 
 /* RFC 5961: a RST at RCV.NXT ends the connection; one elsewhere in the window is
@@ -93,7 +78,7 @@ static enum tcp_result on_rst(struct tcp_track *t, enum tcp_dir dir,
 	} else if (!t->seq_known[dir]) {
 		if (!(s->flags & TCP_F_ACK) || !t->seq_known[!dir] || s->ack != t->next_seq[!dir])
 			return TCP_INVALID;
-	} else if (!rst_exact(t, dir, s->seq)) {
+	} else if (s->seq != t->next_seq[dir]) {
 		if (!in_rcv_window(t, dir, s->seq))
 			return TCP_INVALID;
 		if (t->state != TCP_RST_HELD) {

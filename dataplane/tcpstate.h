@@ -48,11 +48,11 @@ struct tcp_track {
 	uint8_t wscale[2];      /* window scale each side announced in its SYN */
 	uint8_t held_from;      /* TCP_RST_HELD: the state a later segment restores */
 	bool seq_known[2];
-	bool ack_known[2];
 	uint32_t next_seq[2];   /* highest sequence number + length seen per side */
 	uint32_t max_win[2];    /* largest window each side advertised, scaled */
-	uint32_t ack[2];        /* highest ACK each side sent: the other's RCV.NXT */
 };
+/* It lives in every connection entry, which fits two cache lines. */
+_Static_assert(sizeof(struct tcp_track) <= 24, "struct tcp_track grew");
 
 /* How long a connection whose RST was held waits for a segment that shows the endpoint
  * kept it; after that the RST is taken as honoured. */
