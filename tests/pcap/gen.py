@@ -293,8 +293,8 @@ two overlapping fragments, and a non-first fragment alone.""")
     c = Case("tcp_state", """
 Segments that belong to no connection: an ACK without SYN, a SYN-ACK without SYN
 (from either side), a FIN and a RST. Then a real connection, a RST whose sequence
-number is far outside the window (dropped), and a RST inside it (forwarded, ends the
-connection).""")
+number is far outside the window (dropped), and a RST at the sequence number the
+receiver expects next (forwarded, ends the connection).""")
     c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "A", seq=1, ack=1), "state")
     c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 40000, "SA", seq=1, ack=1), "state")
     c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "SA", seq=1, ack=1), "state")
