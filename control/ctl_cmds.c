@@ -520,7 +520,8 @@ static void print_health(const json_t *s)
 
 	port_metric(s, "bunri_port_up", "gauge", "Link state of each port (1 up).", "link");
 	port_metric(s, "bunri_port_rx_missed_total", "counter",
-		    "Frames the NIC dropped because the workers did not keep up.", "rx_missed");
+		    "Frames the NIC, or for an AF_PACKET port the kernel, dropped because the "
+		    "workers did not keep up.", "rx_missed");
 	port_metric(s, "bunri_port_rx_nombuf_total", "counter",
 		    "Frames the NIC dropped for want of mbufs.", "rx_nombuf");
 	port_metric(s, "bunri_port_errors_total", "counter", "Receive errors of each port.",

@@ -503,8 +503,7 @@ static unsigned expire(struct conntrack *ct, struct ct_entry *e, int64_t now)
 {
 	if (deadline(ct, e) > now)
 		return 0;
-	conntrack_end(ct, e, e->key.proto == IPPROTO_TCP && tcpstate_fin_both(&e->tcp) ?
-		      FLOWREC_END_FIN : FLOWREC_END_TIMEOUT, now);
+	conntrack_end(ct, e, conntrack_end_reason(e), now);
 	return 1;
 }
 

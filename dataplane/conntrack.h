@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
@@ -217,6 +218,16 @@ uint32_t conntrack_flow_count(const struct conntrack *ct, uint16_t flow);
 /* The timeout scale the last sweep applied, 0 to CONNTRACK_SCALE_ONE. */
 #define CONNTRACK_SCALE_ONE 1024u
 uint32_t conntrack_timeout_scale(const struct conntrack *ct);
+/* Why e ends when its time is up: fin after FIN both ways, rst when a RST it held
+ * (TCP_RST_HELD) was followed by nothing, else timeout. */
+static inline enum flowrec_end conntrack_end_reason(const struct ct_entry *e)
+{
+	if (e->key.proto != IPPROTO_TCP)
+		return FLOWREC_END_TIMEOUT;
+	if (tcpstate_fin_both(&e->tcp))
+		return FLOWREC_END_FIN;
+	return tcpstate_rst_held(&e->tcp) ? FLOWREC_END_RST : FLOWREC_END_TIMEOUT;
+}
 
 /* The direction of a packet that came from endpoint side of e's key. */
 static inline enum tcp_dir conntrack_dir(const struct ct_entry *e, unsigned side)

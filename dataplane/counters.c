@@ -41,6 +41,7 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_ZONE_LIMIT] = "zone-limit",
 	[REASON_FLOW_LIMIT] = "flow-limit",
 	[REASON_EMBRYONIC_LIMIT] = "embryonic-limit",
+	[REASON_CHECKSUM] = "checksum",
 };
 
 const char *verdict_name(enum verdict v)

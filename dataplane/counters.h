@@ -55,6 +55,7 @@ enum reason {
 	REASON_ZONE_LIMIT,   /* the initiator's zone holds its share of the table */
 	REASON_FLOW_LIMIT,   /* the flow holds its share (or its max_connections) */
 	REASON_EMBRYONIC_LIMIT, /* the zone holds its share of TCP handshakes in progress */
+	REASON_CHECKSUM,     /* IPv4 header, TCP, UDP or ICMP checksum wrong */
 	REASON_COUNT,
 };
 

@@ -38,8 +38,9 @@ struct ipv4_info {
 	struct tcp_seg tcp;
 };
 
-/* Step 3: version, IHL, total length within the frame, header checksum, options,
- * martian addresses. REASON_NONE and info filled, or the drop reason. The TTL is the
+/* Step 3: version, IHL, total length within the frame, header checksum (a wrong one is
+ * REASON_CHECKSUM), options, martian addresses. REASON_NONE and info filled, or the
+ * drop reason. The TTL is the
  * forwarding path's to check (info->ttl): a packet for the appliance itself may
  * arrive with TTL 1. */
 enum reason ipv4_validate(const struct rte_mbuf *m, struct ipv4_info *info);
@@ -47,6 +48,11 @@ enum reason ipv4_validate(const struct rte_mbuf *m, struct ipv4_info *info);
  * UDP length). REASON_NONE, REASON_MALFORMED, or REASON_NO_RULE for another
  * protocol. Call only for non-fragments. */
 enum reason ipv4_parse_l4(const struct rte_mbuf *m, struct ipv4_info *info);
+/* Step 8: the TCP, UDP or ICMP checksum of a datagram ipv4_parse_l4() accepted, from
+ * the port's verdict (RX checksum offload) where it gave one, else summed over every
+ * segment of m. A UDP checksum of 0 means "none" (RFC 768). REASON_NONE or
+ * REASON_CHECKSUM. */
+enum reason ipv4_check_l4(const struct rte_mbuf *m, const struct ipv4_info *info);
 /* What an ICMP error quotes of the datagram it is about (RFC 792: the IP header and
  * the first 8 bytes after it), keyed as ipv4_parse_l4() keys a datagram. */
 struct ipv4_quoted {

@@ -233,6 +233,7 @@ int main(int argc, char **argv)
 	while (!d.stop) {
 		ctlsrv_poll(srv, 20);
 		ports_watch_links(&d.ports);
+		ports_count_drops(&d.ports);
 	}
 	fprintf(stderr, "bunri-dataplane: stopping\n");
 	stop_workers(&d, srv);

@@ -221,6 +221,13 @@ static void classify_frame(struct pipeline *p, struct pkt *pk, int64_t now)
 		done(pk, VERDICT_DROP, r);
 		return;
 	}
+	/* A segment damaged on the wire, or forged carelessly (a RST with a wrong checksum
+	 * that the endpoint will ignore), must not open, change or end a connection. */
+	r = ipv4_check_l4(m, &pk->ip);
+	if (unlikely(r != REASON_NONE)) {
+		done(pk, VERDICT_DROP, r);
+		return;
+	}
 	if (unlikely(route_lookup(&t->route, pk->ip.dst, &pk->zout, &pk->nexthop) != 0 ||
 		     pk->zout >= ZONE_COUNT || !t->zone[pk->zout].enabled)) {
 		done(pk, VERDICT_DROP, REASON_NO_ROUTE);
@@ -336,6 +343,8 @@ static uint32_t timeout_s(const struct tables *t, const struct ct_entry *e)
 {
 	switch (e->key.proto) {
 	case IPPROTO_TCP:
+		if (unlikely(tcpstate_rst_held(&e->tcp)))
+			return RTE_MIN(t->timeouts.tcp_transitory, (uint32_t)TCPSTATE_RST_GRACE_S);
 		return tcpstate_is_established(&e->tcp) ? t->timeouts.tcp_established :
 			t->timeouts.tcp_transitory;
 	case IPPROTO_UDP:
@@ -497,8 +506,7 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 		e = NULL;
 	}
 	if (e != NULL && e->expires_ms <= now) {
-		ct_end(p, e, e->key.proto == IPPROTO_TCP && tcpstate_fin_both(&e->tcp) ?
-		       FLOWREC_END_FIN : FLOWREC_END_TIMEOUT, now);
+		ct_end(p, e, conntrack_end_reason(e), now);
 		e = NULL;
 	}
 	if (e == NULL) {
@@ -547,13 +555,17 @@ static struct ct_entry *track(struct pipeline *p, struct pkt *pk, struct ct_entr
 		case TCP_RESET:
 			*end = FLOWREC_END_RST;
 			break;
+		case TCP_HELD:
+			/* Passed on, not believed: the connection's record says RST only if
+			 * the endpoint takes it. */
+			pk->ip.tcp.flags &= (uint8_t)~TCP_F_RST;
+			break;
 		case TCP_REOPEN:
 			if (!pk->opener) {
 				done(pk, VERDICT_DROP, REASON_STATE);
 				return NULL;
 			}
-			ct_end(p, e, tcpstate_fin_both(&e->tcp) ? FLOWREC_END_FIN :
-			       FLOWREC_END_TIMEOUT, now);
+			ct_end(p, e, conntrack_end_reason(e), now);
 			return open_conn(p, pk, now);
 		default:
 			done(pk, VERDICT_DROP, REASON_STATE);

@@ -1,6 +1,10 @@
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <linux/if_packet.h>
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -97,10 +101,11 @@ static int setup_port(struct ports *p, const struct ports_port *pp,
 			 "(no RSS): run one worker", pp->name, p->n_queues);
 		return -EINVAL;
 	}
-	/* A NIC that checks IPv4 header checksums saves the worker from summing them
-	 * (ipv4_validate trusts the mbuf's GOOD/BAD flags and sums only when unknown). */
-	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
-		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	/* A NIC that checks IPv4, TCP and UDP checksums saves the worker from summing them
+	 * (ipv4_validate and ipv4_check_l4 trust the mbuf's GOOD/BAD flags and sum only
+	 * when the port gave no verdict). */
+	conf.rxmode.offloads |= info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	ret = rte_eth_dev_configure(pp->id, p->n_queues, p->n_queues, &conf);
 	if (ret != 0)
 		goto fail;
@@ -140,6 +145,105 @@ fail:
 	return ret;
 }
 
+/* The AF_PACKET sockets bound to interface ifindex among the process's descriptors:
+ * net_af_packet keeps its sockets to itself, so they are found by the interface they
+ * are bound to (the af_packet ports of one dataplane share a namespace, so interface
+ * indexes tell them apart). */
+static unsigned find_packet_sockets(int ifindex, int *fds, unsigned max)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (dir == NULL)
+		return 0;
+	while (n < max && (de = readdir(dir)) != NULL) {
+		struct sockaddr_ll sll;
+		socklen_t len = sizeof(sll);
+		int domain, fd;
+		socklen_t dlen = sizeof(domain);
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+
+		if (end == de->d_name || *end != '\0' || v == dirfd(dir) || v < 0 || v > INT32_MAX)
+			continue;
+		fd = (int)v;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) != 0 ||
+		    domain != AF_PACKET)
+			continue;
+		memset(&sll, 0, sizeof(sll));
+		if (getsockname(fd, (struct sockaddr *)&sll, &len) != 0 ||
+		    sll.sll_ifindex != ifindex)
+			continue;
+		fds[n++] = fd;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* net_af_packet joins its sockets to a fanout group with PACKET_FANOUT_FLAG_DEFRAG (no
+ * devarg turns it off): the kernel reassembles IPv4 fragments before the port sees
+ * them, unless the namespace gives reassembly no memory, when it drops them. */
+static void warn_reassembly(const char *port)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ipfrag_high_thresh", "r");
+	unsigned long thresh = 1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &thresh) != 1)
+			thresh = 1;
+		fclose(f);
+	}
+	if (thresh != 0)
+		fprintf(stderr, "bunri-dataplane: port %s: the kernel reassembles IPv4 "
+			"fragments before this AF_PACKET port hands them over, so they are judged "
+			"whole instead of dropped; set net.ipv4.ipfrag_low_thresh=0 and "
+			"net.ipv4.ipfrag_high_thresh=0 in this namespace to have them dropped\n",
+			port);
+}
+
+static void find_port_sockets(struct ports_port *pp)
+{
+	struct rte_eth_dev_info info;
+
+	pp->n_sockets = 0;
+	if (rte_eth_dev_info_get(pp->id, &info) != 0 ||
+	    strcmp(info.driver_name, AF_PACKET_DRIVER) != 0 || info.if_index == 0)
+		return;
+	warn_reassembly(pp->name);
+	pp->n_sockets = find_packet_sockets((int)info.if_index, pp->sockets,
+					    PORTS_SOCKETS_MAX);
+	if (pp->n_sockets == 0)
+		fprintf(stderr, "bunri-dataplane: port %s: its kernel sockets were not found; "
+			"frames the kernel drops on it are not counted\n", pp->name);
+}
+
+void ports_count_drops(struct ports *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		struct ports_port *pp = &p->port[i];
+
+		for (unsigned s = 0; s < pp->n_sockets; s++) {
+			struct tpacket_stats st;
+			socklen_t len = sizeof(st);
+
+			/* TPACKET_V2 rings: tp_drops counts frames the full ring turned away. */
+			if (getsockopt(pp->sockets[s], SOL_PACKET, PACKET_STATISTICS, &st,
+				       &len) == 0)
+				pp->socket_drops += st.tp_drops;
+		}
+	}
+}
+
+/* The PMD closes its sockets when a port stops: count what they dropped last, then
+ * forget them (their descriptor numbers may be reused). */
+static void forget_sockets(struct ports *p)
+{
+	ports_count_drops(p);
+	for (unsigned i = 0; i < p->n; i++)
+		p->port[i].n_sockets = 0;
+}
+
 int ports_open(struct ports *p, const struct cpolicy *cp, unsigned n_workers,
 	       unsigned n_mbufs, char *err, size_t errlen)
 {
@@ -163,6 +267,7 @@ int ports_open(struct ports *p, const struct cpolicy *cp, unsigned n_workers,
 		ret = setup_port(p, pp, cpolicy_zone(cp, (enum zone)pp->zone), err, errlen);
 		if (ret != 0)
 			goto err_ports;
+		find_port_sockets(&p->port[started]);
 	}
 	for (unsigned z = 0; z < ZONE_COUNT; z++) {
 		if (p->zone_port[z][0] != UINT16_MAX &&
@@ -203,12 +308,14 @@ void ports_watch_links(struct ports *p)
 
 void ports_stop(struct ports *p)
 {
+	forget_sockets(p);
 	for (unsigned i = 0; i < p->n; i++)
 		(void)rte_eth_dev_stop(p->port[i].id);
 }
 
 void ports_close(struct ports *p)
 {
+	forget_sockets(p);
 	for (unsigned i = 0; i < p->n; i++) {
 		(void)rte_eth_dev_stop(p->port[i].id);
 		(void)rte_eth_dev_close(p->port[i].id);

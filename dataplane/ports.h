@@ -17,11 +17,19 @@
 
 struct rte_mempool;
 
+#define PORTS_SOCKETS_MAX 64
+
 struct ports_port {
 	uint16_t id;
 	uint8_t zone;
 	uint8_t link;                 /* its place among the zone's ports (0..) */
 	char name[CP_PORT_NAME_MAX];
+	/* A net_af_packet port's kernel sockets (one per queue) and the frames the kernel
+	 * dropped on them because their rings were full: DPDK 22.11's PMD counts neither
+	 * in imissed, so ports_count_drops() reads them from the kernel. */
+	unsigned n_sockets;
+	int sockets[PORTS_SOCKETS_MAX];
+	uint64_t socket_drops;
 };
 
 struct ports {
@@ -47,6 +55,10 @@ int ports_open(struct ports *p, const struct cpolicy *cp, unsigned n_workers,
 	       unsigned n_mbufs, char *err, size_t errlen);
 /* Stops and closes every port, then frees the pool. */
 void ports_close(struct ports *p);
+/* Adds what the kernel dropped on each net_af_packet port's sockets since the last
+ * call to the port's socket_drops (reading the kernel's count resets it). The control
+ * thread calls it with ports_watch_links(). */
+void ports_count_drops(struct ports *p);
 /* Stops the ports (no more RX or TX) without closing them. */
 void ports_stop(struct ports *p);
 /* Reads every port's link state (without waiting) into link_down, and says on stderr

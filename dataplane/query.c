@@ -42,7 +42,11 @@ static json_t *port_json(const struct ports_port *pp)
 	json_object_set_new(o, "speed_mbps", json_integer(link.link_speed));
 	json_object_set_new(o, "rx_packets", json_integer((json_int_t)st.ipackets));
 	json_object_set_new(o, "tx_packets", json_integer((json_int_t)st.opackets));
-	json_object_set_new(o, "rx_missed", json_integer((json_int_t)st.imissed));
+	/* Frames lost before a worker saw them: the NIC's count, or the kernel's for an
+	 * AF_PACKET port (its ring was full). */
+	json_object_set_new(o, "rx_missed",
+			    json_integer((json_int_t)(st.imissed + pp->socket_drops)));
+	json_object_set_new(o, "rx_socket_drops", json_integer((json_int_t)pp->socket_drops));
 	json_object_set_new(o, "rx_errors", json_integer((json_int_t)st.ierrors));
 	json_object_set_new(o, "tx_errors", json_integer((json_int_t)st.oerrors));
 	json_object_set_new(o, "rx_nombuf", json_integer((json_int_t)st.rx_nombuf));

@@ -1,8 +1,8 @@
 #include "tcpstate.h"
 
-/* A RST is believed when its sequence number lies within this distance of what the
- * sender was expected to send next, or within the receiver's largest window. */
-#define RST_SLACK 65535u
+/* How far from what a side sent its next segment may start and still be taken as part
+ * of the connection, when the receiver's window is smaller. */
+#define SEQ_SLACK 65535u
 #define WSCALE_MAX 14
 
 static const char *const state_names[TCP_STATE_COUNT] = {
@@ -15,6 +15,7 @@ static const char *const state_names[TCP_STATE_COUNT] = {
 	[TCP_LAST_ACK] = "LAST_ACK",
 	[TCP_TIME_WAIT] = "TIME_WAIT",
 	[TCP_CLOSED] = "CLOSED",
+	[TCP_RST_HELD] = "RST_HELD",
 };
 
 const char *tcpstate_name(enum tcp_state s)
@@ -55,21 +56,57 @@ void tcpstate_open(struct tcp_track *t, const struct tcp_seg *s)
 	track_seq(t, TCP_ORIG, s);
 }
 
-static bool rst_acceptable(const struct tcp_track *t, enum tcp_dir dir,
-			   const struct tcp_seg *s)
+/* Whether seq lies in the receiver's window: from its RCV.NXT (taken as what dir has
+ * sent up to: all of it arrived) on, as far as the largest window it advertised. */
+static bool in_rcv_window(const struct tcp_track *t, enum tcp_dir dir, uint32_t seq)
 {
-	uint32_t window;
-	int32_t off;
+	return seq - t->next_seq[dir] < t->max_win[!dir];
+}
 
-	/* RFC 793: in SYN-SENT a reset is valid only when it acknowledges the SYN. */
-	if (t->state == TCP_SYN_SENT && dir == TCP_REPLY)
-		return (s->flags & TCP_F_ACK) && s->ack == t->next_seq[TCP_ORIG];
-	if (!t->seq_known[dir])
-		return (s->flags & TCP_F_ACK) && t->seq_known[!dir] &&
-			s->ack == t->next_seq[!dir];
-	window = t->max_win[!dir] > RST_SLACK ? t->max_win[!dir] : RST_SLACK;
-	off = (int32_t)(s->seq - t->next_seq[dir]);
-	return off <= (int64_t)window && off >= -(int64_t)window;
+/* RFC 5961: a RST at RCV.NXT ends the connection; one elsewhere in the window is
+ * passed on but not believed, since the endpoint answers it with a challenge ACK and
+ * keeps the connection unless the RST was its peer's; one outside is dropped. */
+static enum tcp_result on_rst(struct tcp_track *t, enum tcp_dir dir,
+			      const struct tcp_seg *s)
+{
+	if (t->state == TCP_CLOSED)
+		return TCP_INVALID;
+	if (t->state == TCP_SYN_SENT && dir == TCP_REPLY) {
+		/* RFC 793: in SYN-SENT a reset is valid only when it acknowledges the SYN. */
+		if (!(s->flags & TCP_F_ACK) || s->ack != t->next_seq[TCP_ORIG])
+			return TCP_INVALID;
+	} else if (!t->seq_known[dir]) {
+		if (!(s->flags & TCP_F_ACK) || !t->seq_known[!dir] || s->ack != t->next_seq[!dir])
+			return TCP_INVALID;
+	} else if (s->seq != t->next_seq[dir]) {
+		if (!in_rcv_window(t, dir, s->seq))
+			return TCP_INVALID;
+		if (t->state != TCP_RST_HELD) {
+			t->held_from = t->state;
+			t->state = TCP_RST_HELD;
+		}
+		return TCP_HELD;
+	}
+	t->state = TCP_CLOSED;
+	return TCP_RESET;
+}
+
+/* A segment after a held RST that belongs to the connection (its sequence number near
+ * what dir sent, acknowledging nothing the other side did not send) shows that the
+ * endpoint kept it: the state before the RST comes back. */
+static bool restore_held(struct tcp_track *t, enum tcp_dir dir, const struct tcp_seg *s)
+{
+	uint32_t window = t->max_win[!dir] > SEQ_SLACK ? t->max_win[!dir] : SEQ_SLACK;
+	int32_t off = (int32_t)(s->seq - t->next_seq[dir]);
+
+	if (!(s->flags & TCP_F_ACK))
+		return false;
+	if (t->seq_known[dir] && (off > (int64_t)window || off < -(int64_t)window))
+		return false;
+	if (t->seq_known[!dir] && seq_after(s->ack, t->next_seq[!dir]))
+		return false;
+	t->state = t->held_from;
+	return true;
 }
 
 static enum tcp_result on_syn(struct tcp_track *t, enum tcp_dir dir,
@@ -80,7 +117,8 @@ static enum tcp_result on_syn(struct tcp_track *t, enum tcp_dir dir,
 	if (dir == TCP_ORIG && !ack) {
 		if (t->state == TCP_SYN_SENT)
 			return TCP_ACCEPT; /* retransmitted SYN */
-		if (t->state == TCP_TIME_WAIT || t->state == TCP_CLOSED)
+		if (t->state == TCP_TIME_WAIT || t->state == TCP_CLOSED ||
+		    t->state == TCP_RST_HELD)
 			return TCP_REOPEN;
 		return TCP_INVALID;
 	}
@@ -121,12 +159,10 @@ enum tcp_result tcpstate_next(struct tcp_track *t, enum tcp_dir dir,
 	/* SYN with FIN or RST is no segment a TCP sends: a scan or an evasion attempt. */
 	if ((s->flags & TCP_F_SYN) && (s->flags & (TCP_F_FIN | TCP_F_RST)))
 		return TCP_INVALID;
-	if (s->flags & TCP_F_RST) {
-		if (t->state == TCP_CLOSED || !rst_acceptable(t, dir, s))
-			return TCP_INVALID;
-		t->state = TCP_CLOSED;
-		return TCP_RESET;
-	}
+	if (s->flags & TCP_F_RST)
+		return on_rst(t, dir, s);
+	if (t->state == TCP_RST_HELD && !(s->flags & TCP_F_SYN) && !restore_held(t, dir, s))
+		return TCP_INVALID;
 	if (s->flags & TCP_F_SYN)
 		return on_syn(t, dir, s);
 	/* Apart from the initiator's first SYN, every segment carries ACK (RFC 793). */
@@ -184,4 +220,9 @@ bool tcpstate_fin_both(const struct tcp_track *t)
 bool tcpstate_is_established(const struct tcp_track *t)
 {
 	return t->state == TCP_ESTABLISHED || t->state == TCP_CLOSE_WAIT;
+}
+
+bool tcpstate_rst_held(const struct tcp_track *t)
+{
+	return t->state == TCP_RST_HELD;
 }

@@ -24,6 +24,9 @@ enum tcp_state {
 	TCP_LAST_ACK,    /* both sides sent FIN */
 	TCP_TIME_WAIT,   /* the last FIN was acknowledged */
 	TCP_CLOSED,      /* reset */
+	TCP_RST_HELD,    /* a RST inside the window but not at the expected sequence number
+			  * was passed on: the endpoint answers it with a challenge ACK
+			  * (RFC 5961) and keeps the connection, or takes it and goes quiet */
 	TCP_STATE_COUNT,
 };
 
@@ -34,6 +37,7 @@ enum tcp_result {
 	TCP_ACCEPT,  /* forward it */
 	TCP_INVALID, /* drop it (`state`); the connection is unchanged */
 	TCP_RESET,   /* forward it, then end the connection (reason rst) */
+	TCP_HELD,    /* a RST to forward without believing it (state TCP_RST_HELD) */
 	TCP_REOPEN,  /* a new SYN on a finished connection: end it, look the SYN up anew */
 };
 
@@ -42,10 +46,17 @@ struct tcp_track {
 	uint8_t fin_dir;        /* the side that sent FIN first */
 	uint8_t fin_seen;       /* bit per side */
 	uint8_t wscale[2];      /* window scale each side announced in its SYN */
+	uint8_t held_from;      /* TCP_RST_HELD: the state a later segment restores */
 	bool seq_known[2];
 	uint32_t next_seq[2];   /* highest sequence number + length seen per side */
 	uint32_t max_win[2];    /* largest window each side advertised, scaled */
 };
+/* It lives in every connection entry, which fits two cache lines. */
+_Static_assert(sizeof(struct tcp_track) <= 24, "struct tcp_track grew");
+
+/* How long a connection whose RST was held waits for a segment that shows the endpoint
+ * kept it; after that the RST is taken as honoured. */
+#define TCPSTATE_RST_GRACE_S 10
 
 /* One segment, as parsed from the packet. */
 struct tcp_seg {
@@ -66,6 +77,9 @@ enum tcp_result tcpstate_next(struct tcp_track *t, enum tcp_dir dir,
 bool tcpstate_fin_both(const struct tcp_track *t);
 /* true for the states that use the established timeout. */
 bool tcpstate_is_established(const struct tcp_track *t);
+/* true while a RST is held (TCP_RST_HELD): the connection ends as `rst` if nothing
+ * follows within TCPSTATE_RST_GRACE_S. */
+bool tcpstate_rst_held(const struct tcp_track *t);
 /* "SYN_SENT", ... */
 const char *tcpstate_name(enum tcp_state s);
 

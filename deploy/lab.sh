@@ -88,6 +88,10 @@ lab_setup() {
     lab_in l ip addr add 10.20.0.20/24 dev eth0
   fi
   lab_link i 172.16.0.10/24 172.16.0.1
+  # net_af_packet has the kernel reassemble fragments before the dataplane sees them;
+  # with no reassembly memory the kernel drops them instead (README, Known limits).
+  lab_in a sysctl -qw net.ipv4.ipfrag_low_thresh=0
+  lab_in a sysctl -qw net.ipv4.ipfrag_high_thresh=0
   mkdir -p "$LAB_DIR/run" "$LAB_DIR/log" "$LAB_DIR/keys"
 }
 

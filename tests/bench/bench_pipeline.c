@@ -138,6 +138,7 @@ static void frame_fill(uint8_t *buf, unsigned rule, uint16_t sport)
 	uh->src_port = rte_cpu_to_be_16(sport);
 	uh->dst_port = rte_cpu_to_be_16((uint16_t)(1024 + rule));
 	uh->dgram_len = rte_cpu_to_be_16(FRAME_LEN - sizeof(*eh) - sizeof(*ip));
+	uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh); /* as hosts send it */
 }
 
 struct bench {

@@ -254,10 +254,10 @@ TTL 1.""")
     out.append(c)
 
     c = Case("malformed", """
-Damaged IPv4: a wrong header checksum, a total length beyond the frame (truncated
+Damaged IPv4: a wrong header checksum (dropped as checksum), a total length beyond the frame (truncated
 capture), a TCP header cut short, IHL < 5, IP version 5, a TCP data offset beyond the
 segment, a UDP length beyond the datagram, and IP options.""")
-    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", chksum=0x1234), "malformed")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", chksum=0x1234), "checksum")
     c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "S", len=400), "malformed")
     short = eth("mynumber") / IP(src=ATENA, dst=CHUKAN, proto=6) / Raw(b"\x9c\x40\x01\xbb\x00\x00")
     c.drop("mynumber", short, "malformed")
@@ -293,8 +293,8 @@ two overlapping fragments, and a non-first fragment alone.""")
     c = Case("tcp_state", """
 Segments that belong to no connection: an ACK without SYN, a SYN-ACK without SYN
 (from either side), a FIN and a RST. Then a real connection, a RST whose sequence
-number is far outside the window (dropped), and a RST inside it (forwarded, ends the
-connection).""")
+number is far outside the window (dropped), and a RST at the sequence number the
+receiver expects next (forwarded, ends the connection).""")
     c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "A", seq=1, ack=1), "state")
     c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 40000, "SA", seq=1, ack=1), "state")
     c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 40000, 443, "SA", seq=1, ack=1), "state")
@@ -307,6 +307,112 @@ connection).""")
           "MN-LG-001", "reply")
     c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 41000, 443, "A", seq=1001, ack=5001), "state")
     c.check('flows "type":"flow".*"sport":41000.*"end_reason":"rst"')
+    out.append(c)
+
+    c = Case("checksums", """
+Frames whose checksum is wrong are dropped (reason checksum) before they may open a
+connection: a SYN with a wrong IPv4 header checksum, a SYN with a wrong TCP checksum, a
+UDP datagram with a wrong checksum, an echo request with a wrong ICMP checksum. None of
+them opens anything: the same frames with their right sums afterwards are new
+connections. A UDP checksum of 0 means the sender computed none: it passes.""")
+    lgwan_router_resolves(c)
+    mnops = lambda: eth("mynumber", src=MN_OPS_MAC) / IP(src=MN_OPS, dst=AV)
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 44000, 443, "S", seq=1, chksum=0x4242), "checksum")
+    c.drop("mynumber", eth("mynumber") / IP(src=ATENA, dst=CHUKAN) /
+           TCP(sport=44001, dport=443, flags="S", seq=1, chksum=0x4242), "checksum")
+    c.drop("lgwan", eth("lgwan") / IP(src=PC2, dst=VB) / UDP(sport=50100, dport=3389, chksum=0x4242) / b"data",
+           "checksum")
+    c.drop("mynumber", mnops() / ICMP(type=8, id=300, chksum=0x4242) / b"abcd", "checksum")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44001, 443, "S", seq=1), "lgwan", "MN-LG-001", "new")
+    c.fwd("lgwan", eth("lgwan") / IP(src=PC2, dst=VB) / UDP(sport=50100, dport=3389) / b"data",
+          "internet", "LG-IN-010", "new")
+    c.fwd("mynumber", mnops() / ICMP(type=8, id=300) / b"abcd", "lgwan", "MN-LG-002", "new")
+    c.fwd("lgwan", eth("lgwan") / IP(src=PC2, dst=VB) / UDP(sport=50101, dport=3389, chksum=0) / b"none",
+          "internet", "LG-IN-010", "new")
+    c.check('counter "mynumber": .*"drop": \\{ "checksum": 3 \\}.*"lgwan": .*"drop": \\{ "checksum": 1 \\}')
+    c.check('flows "type":"deny".*"reason":"checksum"')
+    c.check("pcapcount lgwan 10.10.2.10.44000 0")
+    c.check("pcap internet 2")
+    out.append(c)
+
+    c = Case("rst_bad_checksum", """
+A peer-zone host forges a RST, at the right sequence number but with a wrong TCP
+checksum, into a live MN-LG-001 connection. The endpoint would ignore it; so does the
+appliance: dropped (checksum), the connection carries data both ways afterwards and
+ends by FIN, and its record does not say rst.""")
+    handshake(c, sport=44100)
+    c.drop("lgwan", eth("lgwan") / IP(src=CHUKAN, dst=ATENA) /
+           TCP(sport=443, dport=44100, flags="R", seq=5001, window=0, chksum=0x1111), "checksum")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44100, 443, "PA", seq=1001, ack=5001, payload=b"GET /"),
+          "lgwan", "MN-LG-001", "established")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44100, "PA", seq=5001, ack=1006, payload=b"200 OK"),
+          "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44100, 443, "FA", seq=1006, ack=5007),
+          "lgwan", "MN-LG-001", "established")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44100, "FA", seq=5007, ack=1007),
+          "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44100, 443, "A", seq=1007, ack=5008),
+          "lgwan", "MN-LG-001", "established")
+    c.check('flows "type":"flow".*"sport":44100.*"end_reason":"fin"')
+    c.check('counter "checksum": 1')
+    c.check("pcapcount mynumber Flags.\\[R 0")
+    out.append(c)
+
+    c = Case("rst_in_window", """
+RFC 5961: a RST inside the receiver's window but not at the sequence number it
+expects next. The appliance passes it on (the endpoint answers with a challenge ACK)
+without ending the connection; the client's challenge ACK and later data restore it,
+and its record ends by FIN, not rst. A second connection gets such a RST and nothing
+follows within 10 s: the endpoint took it, and the connection ends as rst.""")
+    handshake(c, sport=44200)
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44200, "R", seq=5001 + 3000),
+          "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44200, 443, "A", seq=1001, ack=5001),
+          "lgwan", "MN-LG-001", "established")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44200, "PA", seq=5001, ack=1001, payload=b"still here"),
+          "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44200, 443, "FA", seq=1001, ack=5011),
+          "lgwan", "MN-LG-001", "established")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44200, "FA", seq=5011, ack=1002),
+          "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44200, 443, "A", seq=1002, ack=5012),
+          "lgwan", "MN-LG-001", "established")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44201, 443, "S", seq=1000), "lgwan", "MN-LG-001", "new")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44201, "SA", seq=5000, ack=1001), "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44201, 443, "A", seq=1001, ack=5001),
+          "lgwan", "MN-LG-001", "established")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44201, 443, "R", seq=1001 + 500),
+          "lgwan", "MN-LG-001", "established")
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44201, "A", seq=5001, ack=1001), "state", dt=11)
+    c.check('flows "type":"flow".*"sport":44200.*"end_reason":"fin"')
+    c.check('flows "type":"flow".*"sport":44201.*"end_reason":"rst"')
+    c.check("pcapcount mynumber 10.20.5.10.443 > 10.10.2.10.44200: Flags \\[R\\] 1")
+    out.append(c)
+
+    c = Case("rst_exact", """
+A RST at exactly the sequence number the receiver expects next ends the connection:
+forwarded, the record says rst, and later segments of the connection are dropped.""")
+    handshake(c, sport=44300)
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44300, "R", seq=5001), "mynumber", "MN-LG-001", "reply")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 44300, 443, "PA", seq=1001, ack=5001, payload=b"x"), "state")
+    c.check('flows "type":"flow".*"sport":44300.*"end_reason":"rst"')
+    out.append(c)
+
+    c = Case("rst_out_of_window", """
+RSTs outside the receiver's window, just before the sequence number it expects and
+far after it, are dropped (state): the connection goes on and ends by FIN.""")
+    handshake(c, sport=44400)
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44400, "R", seq=5000), "state")
+    c.drop("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44400, "R", seq=5001 + 70000), "state")
+    c.drop("mynumber", tcp("mynumber", ATENA, CHUKAN, 44400, 443, "R", seq=1001 + 0x40000000), "state")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44400, 443, "FA", seq=1001, ack=5001),
+          "lgwan", "MN-LG-001", "established")
+    c.fwd("lgwan", tcp("lgwan", CHUKAN, ATENA, 443, 44400, "FA", seq=5001, ack=1002),
+          "mynumber", "MN-LG-001", "reply")
+    c.fwd("mynumber", tcp("mynumber", ATENA, CHUKAN, 44400, 443, "A", seq=1002, ack=5002),
+          "lgwan", "MN-LG-001", "established")
+    c.check('flows "type":"flow".*"sport":44400.*"end_reason":"fin"')
+    c.check('counter "mynumber": .*"drop": \\{ "state": 1 \\}.*"lgwan": .*"drop": \\{ "state": 2 \\}')
     out.append(c)
 
     c = Case("udp_timeout", """

@@ -170,7 +170,13 @@ struct rte_mbuf *tcp(uint8_t zone, uint32_t src, uint32_t dst, uint16_t sport,
 		.rx_win = rte_cpu_to_be_16(65535),
 	};
 
-	return ip_frame(zone, src, dst, IPPROTO_TCP, &th, sizeof(th));
+	struct rte_mbuf *m = ip_frame(zone, src, dst, IPPROTO_TCP, &th, sizeof(th));
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *tp = (struct rte_tcp_hdr *)(ip + 1);
+
+	tp->cksum = rte_ipv4_udptcp_cksum(ip, tp); /* as a host sends it */
+	return m;
 }
 
 struct rte_mbuf *arp_reply(uint8_t zone, uint32_t ip, const struct rte_ether_addr *mac,

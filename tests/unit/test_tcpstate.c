@@ -1,5 +1,6 @@
 /* The TCP state machine the connection tracker follows: the normal life of a
- * connection, what it refuses, RST acceptance by window, and reopening after close. */
+ * connection, what it refuses, RST acceptance by window (RFC 5961: believed at RCV.NXT,
+ * held inside the window, dropped outside), and reopening after close. */
 #include "runner.h"
 #include "tcpstate.h"
 
@@ -117,13 +118,22 @@ static void rst_window(void)
 	struct tcp_track t = established();
 	struct tcp_seg s;
 
+	/* Outside the client's window, before or after it: dropped, nothing changes. */
 	s = seg(TCP_F_RST, ISN_S + 1 + 0x40000000u, 0, 0);
 	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_INVALID);
 	s = seg(TCP_F_RST, ISN_S + 1 - 0x40000000u, 0, 0);
 	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_INVALID);
+	s = seg(TCP_F_RST, ISN_S, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_INVALID);
 	CU_ASSERT_EQUAL(t.state, TCP_ESTABLISHED);
-	/* Within the window the receiver advertised. */
+	/* Inside it but not at RCV.NXT: passed on, held, not believed. */
 	s = seg(TCP_F_RST, ISN_S + 1 + 30000, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_HELD);
+	CU_ASSERT_EQUAL(t.state, TCP_RST_HELD);
+	CU_ASSERT_TRUE(tcpstate_rst_held(&t));
+	CU_ASSERT_FALSE(tcpstate_is_established(&t));
+	/* Exactly at RCV.NXT: the connection ends, also from the held state. */
+	s = seg(TCP_F_RST, ISN_S + 1, 0, 0);
 	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_RESET);
 	CU_ASSERT_EQUAL(t.state, TCP_CLOSED);
 	/* Nothing is accepted after a reset, not even another RST. */
@@ -131,6 +141,57 @@ static void rst_window(void)
 	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_INVALID);
 	s = seg(TCP_F_ACK, ISN_C + 1, ISN_S + 1, 0);
 	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_INVALID);
+}
+
+/* The endpoint ignores a RST that was not at RCV.NXT and answers with a challenge ACK:
+ * the connection is back as it was, and goes on carrying data. */
+static void rst_held_recovers(void)
+{
+	struct tcp_track t = established();
+	struct tcp_seg s;
+
+	s = seg(TCP_F_ACK | TCP_F_PSH, ISN_C + 1, ISN_S + 1, 100);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_ACCEPT);
+	/* A forger in the server's zone guesses a sequence number in the window. */
+	s = seg(TCP_F_RST, ISN_S + 1 + 1234, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_HELD);
+	/* A segment that acknowledges what the server never sent restores nothing. */
+	s = seg(TCP_F_ACK, ISN_C + 101, ISN_S + 1 + 5000, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_INVALID);
+	CU_ASSERT_EQUAL(t.state, TCP_RST_HELD);
+	/* Neither does one far from what the client sent. */
+	s = seg(TCP_F_ACK, ISN_C + 101 + 0x20000000u, ISN_S + 1, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_INVALID);
+	CU_ASSERT_EQUAL(t.state, TCP_RST_HELD);
+	/* The client's challenge ACK (RFC 5961 3.2). */
+	s = seg(TCP_F_ACK, ISN_C + 101, ISN_S + 1, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_ACCEPT);
+	CU_ASSERT_EQUAL(t.state, TCP_ESTABLISHED);
+	CU_ASSERT_TRUE(tcpstate_is_established(&t));
+	s = seg(TCP_F_ACK | TCP_F_PSH, ISN_S + 1, ISN_C + 101, 20);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_ACCEPT);
+	/* Held during the close: the close goes on where it was. */
+	s = seg(TCP_F_FIN | TCP_F_ACK, ISN_C + 101, ISN_S + 21, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_ACCEPT);
+	CU_ASSERT_EQUAL(t.state, TCP_FIN_WAIT);
+	s = seg(TCP_F_RST, ISN_C + 102 + 10, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_HELD);
+	s = seg(TCP_F_ACK, ISN_S + 21, ISN_C + 102, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_ACCEPT);
+	CU_ASSERT_EQUAL(t.state, TCP_CLOSE_WAIT);
+}
+
+/* A new SYN from the client after a held RST: the endpoint took the RST and opens
+ * again. */
+static void rst_held_then_syn(void)
+{
+	struct tcp_track t = established();
+	struct tcp_seg s = seg(TCP_F_RST, ISN_C + 1 + 999, 0, 0);
+
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_HELD);
+	s = seg(TCP_F_SYN, ISN_C + 70000, 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_REOPEN);
+	CU_ASSERT_STRING_EQUAL(tcpstate_name(TCP_RST_HELD), "RST_HELD");
 }
 
 static void rst_window_scaled(void)
@@ -147,9 +208,12 @@ static void rst_window_scaled(void)
 	s = seg(TCP_F_ACK, ISN_C + 1, ISN_S + 1, 0);
 	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_ORIG, &s), TCP_ACCEPT);
 	CU_ASSERT_EQUAL(t.max_win[TCP_ORIG], 65535u << 7);
-	/* A server RST 4 MiB ahead lies inside the client's scaled window. */
+	/* A server RST 4 MiB ahead lies inside the client's scaled window: held. */
 	s = seg(TCP_F_RST, ISN_S + 1 + (4u << 20), 0, 0);
-	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_RESET);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_HELD);
+	/* 9 MiB ahead lies outside it. */
+	s = seg(TCP_F_RST, ISN_S + 1 + (9u << 20), 0, 0);
+	CU_ASSERT_EQUAL(tcpstate_next(&t, TCP_REPLY, &s), TCP_INVALID);
 }
 
 static void needs_ack(void)
@@ -257,7 +321,9 @@ int main(void)
 		{ "FIN from both sides at once", simultaneous_fin },
 		{ "SYN_SENT refuses all but SYN-ACK and RST", refused_in_syn_sent },
 		{ "RST in SYN_SENT must acknowledge the SYN", rst_in_syn_sent },
-		{ "RST far outside the window is dropped", rst_window },
+		{ "RST: outside dropped, in window held, at RCV.NXT ends", rst_window },
+		{ "a held RST the endpoint ignored: the connection recovers", rst_held_recovers },
+		{ "a SYN after a held RST reopens", rst_held_then_syn },
 		{ "RST window honours window scaling", rst_window_scaled },
 		{ "segments without ACK are refused", needs_ack },
 		{ "third packet must acknowledge the SYN-ACK", syn_recv_wrong_ack },
