@@ -30,6 +30,9 @@
 #include "opsock.h"
 #include "polaudit.h"
 #include "policy.h"
+#include "version.h"
+
+#include <systemd/sd-daemon.h>
 
 #define RECONNECT_MS 500
 #define TICK_MS 200
@@ -580,6 +583,8 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int sfd, ret, status = 1;
 
+	if (version_asked(argc, argv))
+		return printf("bunri-controld %s\n", version_string()) < 0;
 	if (parse_args(argc, argv, &c.o) != 0)
 		return 2;
 	c.started_ms = now_ms();
@@ -623,6 +628,8 @@ int main(int argc, char **argv)
 	}
 	say("running; dataplane socket %s, reload socket %s, audit file %s", c.dp_path,
 	    c.socket_path, c.audit_path);
+	/* The policy is adopted and bunrictl can reach us: what Type=notify waits for. */
+	(void)sd_notify(0, "READY=1");
 	run(&c, sfd);
 	drain(&c);
 	say("stopping; %llu records written", (unsigned long long)c.records);
