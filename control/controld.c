@@ -359,6 +359,9 @@ static void try_connect(struct controld *c, int64_t now)
 		return;
 	}
 	say("bunri-dataplane connected at %s; policy installed", c->dp_path);
+	/* Type=notify: ready once the dataplane enforces the policy (again after a restart
+	 * of the dataplane, which systemd ignores). */
+	(void)sd_notify(0, "READY=1\nSTATUS=policy installed on bunri-dataplane");
 }
 
 static void handle_signals(struct controld *c, int sfd)
@@ -543,7 +546,9 @@ static int open_flowlog(struct controld *c)
 	fo.retired = &c->retired;
 	ret = flowlog_open(&c->log, &fo, c->key, now_ms());
 	if (ret != 0)
-		say("flow log in %s/flows: %s", lg->dir, strerror(-ret));
+		say("flow log in %s/flows: %s%s", lg->dir, strerror(-ret), ret == -EROFS || ret == -EACCES ?
+		    "; under systemd a logging.dir other than /var/log/bunri must be listed in "
+		    "ReadWritePaths= of bunri-controld.service (systemctl edit bunri-controld)" : "");
 	return ret;
 }
 
@@ -628,8 +633,7 @@ int main(int argc, char **argv)
 	}
 	say("running; dataplane socket %s, reload socket %s, audit file %s", c.dp_path,
 	    c.socket_path, c.audit_path);
-	/* The policy is adopted and bunrictl can reach us: what Type=notify waits for. */
-	(void)sd_notify(0, "READY=1");
+	(void)sd_notify(0, "STATUS=waiting for bunri-dataplane");
 	run(&c, sfd);
 	drain(&c);
 	say("stopping; %llu records written", (unsigned long long)c.records);
