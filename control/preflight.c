@@ -152,7 +152,7 @@ static void check_file(struct preflight *pf, const char *what, const char *path,
 
 		report(pf, ok, "%s %s: mode %04o, owner uid %u%s", what, path,
 		       (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
-		       ok ? "" : " (must be 0600 and owned by bunri)");
+		       ok ? "" : " (must be 0600 and owned by the controller's user)");
 		return;
 	}
 	report(pf, (st.st_mode & 002) == 0, "%s %s: mode %04o%s", what, path,
@@ -174,14 +174,15 @@ static void check_dir(struct preflight *pf, const char *dir, const struct passwd
 	}
 	ok = pw != NULL && ((st.st_uid == pw->pw_uid && (st.st_mode & 0200)) ||
 			    (st.st_gid == pw->pw_gid && (st.st_mode & 0020)));
-	report(pf, ok, "log directory %s: %s", dir, ok ? "writable by bunri" :
-	       "not writable by user bunri (chown bunri:bunri)");
+	report(pf, ok, "log directory %s: %s", dir, ok ? "writable by the controller's user" :
+	       "not writable by the controller's user (chown bunri:bunri)");
 }
 
 static int usage(FILE *out)
 {
 	fprintf(out, "usage: bunrictl preflight [--config appliance.cfg] [--policy policy.cfg]"
-		" [--root DIR]\n");
+		" [--root DIR]\n"
+		"        [--user NAME]  (the user the controller runs as; default bunri)\n");
 	return 2;
 }
 
@@ -191,6 +192,7 @@ int preflight_cmd(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -198,16 +200,19 @@ int preflight_cmd(int argc, char **argv)
 	struct preflight pf = { .root = "" };
 	struct appliance *a = NULL;
 	struct diag *d = diag_new();
-	const struct passwd *pw = getpwnam("bunri");
+	const char *user = "bunri";
+	const struct passwd *pw;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:p:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:r:u:h", opts, NULL)) != -1) {
 		if (c == 'c')
 			cfg = optarg;
 		else if (c == 'p')
 			pol = optarg;
 		else if (c == 'r')
 			pf.root = optarg;
+		else if (c == 'u')
+			user = optarg;
 		else {
 			diag_free(d);
 			return c == 'h' ? (usage(stdout), 0) : usage(stderr);
@@ -221,7 +226,8 @@ int preflight_cmd(int argc, char **argv)
 		diag_free(d);
 		return 2;
 	}
-	report(&pf, pw != NULL, "user bunri: %s", pw ? "present" :
+	pw = getpwnam(user);
+	report(&pf, pw != NULL, "user %s: %s", user, pw ? "present" :
 	       "missing (the bunri package creates it with systemd-sysusers)");
 	check_ports(&pf, a);
 	check_kernel(&pf);
