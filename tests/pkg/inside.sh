@@ -53,6 +53,23 @@ check "an auditor cannot reload" sh -c '! runuser -u auditor1 -- bunrictl reload
 check "an auditor reads the policy audit file" \
   runuser -u auditor1 -- test -r /var/log/bunri/policy-audit.jsonl
 
+# A logging.dir outside /var/log/bunri: the unit's file system is read-only there, and
+# the controller must say which unit setting opens it.
+systemctl stop bunri-controld
+install -d -o bunri -g bunri -m 0750 /srv/bunri-log
+cp /etc/bunri/appliance.cfg /etc/bunri/appliance.cfg.orig
+sed -i 's|^logging = .*|logging = { dir = "/srv/bunri-log"; };|' /etc/bunri/appliance.cfg
+check "bunri-controld refuses an unlisted logging.dir" sh -c '! systemctl start bunri-controld'
+check "... and names ReadWritePaths= of its unit" sh -c \
+  'journalctl -u bunri-controld | grep -q "/srv/bunri-log/flows: Read-only file system; under systemd.*ReadWritePaths= of bunri-controld.service"'
+mkdir -p /etc/systemd/system/bunri-controld.service.d
+printf '[Service]\nReadWritePaths=/srv/bunri-log\n' >/etc/systemd/system/bunri-controld.service.d/log.conf
+systemctl daemon-reload; systemctl reset-failed bunri-controld
+check "with the drop-in it writes there" sh -c 'systemctl start bunri-controld &&
+  test -d /srv/bunri-log/flows'
+systemctl stop bunri-controld
+mv /etc/bunri/appliance.cfg.orig /etc/bunri/appliance.cfg
+
 # The sanitizer host's package, with the unit as shipped.
 sanitize_one() { # $1: file name; prints where it ended: outbox, quarantine or nowhere
   local in=/var/lib/bunri/sanitizer/inbox
