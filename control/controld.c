@@ -545,10 +545,12 @@ static int open_flowlog(struct controld *c)
 	}
 	fo.retired = &c->retired;
 	ret = flowlog_open(&c->log, &fo, c->key, now_ms());
+	/* Under the shipped unit only /var/log/bunri is writable: name the setting. */
 	if (ret != 0)
-		say("flow log in %s/flows: %s%s", lg->dir, strerror(-ret), ret == -EROFS || ret == -EACCES ?
-		    "; under systemd a logging.dir other than /var/log/bunri must be listed in "
-		    "ReadWritePaths= of bunri-controld.service (systemctl edit bunri-controld)" : "");
+		say("flow log in %s/flows: %s%s", lg->dir, strerror(-ret),
+		    ret == -EROFS || ret == -EACCES ? "; under systemd a logging.dir other than "
+		    "/var/log/bunri must be listed in ReadWritePaths= of bunri-controld.service "
+		    "(systemctl edit bunri-controld)" : "");
 	return ret;
 }
 
