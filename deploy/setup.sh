@@ -6,9 +6,9 @@
 # Run as root: /usr/share/bunri/setup.sh (or <prefix>/share/bunri/setup.sh).
 set -euo pipefail
 
-# This script lives in <prefix>/share/bunri: the programs are in <prefix>/bin.
-PREFIX=${PREFIX:-$(cd "$(dirname "$0")/../.." && pwd)}
-SYSCONFDIR=${SYSCONFDIR:-/etc}
+# meson fills these in from `meson setup --prefix --sysconfdir`, as it does in the units.
+PREFIX=${PREFIX:-@prefix@}
+SYSCONFDIR=${SYSCONFDIR:-@sysconfdir@}
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root" >&2
   exit 2
