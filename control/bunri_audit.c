@@ -33,6 +33,7 @@
 #include "flowrec.h"
 #include "ipfix.h"
 #include "zone.h"
+#include "version.h"
 
 #define JST_OFFSET_S (9 * 3600)
 
@@ -538,8 +539,11 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int rc = dispatch(argc, argv);
+	int rc;
 
+	if (version_asked(argc, argv))
+		return printf("bunri-audit %s\n", version_string()) < 0;
+	rc = dispatch(argc, argv);
 	/* A report or an export that did not reach its file is no result. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "bunri-audit: cannot write the output: %s\n", strerror(errno));

@@ -5,6 +5,8 @@
 
 #include "check_cmd.h"
 #include "ctl_cmds.h"
+#include "preflight.h"
+#include "version.h"
 
 static void usage(FILE *out)
 {
@@ -34,9 +36,11 @@ static void usage(FILE *out)
 	      "        still asked for (frames waiting)\n"
 	      "  stats --prometheus | --json [--config FILE]\n"
 	      "        counters in Prometheus text format (node_exporter textfile collector)\n"
+	      "  preflight [--config FILE] [--policy FILE]\n"
+	      "        before the first start: IOMMU, vfio-pci, hugepages, NICs, cores, key\n"
 	      "  --socket PATH  the dataplane's control socket instead of appliance.cfg's\n"
 	      "        (reload: the controller's socket is controld.sock beside it)\n"
-	      "  help  this text\n"
+	      "  help  this text; --version  the release\n"
 	      "A daemon that does not accept, take the request and start answering within\n"
 	      "1.5 s is named (stopped or hung?) and bunrictl exits 2.\n",
 	      out);
@@ -60,6 +64,8 @@ static int dispatch(int argc, char **argv)
 		return ctl_flows_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "neighbors") == 0 || strcmp(argv[1], "neighbours") == 0)
 		return ctl_neighbors_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "preflight") == 0)
+		return preflight_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return ctl_stats_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -74,8 +80,11 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int rc = dispatch(argc, argv);
+	int rc;
 
+	if (version_asked(argc, argv))
+		return printf("bunrictl %s\n", version_string()) < 0;
+	rc = dispatch(argc, argv);
 	/* Output that did not reach its file (a full disk under a cron job writing the
 	 * textfile collector's .prom) must not look like success. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -32,6 +32,9 @@
 #include "polaudit.h"
 #include "recstream.h"
 #include "policy.h"
+#include "version.h"
+
+#include <systemd/sd-daemon.h>
 
 #define RECONNECT_MS 500
 #define TICK_MS 200
@@ -473,6 +476,9 @@ static void try_connect(struct controld *c, int64_t now)
 		return;
 	}
 	say("bunri-dataplane connected at %s; policy installed", c->dp_path);
+	/* Type=notify: ready once the dataplane enforces the policy (again after a restart
+	 * of the dataplane, which systemd ignores). */
+	(void)sd_notify(0, "READY=1\nSTATUS=policy installed on bunri-dataplane");
 }
 
 static void handle_signals(struct controld *c, int sfd)
@@ -710,8 +716,12 @@ static int open_flowlog(struct controld *c)
 	if (ret != 0)
 		return ret;
 	ret = flowlog_open(&c->log, &fo, c->key, now_ms());
+	/* Under the shipped unit only /var/log/bunri is writable: name the setting. */
 	if (ret != 0) {
-		say("flow log in %s/flows: %s", lg->dir, strerror(-ret));
+		say("flow log in %s/flows: %s%s", lg->dir, strerror(-ret),
+		    ret == -EROFS || ret == -EACCES ? "; under systemd a logging.dir other than "
+		    "/var/log/bunri must be listed in ReadWritePaths= of bunri-controld.service "
+		    "(systemctl edit bunri-controld)" : "");
 		return ret;
 	}
 	/* where the dataplane's records stand in the log: resent ones are skipped */
@@ -759,6 +769,8 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int sfd, ret, status = 1;
 
+	if (version_asked(argc, argv))
+		return printf("bunri-controld %s\n", version_string()) < 0;
 	if (parse_args(argc, argv, &c.o) != 0)
 		return 2;
 	c.started_ms = now_ms();
@@ -803,6 +815,7 @@ int main(int argc, char **argv)
 	}
 	say("running; dataplane socket %s, reload socket %s, audit file %s", c.dp_path,
 	    c.socket_path, c.audit_path);
+	(void)sd_notify(0, "STATUS=waiting for bunri-dataplane");
 	run(&c, sfd);
 	drain(&c);
 	status = 0;

@@ -17,6 +17,9 @@
 
 #include "ctlsrv.h"
 #include "daemon.h"
+#include "version.h"
+
+#include <systemd/sd-daemon.h>
 
 #define DEFAULT_CONFIG "/etc/bunri/appliance.cfg"
 
@@ -178,6 +181,8 @@ int main(int argc, char **argv)
 	char err[512];
 	int ret, status = 1;
 
+	if (version_asked(argc, argv))
+		return printf("bunri-dataplane %s\n", version_string()) < 0;
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "bunri-dataplane: DPDK EAL: %s\n", rte_strerror(rte_errno));
@@ -228,6 +233,8 @@ int main(int argc, char **argv)
 		goto out_workers;
 	fprintf(stderr, "bunri-dataplane: %s: %u ports, %u workers, deny-all until a policy "
 		"is installed\n", appliance_name(d.appliance), d.ports.n, d.n_workers);
+	/* Ports up, workers polling, control socket listening: the controller may connect. */
+	(void)sd_notify(0, "READY=1");
 	/* every 20 ms at least: records wait in the workers' rings, unnumbered, until the
 	 * control thread takes them, and a crash loses what they hold */
 	while (!d.stop) {

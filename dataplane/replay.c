@@ -25,6 +25,7 @@
 #include "pipeline.h"
 #include "policy.h"
 #include "replay_out.h"
+#include "version.h"
 
 #define POOL_SIZE 8191
 #define SWEEP_EVERY_MS 1000
@@ -364,6 +365,8 @@ int main(int argc, char **argv)
 	int64_t first;
 	int status = 2;
 
+	if (version_asked(argc, argv))
+		return printf("bunri-replay %s\n", version_string()) < 0;
 	if (parse_args(argc, argv, &r.o) != 0)
 		return 2;
 	if (open_inputs(&r.o, &in) != 0)

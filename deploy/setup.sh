@@ -1,65 +1,45 @@
 #!/usr/bin/env bash
-# First-time setup of an appliance after `meson install`: the bunri user and group (the
-# control sockets are mode 0660, group bunri: add operators to it), the directories, the
-# flow-log signing key, /etc/bunri/dataplane.env, hugepages, and the systemd units.
-# Idempotent: what exists is left alone. Run as root.
+# First-time setup after a source install (`meson install`); the Debian packages do the
+# same in their maintainer scripts. Creates the users and groups (sysusers.d), the
+# runtime and log directories (tmpfiles.d), the flow-log signing key, and the sanitizer's
+# configuration; then reloads systemd. Idempotent: what exists is left alone.
+# Run as root: /usr/share/bunri/setup.sh (or <prefix>/share/bunri/setup.sh).
 set -euo pipefail
 
-SYSCONFDIR=${SYSCONFDIR:-/etc}
-PREFIX=${PREFIX:-/usr/local}
+# meson fills these in from `meson setup --prefix --sysconfdir`, as it does in the units.
+PREFIX=${PREFIX:-@prefix@}
+SYSCONFDIR=${SYSCONFDIR:-@sysconfdir@}
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root" >&2
   exit 2
 fi
-
-getent group bunri >/dev/null || groupadd --system bunri
-getent passwd bunri >/dev/null ||
-  useradd --system --gid bunri --home-dir /var/lib/bunri --no-create-home \
-    --shell /usr/sbin/nologin bunri
-
-install -d -o root -g bunri -m 0750 "$SYSCONFDIR/bunri"
-install -d -o bunri -g bunri -m 0700 "$SYSCONFDIR/bunri/keys"
-install -d -o bunri -g bunri -m 0750 /var/log/bunri
-install -d -o bunri -g bunri -m 0750 /var/lib/bunri /var/lib/bunri/sanitizer
-# The flow log's checkpoint file (logging.checkpoint_file): append-only, so the
-# controller (and whoever takes over its user) can add checkpoints but never rewrite
-# them. Only root can clear the flag. Better still on another filesystem or a remote one.
-install -d -o bunri -g bunri -m 0750 /var/lib/bunri/anchor
-if [ ! -e /var/lib/bunri/anchor/flowlog-checkpoints ]; then
-  install -o bunri -g bunri -m 0640 /dev/null /var/lib/bunri/anchor/flowlog-checkpoints
-  chattr +a /var/lib/bunri/anchor/flowlog-checkpoints 2>/dev/null ||
-    echo "setup.sh: this filesystem has no append-only flag; keep the checkpoints on syslog too"
+audit=$PREFIX/bin/bunri-audit
+if [ ! -x "$audit" ]; then
+  echo "setup.sh: $audit not found; run it from the installed tree or set PREFIX=" >&2
+  exit 2
 fi
-install -d -o root -g bunri -m 0770 /run/bunri
 
-if [ ! -f "$SYSCONFDIR/bunri/keys/flowlog.key" ]; then
-  rmdir "$SYSCONFDIR/bunri/keys"   # keygen creates it with its own modes
-  "$PREFIX/bin/bunri-audit" keygen --out-dir "$SYSCONFDIR/bunri/keys"
-  chown -R bunri:bunri "$SYSCONFDIR/bunri/keys"
+# The units, sysusers.d and tmpfiles.d entries are always in /usr/lib or /lib.
+systemd-sysusers /usr/lib/sysusers.d/bunri.conf
+systemd-tmpfiles --create /usr/lib/tmpfiles.d/bunri.conf
+install -d -o root -g bunri -m 0750 "$SYSCONFDIR/bunri"
+
+if [ ! -e "$SYSCONFDIR/bunri/keys/flowlog.key" ]; then
+  "$audit" keygen --out-dir "$SYSCONFDIR/bunri/keys" >/dev/null
+  chown bunri:bunri "$SYSCONFDIR/bunri/keys" "$SYSCONFDIR/bunri/keys/"*
   echo "setup.sh: flow-log key created; give auditors $SYSCONFDIR/bunri/keys/flowlog.pub"
 fi
 
-if [ ! -f "$SYSCONFDIR/bunri/dataplane.env" ]; then
-  cat >"$SYSCONFDIR/bunri/dataplane.env" <<'ENV'
-# EAL options of bunri-dataplane: its cores (the first is the control thread, each
-# further one a worker) and the NICs it drives (bound to vfio-pci with dpdk-devbind.py).
-BUNRI_EAL="-l 0,1 -a 0000:3b:00.0 -a 0000:3b:00.1 -a 0000:3b:00.2"
-# Hugepages reserved by bunri-hugepages.service.
-BUNRI_HUGEMEM=2G
-BUNRI_HUGEPAGE_SIZE=2M
-ENV
-  echo "setup.sh: edit $SYSCONFDIR/bunri/dataplane.env for this server's cores and NICs"
-fi
-for f in appliance.cfg policy.cfg; do
-  [ -f "$SYSCONFDIR/bunri/$f" ] || echo "setup.sh: write $SYSCONFDIR/bunri/$f (examples: deploy/examples/)"
+ex=$PREFIX/share/doc/bunri/examples
+[ -e "$SYSCONFDIR/bunri/sanitizer.cfg" ] ||
+  install -m 0644 "$ex/sanitizer.cfg.example" "$SYSCONFDIR/bunri/sanitizer.cfg"
+for f in appliance.cfg policy.cfg dataplane.env; do
+  [ -e "$SYSCONFDIR/bunri/$f" ] ||
+    echo "setup.sh: write $SYSCONFDIR/bunri/$f (example: $ex/$f), mode 0640, group bunri"
 done
 
-# /run/bunri again after every boot.
-cat >/etc/tmpfiles.d/bunri.conf <<'TMP'
-d /run/bunri 0770 root bunri -
-TMP
-
-if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
-  echo "setup.sh: start with: systemctl enable --now bunri-hugepages bunri-dataplane bunri-controld"
+  echo "setup.sh: check with \`bunrictl preflight\`, then" \
+       "systemctl enable --now bunri-dataplane bunri-controld"
 fi

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "job.h"
 #include "slog.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG "/etc/bunri/sanitizer.cfg"
 
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
 	json_t *report = NULL;
 	int c, in_fd, out_fd, rc, ret = 1;
 
+	if (version_asked(argc, argv))
+		return printf("bunri-sanitize %s\n", version_string()) < 0;
 	while ((c = getopt_long(argc, argv, "o:r:c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "slog.h"
 #include "worker.h"
+#include "version.h"
 
 #define DEFAULT_CONFIG "/etc/bunri/sanitizer.cfg"
 #define MAX_WORKERS 64
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
 	char lockpath[SAN_PATH_MAX + 32];
 	int c, once = 0, i, rc, lock;
 
+	if (version_asked(argc, argv))
+		return printf("bunri-sanitizerd %s\n", version_string()) < 0;
 	while ((c = getopt_long(argc, argv, "c:1vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
