@@ -32,8 +32,13 @@ good() {
     >"$T/root/proc/meminfo"
   mkdir -p "$T/keys" "$T/log"
   : >"$T/keys/flowlog.key"; chmod 0600 "$T/keys/flowlog.key"; chmod 0750 "$T/log"
-  sed "s|^logging = .*|logging = { dir = \"$T/log\"; key = \"$T/keys/flowlog.key\"; };|" \
-    "$src/deploy/examples/appliance.cfg" >"$T/appliance.cfg"
+  # the example's logging group (over several lines), replaced by one of the test's
+  awk -v dir="$T/log" -v key="$T/keys/flowlog.key" '
+    /^logging = / { skip = 1; depth = 0 }
+    skip { depth += gsub(/{/, "{") - gsub(/}/, "}");
+           if (depth == 0) { skip = 0; printf "logging = { dir = \"%s\"; key = \"%s\"; };\n", dir, key }
+           next }
+    { print }' "$src/deploy/examples/appliance.cfg" >"$T/appliance.cfg"
   cp "$src/deploy/examples/policy.cfg" "$T/policy.cfg"
   chmod 0640 "$T/appliance.cfg" "$T/policy.cfg"
 }
