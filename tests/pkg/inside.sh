@@ -58,7 +58,9 @@ check "an auditor reads the policy audit file" \
 systemctl stop bunri-controld
 install -d -o bunri -g bunri -m 0750 /srv/bunri-log
 cp /etc/bunri/appliance.cfg /etc/bunri/appliance.cfg.orig
-sed -i 's|^logging = .*|logging = { dir = "/srv/bunri-log"; };|' /etc/bunri/appliance.cfg
+sed -i 's|^logging = { dir = "/var/log/bunri";|logging = { dir = "/srv/bunri-log";|' /etc/bunri/appliance.cfg
+grep -q '^logging = { dir = "/srv/bunri-log";' /etc/bunri/appliance.cfg ||
+  echo "FAIL the example's logging.dir was not found to change"
 check "bunri-controld refuses an unlisted logging.dir" sh -c '! systemctl start bunri-controld'
 check "... and names ReadWritePaths= of its unit" sh -c \
   'journalctl -u bunri-controld | grep -q "/srv/bunri-log/flows: Read-only file system; under systemd.*ReadWritePaths= of bunri-controld.service"'
