@@ -33,6 +33,7 @@
 #include "recstream.h"
 #include "policy.h"
 #include "version.h"
+#include "controld.h"
 
 #include <systemd/sd-daemon.h>
 
@@ -40,41 +41,7 @@
 #define TICK_MS 200
 #define DRAIN_MS 2000   /* at stop, records still coming are taken for this long at most */
 
-struct options {
-	const char *config;
-	const char *policy;
-	const char *socket;      /* ours; default controld.sock beside the dataplane's */
-	const char *dp_socket;   /* default control.socket of appliance.cfg */
-	const char *audit;       /* default <logging.dir>/policy-audit.jsonl */
-};
-
-struct controld {
-	struct options o;
-	char socket_path[PATH_MAX];
-	char dp_path[PATH_MAX];
-	char audit_path[PATH_MAX];
-	struct appliance *a;
-	struct policy *p;
-	struct cpolicy *cp;          /* what the dataplane runs (or will, once connected) */
-	struct dpconn dp;
-	struct flowlog *log;
-	struct recstream rs;         /* the record stream into log: de-dup, acks, run ends */
-	bool dp_up;                  /* connected at the last look */
-	struct seal_key *key;
-	struct seal_keyring retired;  /* public keys of the keys rotated out, beside key */
-	struct seal_keyring ring;     /* key, then retired: checks the checkpoint file */
-	struct anchor *anchor;        /* where the log's checkpoints go; NULL: nowhere */
-	int anchor_rc;                /* the last checkpoint's result, to say changes once */
-	unsigned n_ipfix;
-	struct ipfix_exporter *ipfix[APPLIANCE_MAX_COLLECTORS];
-	char ipfix_name[APPLIANCE_MAX_COLLECTORS][24];   /* "a.b.c.d:port" */
-	int64_t started_ms;
-	struct opsock ops;           /* our socket and bunrictl's connections to it */
-	int64_t next_connect_ms;
-	bool stop;
-};
-
-static int64_t now_ms(void)
+int64_t controld_now_ms(void)
 {
 	struct timespec ts;
 
@@ -82,8 +49,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void controld_say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -101,23 +67,23 @@ static void on_record(void *ctx, uint64_t run, uint64_t seq, const struct flowre
 	int ret = recstream_record(&c->rs, run, seq, r);
 
 	if (ret != 0 && ret != -EAGAIN)
-		say("flow log: %s; the dataplane keeps the records and sends them again",
+		controld_say("flow log: %s; the dataplane keeps the records and sends them again",
 		    strerror(-ret));
 	/* Live export is best effort: a lost datagram is counted by the exporter. */
 	for (unsigned i = 0; c->rs.st.appended > before && i < c->n_ipfix; i++)
-		(void)ipfix_add(c->ipfix[i], r, now_ms());
+		(void)ipfix_add(c->ipfix[i], r, controld_now_ms());
 }
 
 static void on_gap(void *ctx, const struct ctlproto_gap *g)
 {
 	struct controld *c = ctx;
 
-	say("the dataplane lost %llu records (seq %llu-%llu: %llu in its rings, %llu with its "
+	controld_say("the dataplane lost %llu records (seq %llu-%llu: %llu in its rings, %llu with its "
 	    "buffer full)", (unsigned long long)(g->last_seq - g->first_seq + 1),
 	    (unsigned long long)g->first_seq, (unsigned long long)g->last_seq,
 	    (unsigned long long)g->ring, (unsigned long long)g->buffer);
 	if (recstream_gap(&c->rs, g) != 0)
-		say("flow log: the gap record waits for the disk");
+		controld_say("flow log: the gap record waits for the disk");
 }
 
 static void on_beat(void *ctx, const struct ctlproto_beat *b, bool shutdown)
@@ -128,9 +94,9 @@ static void on_beat(void *ctx, const struct ctlproto_beat *b, bool shutdown)
 		(void)recstream_beat(&c->rs, b);
 		return;
 	}
-	say("bunri-dataplane stops cleanly after record %llu", (unsigned long long)b->seq);
-	if (recstream_end(&c->rs, b, now_ms()) != 0)
-		say("flow log: the run's end waits for the disk");
+	controld_say("bunri-dataplane stops cleanly after record %llu", (unsigned long long)b->seq);
+	if (recstream_end(&c->rs, b, controld_now_ms()) != 0)
+		controld_say("flow log: the run's end waits for the disk");
 }
 
 static void on_restarted(void *ctx)
@@ -144,37 +110,11 @@ static void dp_gone(struct controld *c)
 {
 	if (c->dp.shutdown)
 		return;
-	say("bunri-dataplane went away without a shutdown message after record %llu "
+	controld_say("bunri-dataplane went away without a shutdown message after record %llu "
 	    "(%llu connections live at its last heartbeat)", (unsigned long long)c->rs.seq,
 	    (unsigned long long)c->rs.beat.live);
-	if (recstream_end(&c->rs, NULL, now_ms()) != 0)
-		say("flow log: the crash record waits for the disk");
-}
-
-static void on_checkpoint(void *ctx, const struct checkpoint *cp)
-{
-	struct controld *c = ctx;
-	int ret = anchor_put(c->anchor, cp);
-
-	if (ret != c->anchor_rc)
-		say("flow-log checkpoint (seq %llu): %s", (unsigned long long)cp->seq,
-		    ret ? strerror(-ret) : "kept again");
-	c->anchor_rc = ret;
-}
-
-/* The IPFIX collectors get each checkpoint too, as an options record (best effort). */
-static void checkpoint_to_ipfix(void *ctx, const char *line, size_t len)
-{
-	struct controld *c = ctx;
-
-	for (unsigned i = 0; i < c->n_ipfix; i++)
-		(void)ipfix_add_checkpoint(c->ipfix[i], line, len, now_ms());
-}
-
-static void log_line(void *ctx, const char *msg)
-{
-	(void)ctx;
-	say("flow log: %s", msg);
+	if (recstream_end(&c->rs, NULL, controld_now_ms()) != 0)
+		controld_say("flow log: the crash record waits for the disk");
 }
 
 /* Loads, checks and compiles both files at now. 0 and the three objects, or -errno
@@ -254,9 +194,9 @@ static int adopt(struct controld *c, struct cpolicy *cp, long uid, const char *t
 	if (ret != 0 && (must_install || c->dp.fd >= 0)) {
 		fprintf(report, "NOT APPLIED: %s\n", err);
 		if (!unchanged(c->cp, cp, &diff) &&
-		    polaudit_append_not_applied(c->audit_path, now_ms(), uid, trigger, c->cp, cp,
+		    polaudit_append_not_applied(c->audit_path, controld_now_ms(), uid, trigger, c->cp, cp,
 						&diff, err) != 0)
-			say("cannot append to the audit file %s", c->audit_path);
+			controld_say("cannot append to the audit file %s", c->audit_path);
 		goto err_refused;
 	}
 	if (ret != 0)
@@ -266,8 +206,8 @@ static int adopt(struct controld *c, struct cpolicy *cp, long uid, const char *t
 	fputc('\n', report);
 	/* The same files reloaded change nothing, and the audit file lists changes only. */
 	if (!unchanged(c->cp, cp, &diff) &&
-	    polaudit_append(c->audit_path, now_ms(), uid, trigger, c->cp, cp, &diff) != 0)
-		say("cannot append to the audit file %s", c->audit_path);
+	    polaudit_append(c->audit_path, controld_now_ms(), uid, trigger, c->cp, cp, &diff) != 0)
+		controld_say("cannot append to the audit file %s", c->audit_path);
 	polaudit_diff_free(&diff);
 	cpolicy_free(c->cp);
 	c->cp = cp;
@@ -288,7 +228,7 @@ static int reload(struct controld *c, long uid, const char *trigger, bool allow_
 	struct appliance *a;
 	struct policy *p;
 	struct cpolicy *cp;
-	int ret = load(c, now_ms() / 1000, report, &a, &p, &cp);
+	int ret = load(c, controld_now_ms() / 1000, report, &a, &p, &cp);
 
 	if (ret == 0 && !allow_deny_all && flows_in_force(cp) == 0 &&
 	    flows_in_force(c->cp) > 0) {
@@ -324,7 +264,7 @@ static int expire(struct controld *c, int64_t now_s)
 	int ret;
 
 	if (cp == NULL) {
-		say("cannot recompile the policy at a flow's start or end: %s", strerror(errno));
+		controld_say("cannot recompile the policy at a flow's start or end: %s", strerror(errno));
 		return -errno;
 	}
 	report = open_memstream(&text, &len);
@@ -334,7 +274,7 @@ static int expire(struct controld *c, int64_t now_s)
 	}
 	ret = adopt(c, cp, -1, "expiry", false, report);
 	fclose(report);
-	say("a flow started or ended, recompiled unattended: %s", text != NULL ? text : "");
+	controld_say("a flow started or ended, recompiled unattended: %s", text != NULL ? text : "");
 	free(text);
 	return ret;
 }
@@ -444,7 +384,7 @@ static void serve_client(struct controld *c, int idx, int64_t now)
 	ret = reload(c, opsock_uid(&c->ops, idx), "reload",
 		     (flags & CTL_RELOAD_ALLOW_DENY_ALL) != 0, report);
 	fclose(report);
-	say("reload by uid %ld: %s", opsock_uid(&c->ops, idx), ret == 0 ? "done" : "not applied");
+	controld_say("reload by uid %ld: %s", opsock_uid(&c->ops, idx), ret == 0 ? "done" : "not applied");
 	if (ret == 0) {
 		opsock_reply(&c->ops, idx, m.seq, text, len, now);
 		return;
@@ -472,10 +412,10 @@ static void try_connect(struct controld *c, int64_t now)
 		(void)dpconn_ack(&c->dp, &pos);
 	ret = dpconn_install(&c->dp, c->cp, err, sizeof(err));
 	if (ret != 0) {
-		say("bunri-dataplane connected but refused the policy: %s", err);
+		controld_say("bunri-dataplane connected but refused the policy: %s", err);
 		return;
 	}
-	say("bunri-dataplane connected at %s; policy installed", c->dp_path);
+	controld_say("bunri-dataplane connected at %s; policy installed", c->dp_path);
 	/* Type=notify: ready once the dataplane enforces the policy (again after a restart
 	 * of the dataplane, which systemd ignores). */
 	(void)sd_notify(0, "READY=1\nSTATUS=policy installed on bunri-dataplane");
@@ -489,7 +429,7 @@ static void handle_signals(struct controld *c, int sfd)
 		if (si.ssi_signo == SIGHUP) {
 			int ret = reload(c, -1, "sighup", false, stderr);
 
-			say("SIGHUP: %s", ret == 0 ? "policy reloaded" : "reload refused");
+			controld_say("SIGHUP: %s", ret == 0 ? "policy reloaded" : "reload refused");
 		} else {
 			c->stop = true;
 		}
@@ -503,14 +443,14 @@ static void tick(struct controld *c, int64_t now)
 	bool again;
 
 	if (flowlog_tick(c->log, now) != 0)
-		say("flow log: tick failed");
+		controld_say("flow log: tick failed");
 	/* records count as delivered only once fsynced: then the dataplane may free them */
 	if (recstream_tick(&c->rs, now, &m, &again) && c->dp.fd >= 0)
 		(void)dpconn_ack(&c->dp, &m);
 	if (again && c->dp.fd >= 0) {
 		m = recstream_position(&c->rs);
 		if (dpconn_subscribe(&c->dp, &m) == 0)
-			say("flow log: asking bunri-dataplane for the records after %llu again",
+			controld_say("flow log: asking bunri-dataplane for the records after %llu again",
 			    (unsigned long long)m.seq);
 	}
 	for (unsigned i = 0; i < c->n_ipfix; i++)
@@ -525,7 +465,7 @@ static void run(struct controld *c, int sfd)
 		struct pollfd pfd[3 + OPSOCK_CLIENTS];
 		int who[3 + OPSOCK_CLIENTS];
 		unsigned n = 0;
-		int64_t now = now_ms(), next = cpolicy_next_change(c->cp);
+		int64_t now = controld_now_ms(), next = cpolicy_next_change(c->cp);
 
 		if (c->dp_up && c->dp.fd < 0)
 			dp_gone(c);
@@ -556,11 +496,11 @@ static void run(struct controld *c, int sfd)
 			if (who[i] == -1)
 				handle_signals(c, sfd);
 			else if (who[i] == -2)
-				opsock_accept(&c->ops, now_ms());
+				opsock_accept(&c->ops, controld_now_ms());
 			else if (who[i] == -3 && dpconn_read(&c->dp) != 0)
-				say("bunri-dataplane went away; reconnecting");
+				controld_say("bunri-dataplane went away; reconnecting");
 			else if (who[i] >= 0)
-				serve_client(c, who[i], now_ms());
+				serve_client(c, who[i], controld_now_ms());
 		}
 	}
 }
@@ -570,7 +510,7 @@ static void run(struct controld *c, int sfd)
  * end is killed by systemd with the log unsealed. The log keeps being fsynced meanwhile. */
 static void drain(struct controld *c)
 {
-	int64_t start = now_ms(), now = start, last_tick = start;
+	int64_t start = controld_now_ms(), now = start, last_tick = start;
 
 	while (c->dp.fd >= 0 && now - start < DRAIN_MS) {
 		struct pollfd pfd = { .fd = c->dp.fd, .events = POLLIN };
@@ -581,14 +521,14 @@ static void drain(struct controld *c)
 			break;
 		if (n > 0 && dpconn_read(&c->dp) != 0)
 			break;
-		now = now_ms();
+		now = controld_now_ms();
 		if (now - last_tick >= TICK_MS) {
 			tick(c, now);
 			last_tick = now;
 		}
 	}
 	if (c->dp.fd >= 0 && now - start >= DRAIN_MS)
-		say("stopping while bunri-dataplane still sends records: after %d ms, records "
+		controld_say("stopping while bunri-dataplane still sends records: after %d ms, records "
 		    "still queued on its socket are not written", DRAIN_MS);
 }
 
@@ -648,118 +588,6 @@ static void controld_socket_path(const char *dp_socket, char *out, size_t len)
 	snprintf(out, len, "%s/controld.sock", dirname(tmp));
 }
 
-/* The checkpoint file and syslog of logging.checkpoint_file and logging.syslog; the
- * file's newest checkpoint is what recovery holds the log to. */
-static int open_anchor(struct controld *c, struct flowlog_options *fo)
-{
-	const struct appliance_logging *lg = appliance_logging(c->a);
-	struct anchor_options ao = {.file = lg->checkpoint_file, .syslog_socket = lg->syslog_socket,
-				    .syslog_port = lg->syslog_port, .hostname = appliance_name(c->a),
-				    .app = "bunri-controld", .key = c->key, .ring = &c->ring,
-				    .forward = checkpoint_to_ipfix, .forward_ctx = c};
-	uint32_t a = lg->syslog_addr;
-	char host[16];
-	int ret;
-
-	if (!ao.file && !ao.syslog_socket && !a && !lg->n_collectors) {
-		say("flow log: no logging.checkpoint_file, logging.syslog or logging.ipfix: the "
-		    "log's head is not anchored outside it, so a cut tail would not show");
-		return 0;
-	}
-	c->ring.key[c->ring.n++] = c->key;
-	for (size_t i = 0; i < c->retired.n && c->ring.n < SEAL_KEYRING_MAX; i++)
-		c->ring.key[c->ring.n++] = c->retired.key[i];
-	snprintf(host, sizeof(host), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-		 a & 255);
-	ao.syslog_host = a ? host : NULL;
-	ret = anchor_open(&c->anchor, &ao);
-	if (ret != 0) {
-		say("flow-log checkpoints (%s): %s", ao.file ? ao.file : "syslog", strerror(-ret));
-		return ret;
-	}
-	fo->anchor = anchor_last(c->anchor);
-	fo->checkpoint = on_checkpoint;
-	fo->checkpoint_ctx = c;
-	fo->checkpoint_ms = lg->checkpoint_seconds * 1000;
-	return 0;
-}
-
-static int open_flowlog(struct controld *c)
-{
-	const struct appliance_logging *lg = appliance_logging(c->a);
-	struct flowlog_options fo = {
-		.dir = lg->dir,
-		.rotate_bytes = (uint64_t)lg->rotate_size_mb << 20,
-		.rotate_seconds = lg->rotate_seconds,
-		.retention_days = lg->retention_days,
-		.fsync_ms = lg->fsync_ms,
-		.io_buffers = lg->write_buffer_mb * ((1u << 20) / FLOWLOG_IO_BUF_SIZE),
-		.log = log_line,
-	};
-	char keydir[PATH_MAX];
-	int ret = seal_key_load_private(lg->key, &c->key);
-
-	if (ret != 0) {
-		say("flow-log key %s: %s (create one with: bunri-audit keygen --out-dir %s)",
-		    lg->key, strerror(-ret), "DIR");
-		return ret;
-	}
-	/* Segments signed before a key rotation are checked with the old public keys. */
-	snprintf(keydir, sizeof(keydir), "%s", lg->key);
-	ret = seal_keyring_load_retired(dirname(keydir), &c->retired);
-	if (ret != 0) {
-		say("flow-log keys beside %s: %s", lg->key, strerror(-ret));
-		return ret;
-	}
-	fo.retired = &c->retired;
-	ret = open_anchor(c, &fo);
-	if (ret != 0)
-		return ret;
-	ret = flowlog_open(&c->log, &fo, c->key, now_ms());
-	/* Under the shipped unit only /var/log/bunri is writable: name the setting. */
-	if (ret != 0) {
-		say("flow log in %s/flows: %s%s", lg->dir, strerror(-ret),
-		    ret == -EROFS || ret == -EACCES ? "; under systemd a logging.dir other than "
-		    "/var/log/bunri must be listed in ReadWritePaths= of bunri-controld.service "
-		    "(systemctl edit bunri-controld)" : "");
-		return ret;
-	}
-	/* where the dataplane's records stand in the log: resent ones are skipped */
-	snprintf(keydir, sizeof(keydir), "%s/flows", lg->dir);
-	ret = recstream_init(&c->rs, c->log, keydir);
-	if (ret != 0)
-		say("flow log in %s: cannot read where the records stand: %s", keydir,
-		    strerror(-ret));
-	return ret;
-}
-
-/* Live IPFIX export to the collectors of appliance.cfg; one that cannot be set up is
- * reported and skipped (the sealed flow log is the record of truth). */
-static void open_ipfix(struct controld *c)
-{
-	const struct appliance_logging *lg = appliance_logging(c->a);
-
-	for (unsigned i = 0; i < lg->n_collectors; i++) {
-		uint32_t a = lg->collectors[i].addr;
-		char host[16];
-		int ret;
-
-		snprintf(host, sizeof(host), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
-			 (a >> 8) & 255, a & 255);
-		ret = ipfix_open_udp(&c->ipfix[c->n_ipfix], host, lg->collectors[i].port,
-				     lg->ipfix_domain);
-		if (ret != 0) {
-			say("IPFIX collector %s:%u: %s", host, lg->collectors[i].port,
-			    strerror(-ret));
-			continue;
-		}
-		say("exporting IPFIX to %s:%u", host, lg->collectors[i].port);
-		snprintf(c->ipfix_name[c->n_ipfix], sizeof(c->ipfix_name[0]), "%s:%u", host,
-			 lg->collectors[i].port);
-		c->n_ipfix++;
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static struct controld c;
@@ -773,10 +601,10 @@ int main(int argc, char **argv)
 		return printf("bunri-controld %s\n", version_string()) < 0;
 	if (parse_args(argc, argv, &c.o) != 0)
 		return 2;
-	c.started_ms = now_ms();
+	c.started_ms = controld_now_ms();
 	dpconn_init(&c.dp, (struct dpconn_sink){ on_record, on_gap, on_beat, on_restarted, &c });
-	if (load(&c, now_ms() / 1000, stderr, &a, &p, &cp) != 0) {
-		say("not started: fix the files above and start again");
+	if (load(&c, controld_now_ms() / 1000, stderr, &a, &p, &cp) != 0) {
+		controld_say("not started: fix the files above and start again");
 		return 1;
 	}
 	c.a = a;
@@ -793,8 +621,8 @@ int main(int argc, char **argv)
 		snprintf(c.audit_path, sizeof(c.audit_path), "%s/policy-audit.jsonl",
 			 appliance_logging(a)->dir);
 	/* the collectors first: the flow log's first checkpoint goes to them too */
-	open_ipfix(&c);
-	if (open_flowlog(&c) != 0)
+	controld_open_ipfix(&c);
+	if (controld_open_flowlog(&c) != 0)
 		goto out_policy;
 	if (adopt(&c, cp, (long)getuid(), "startup", false, stderr) != 0)
 		goto out_log;
@@ -805,15 +633,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0 ||
 	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		say("signalfd: %s", strerror(errno));
+		controld_say("signalfd: %s", strerror(errno));
 		goto out_log;
 	}
 	ret = opsock_open(&c.ops, c.socket_path);
 	if (ret != 0) {
-		say("socket %s: %s", c.socket_path, strerror(-ret));
+		controld_say("socket %s: %s", c.socket_path, strerror(-ret));
 		goto out_sfd;
 	}
-	say("running; dataplane socket %s, reload socket %s, audit file %s", c.dp_path,
+	controld_say("running; dataplane socket %s, reload socket %s, audit file %s", c.dp_path,
 	    c.socket_path, c.audit_path);
 	(void)sd_notify(0, "STATUS=waiting for bunri-dataplane");
 	run(&c, sfd);
@@ -825,14 +653,14 @@ out_sfd:
 out_log:
 	dpconn_close(&c.dp);
 	for (unsigned i = 0; i < c.n_ipfix; i++)
-		(void)ipfix_close(c.ipfix[i], now_ms());
-	if (flowlog_close(c.log, now_ms()) != 0) {
-		say("flow log: the last segment could not be sealed");
+		(void)ipfix_close(c.ipfix[i], controld_now_ms());
+	if (flowlog_close(c.log, controld_now_ms()) != 0) {
+		controld_say("flow log: the last segment could not be sealed");
 		status = 1;
 	} else {
 		recstream_closed(&c.rs);
 	}
-	say("stopping; %llu records written and fsynced (%llu received, %llu already in the "
+	controld_say("stopping; %llu records written and fsynced (%llu received, %llu already in the "
 	    "log, %llu refused by the disk and left with the dataplane)",
 	    (unsigned long long)c.rs.st.written, (unsigned long long)c.rs.st.received,
 	    (unsigned long long)c.rs.st.duplicates, (unsigned long long)c.rs.st.refused);
