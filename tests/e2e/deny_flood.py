@@ -12,14 +12,7 @@ import socket
 import struct
 import time
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+from inetsum import checksum
 
 
 def frame(dst_mac, src_mac, src, dst, proto, sport, dport):
@@ -32,10 +25,10 @@ def frame(dst_mac, src_mac, src, dst, proto, sport, dport):
     else:
         l4 = struct.pack("!HHHH", sport, dport, 8, 0)
         off = 6
-    c = csum(s + d + struct.pack("!BBH", 0, proto, len(l4)) + l4) or 0xffff
+    c = checksum(s + d + struct.pack("!BBH", 0, proto, len(l4)) + l4) or 0xffff
     l4 = l4[:off] + struct.pack("!H", c) + l4[off + 2:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, s, d)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
     return dst_mac + src_mac + b"\x08\x00" + ip + l4
 
 

@@ -172,6 +172,8 @@ static void test_default_route(void)
 	CU_ASSERT(route_source_zone(&t->route, ip(192, 0, 2, 200)) == ZONE_LGWAN);
 	tables_free(t);
 	diag_free(d);
+	free(cfg);
+	free(pol);
 }
 
 /* Without a default, an address nobody's networks hold has no route and no zone. */
@@ -245,8 +247,10 @@ static void test_long_prefix_bound(void)
 				cpolicy_free(cp);
 		}
 		free(text);
+		free(cfg);
 		diag_free(d);
 	}
+	free(pol);
 }
 
 int main(void)
