@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 2
 fi
 BUILD=${BUILD:-$PWD/build}
-if [ ! -x "$BUILD/dataplane/bunri-dataplane" ]; then
+if [ ! -x "$BUILD/dataplane/daemon/bunri-dataplane" ]; then
   bash deploy/install-deps.sh
   [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD"
   ninja -C "$BUILD"
@@ -46,7 +46,7 @@ lab_policy_cfg "$LAB_DIR/policy.cfg" yes
 lab_policy_cfg "$LAB_DIR/policy-revoked.cfg" no
 lab_keygen
 echo "mynumber 10.10.0.10 | lgwan 10.20.0.10 (中間サーバー), 10.20.0.20 (端末) | internet 172.16.0.10"
-"$BUILD/control/bunrictl" check --config "$LAB_DIR/appliance.cfg" --policy "$LAB_DIR/policy.cfg" | tail -8
+"$BUILD/control/cli/bunrictl" check --config "$LAB_DIR/appliance.cfg" --policy "$LAB_DIR/policy.cfg" | tail -8
 
 step "bunri-dataplane starts deny-all (fail closed)"
 lab_start_dataplane
@@ -122,4 +122,4 @@ for path in sys.argv[1:]:
                   f'proto {r["proto"]}, {r["reason"]}, {r["count"]} packets')
 PY
 show "bunri-audit verify"
-"$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"
+"$BUILD/control/audit/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"

@@ -168,7 +168,7 @@ lab_start_dataplane() {
   for i in $(seq 1 "$w"); do lcores="$lcores,$i@$(( $(nproc) > 1 ? 1 : 0 ))"; done
   [ "$w" -gt 1 ] && q=",qpairs=$w"
   [ "${LAB_LGWAN_PORTS:-1}" = 2 ] && extra=(--vdev "net_af_packet3,iface=${LAB}K$q")
-  lab_bg a "$LAB_DIR/dataplane.log" "$BUILD/dataplane/bunri-dataplane" --no-huge -m 512 --no-pci --no-telemetry \
+  lab_bg a "$LAB_DIR/dataplane.log" "$BUILD/dataplane/daemon/bunri-dataplane" --no-huge -m 512 --no-pci --no-telemetry \
     --file-prefix "${LAB}dp" --lcores "$lcores" --log-level 'lib.*:error' \
     --vdev "net_af_packet0,iface=${LAB}M$q" --vdev "net_af_packet1,iface=${LAB}L$q" \
     --vdev "net_af_packet2,iface=${LAB}I$q" "${extra[@]}" \
@@ -178,7 +178,7 @@ lab_start_dataplane() {
 }
 
 lab_start_controld() {
-  "$BUILD/control/bunri-controld" --config "$LAB_DIR/appliance.cfg" \
+  "$BUILD/control/controld/bunri-controld" --config "$LAB_DIR/appliance.cfg" \
     --policy "$LAB_DIR/policy.cfg" >>"$LAB_DIR/controld.log" 2>&1 &
   LAB_CD_PID=$!
   LAB_PIDS+=("$LAB_CD_PID")
@@ -203,7 +203,7 @@ lab_stop() {
 }
 
 lab_keygen() {
-  "$BUILD/control/bunri-audit" keygen --out-dir "$LAB_DIR/keys" >/dev/null
+  "$BUILD/control/audit/bunri-audit" keygen --out-dir "$LAB_DIR/keys" >/dev/null
 }
 
 # An HTTP server in the lgwan namespace on 10.20.0.10:443 serving LAB_DIR/www.
@@ -220,4 +220,4 @@ lab_http_server() {
   return 1
 }
 
-lab_ctl() { "$BUILD/control/bunrictl" "$1" --config "$LAB_DIR/appliance.cfg" "${@:2}"; }
+lab_ctl() { "$BUILD/control/cli/bunrictl" "$1" --config "$LAB_DIR/appliance.cfg" "${@:2}"; }

@@ -11,14 +11,14 @@ ninja -C build
 
 echo
 echo "== bunrictl check on the example city (deploy/examples/)"
-build/control/bunrictl check \
+build/control/cli/bunrictl check \
   --config deploy/examples/appliance.cfg \
   --policy deploy/examples/policy.cfg
 
 echo
 echo "== the same check on a policy that breaks every guard rail (refused, exit 1)"
 set +e
-build/control/bunrictl check \
+build/control/cli/bunrictl check \
   --config deploy/examples/appliance.cfg \
   --policy tests/cli/policies/illegal.cfg
 echo "exit code: $?"

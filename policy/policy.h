@@ -12,6 +12,11 @@
 struct appliance;
 struct policy;
 
+/* Where the installed appliance keeps the two files (the programs' --config and --policy
+ * defaults). */
+#define BUNRI_DEFAULT_APPLIANCE "/etc/bunri/appliance.cfg"
+#define BUNRI_DEFAULT_POLICY "/etc/bunri/policy.cfg"
+
 #define APPLIANCE_MAX_COLLECTORS 4
 
 /* appliance.cfg's logging group, with defaults filled in. */

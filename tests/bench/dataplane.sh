@@ -45,7 +45,7 @@ if [ "${BENCH_HUGE:-0}" = 1 ]; then
 fi
 $PY "$SRC/tests/bench/gen_dataplane.py" "$DIR" "$N_NEW"
 mkdir -p "$DIR/run" "$DIR/log"
-"$BUILD/control/bunri-audit" keygen --out-dir "$DIR/keys" >/dev/null
+"$BUILD/control/audit/bunri-audit" keygen --out-dir "$DIR/keys" >/dev/null
 
 # testpmd's receive rate on port 0, the median of its periodic figures after warm-up.
 testpmd_rate() { # PCAP MBUFS MEM
@@ -64,7 +64,7 @@ PY
 }
 
 start_dataplane() { # PCAP MBUFS MEM CONNECTIONS
-  "$BUILD/dataplane/bunri-dataplane" "${EAL[@]}" -m "$3" --file-prefix "bench-dp-$$" \
+  "$BUILD/dataplane/daemon/bunri-dataplane" "${EAL[@]}" -m "$3" --file-prefix "bench-dp-$$" \
     --vdev "net_pcap0,rx_pcap=$1,infinite_rx=1" --vdev net_null0,no-rx=1 \
     -- --config "$DIR/appliance.cfg" --mbufs "$2" --connections "$4" --busy-poll \
     >>"$DIR/dataplane.log" 2>&1 &
@@ -74,7 +74,7 @@ start_dataplane() { # PCAP MBUFS MEM CONNECTIONS
   echo "bunri-dataplane did not start:"; cat "$DIR/dataplane.log"; exit 1
 }
 start_controld() {
-  "${HK[@]}" "$BUILD/control/bunri-controld" --config "$DIR/appliance.cfg" --policy "$DIR/policy.cfg" \
+  "${HK[@]}" "$BUILD/control/controld/bunri-controld" --config "$DIR/appliance.cfg" --policy "$DIR/policy.cfg" \
     >>"$DIR/controld.log" 2>&1 &
   CD=$!
   PIDS+=("$CD")
@@ -104,7 +104,7 @@ before=$(stat get 'sum(sum(z["drops"].values()) for z in d["zones"]) + d["tx_dro
 rx0=$(stat get 'sum(z["rx_packets"] for z in d["zones"])')
 t0=$(date +%s%N)
 for _ in $(seq 1 100); do
-  "${HK[@]}" "$BUILD/control/bunrictl" reload --config "$DIR/appliance.cfg" >/dev/null
+  "${HK[@]}" "$BUILD/control/cli/bunrictl" reload --config "$DIR/appliance.cfg" >/dev/null
 done
 t1=$(date +%s%N)
 after=$(stat get 'sum(sum(z["drops"].values()) for z in d["zones"]) + d["tx_dropped"]')
@@ -122,7 +122,7 @@ MB=$((N_NEW + 65536))
 MEM=$(( (MB * 2304 / 1048576) + 3072 + N_NEW / 1024 ))
 tp=$(testpmd_rate "$DIR/new.pcap" $MB $MEM)
 start_dataplane "$DIR/new.pcap" $MB $MEM $((N_NEW + N_NEW / 8))
-"${HK[@]}" "$BUILD/control/bunri-controld" --config "$DIR/appliance.cfg" --policy "$DIR/policy.cfg" \
+"${HK[@]}" "$BUILD/control/controld/bunri-controld" --config "$DIR/appliance.cfg" --policy "$DIR/policy.cfg" \
   >>"$DIR/controld.log" 2>&1 &
 CD=$!
 PIDS+=("$CD")
@@ -141,7 +141,7 @@ closed0=$(stat get 'd["connections"]["closed"]')
 gone=$(( N_NEW / 1000 * 500 + (N_NEW % 1000 > 500 ? N_NEW % 1000 - 500 : 0) ))
 cp "$DIR/policy-half.cfg" "$DIR/policy.cfg"
 t0=$(date +%s%N)
-"${HK[@]}" "$BUILD/control/bunrictl" reload --config "$DIR/appliance.cfg" >/dev/null
+"${HK[@]}" "$BUILD/control/cli/bunrictl" reload --config "$DIR/appliance.cfg" >/dev/null
 t1=$(date +%s%N)
 ms=$(stat closed $((closed0 + gone)))
 echo "(e) a reload revoking $gone of $N_NEW connections under load: bunrictl reload took $(( (t1 - t0) / 1000000 )) ms (the new tables are built and swapped in it); the last connection was cut $ms ms after it returned  (target: within 1 s)"

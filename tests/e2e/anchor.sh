@@ -33,7 +33,7 @@ pass() { echo "ok    $1"; }
 fail() { echo "FAIL  $1"; FAILED=$((FAILED + 1)); }
 verify() {
   rc=0
-  "$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" \
+  "$BUILD/control/audit/bunri-audit" verify --log-dir "$LAB_DIR/log" \
     --pubkey "$LAB_DIR/keys/flowlog.pub" --checkpoint "$CP" >"$LAB_DIR/verify.out" 2>&1 || rc=$?
 }
 newest_seq() { sed -n 's/.* seq=\([0-9]*\) .*/\1/p' "$CP" | sort -n | tail -1; }

@@ -66,7 +66,7 @@ expect_eq "status: nothing dropped as table-full" \
 expect_eq "status: mynumber lost nothing to a limit" \
   "$(echo "$status" | jget "sum(v for z in d['zones'] if z['zone'] == 'mynumber' for k, v in z['drops'].items() if k.endswith('limit'))")" 0
 expect_ok "status text shows each zone's share" \
-  bash -c "'$BUILD/control/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -Eq '^lgwan +[0-9]+ +1024 +[0-9]+ +512 +[1-9]'"
+  bash -c "'$BUILD/control/cli/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -Eq '^lgwan +[0-9]+ +1024 +[0-9]+ +512 +[1-9]'"
 prom=$(lab_ctl stats --prometheus)
 expect_ok "prometheus: lgwan's handshake limit" \
   grep -q '^bunri_zone_embryonic_limit{zone="lgwan"} 512$' <<<"$prom"

@@ -57,7 +57,7 @@ lab_keygen
 fake_dataplane || { fail "the stand-in dataplane listens"; exit 1; }
 start_controld || { fail "bunri-controld starts and installs the policy"; exit 1; }
 if /usr/bin/python3 "$E2E/controld_clients.py" "$LAB_DIR/run/controld.sock" \
-    "$BUILD/control/bunrictl" "$LAB_DIR/appliance.cfg" "$LAB_CD_PID"; then
+    "$BUILD/control/cli/bunrictl" "$LAB_DIR/appliance.cfg" "$LAB_CD_PID"; then
   pass "clients that read nothing do not stop the controller"
 else
   fail "clients that read nothing"
@@ -82,7 +82,7 @@ until=$(TZ=Asia/Tokyo date -d '+200 days' +%Y-%m-%d)
   done
   echo ');'
 } >"$LAB_DIR/policy.big" && mv "$LAB_DIR/policy.big" "$LAB_DIR/policy.cfg"
-out=$("$BUILD/control/bunrictl" reload --config "$LAB_DIR/appliance.cfg" 2>&1)
+out=$("$BUILD/control/cli/bunrictl" reload --config "$LAB_DIR/appliance.cfg" 2>&1)
 rc=$?
 echo "      the reply was $(echo "$out" | wc -c) bytes"
 [ "$rc" -eq 0 ] && pass "a reload whose reply is longer than the socket holds succeeds" ||
@@ -117,7 +117,7 @@ if [ -n "$written" ] && [ "$written" -gt 0 ] && [ "$logged" -eq "$written" ]; th
 else
   fail "records: the controller says '${written:-nothing}', the flow log holds $logged"
 fi
-"$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" \
+"$BUILD/control/audit/bunri-audit" verify --log-dir "$LAB_DIR/log" \
   --pubkey "$LAB_DIR/keys/flowlog.pub" >"$LAB_DIR/verify.out" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ] && ! grep -q "open segment" "$LAB_DIR/verify.out"; then

@@ -16,7 +16,7 @@ import time
 HDR = struct.Struct("<IHHII")
 MAGIC = 0x49524E42
 ERROR, OK, STATUS, PART = 1, 2, 4, 11
-CLIENTS_MAX = 8    # control/controld.c
+CLIENTS_MAX = 8    # control/controld/controld.c
 failures = 0
 
 

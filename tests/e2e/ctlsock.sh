@@ -17,13 +17,13 @@ expect_ok "the dataplane still forwards: curl mynumber -> lgwan" \
 expect_ok "bunri-dataplane is still running" kill -0 "$LAB_DP_PID"
 expect_ok "bunri-controld is still running" kill -0 "$LAB_CD_PID"
 # A client that gives up on permission: a socket path nobody listens on.
-out=$("$BUILD/control/bunrictl" status --socket "$LAB_DIR/run/nothing.sock" 2>&1)
+out=$("$BUILD/control/cli/bunrictl" status --socket "$LAB_DIR/run/nothing.sock" 2>&1)
 expect_eq "bunrictl says when the dataplane is not running" "$?" 2
 case "$out" in *"bunri-dataplane is not running"*) pass "... in words";; *) fail "message: $out";; esac
 # An operator outside the group bunri (here: nobody) is told so.
 if command -v setpriv >/dev/null; then
   out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-    "$BUILD/control/bunrictl" status --socket "$LAB_DIR/run/control.sock" 2>&1)
+    "$BUILD/control/cli/bunrictl" status --socket "$LAB_DIR/run/control.sock" 2>&1)
   expect_eq "bunrictl as nobody exits 2" "$?" 2
   case "$out" in *"permission denied"*"group bunri"*) pass "... and says permission denied";;
     *) fail "permission message: $out";; esac

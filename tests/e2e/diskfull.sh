@@ -48,7 +48,7 @@ lab_stop "$LAB_CD_PID"
 FIRST=$(written)
 kill -0 "$LAB_CD_PID" 2>/dev/null && fail "bunri-controld stops on a full disk"
 # Restarted while the disk is full: refused until the log can be opened.
-"$BUILD/control/bunri-controld" --config "$LAB_DIR/appliance.cfg" --policy "$LAB_DIR/policy.cfg" \
+"$BUILD/control/controld/bunri-controld" --config "$LAB_DIR/appliance.cfg" --policy "$LAB_DIR/policy.cfg" \
   >>"$LAB_DIR/controld.log" 2>&1
 expect_eq "a controller does not start on a full log disk" "$?" 1
 churn 26000 300
@@ -90,4 +90,4 @@ else
 fi
 sed 's/^/      /' "$LAB_DIR/accounting.txt"
 expect_ok "bunri-audit verify accepts the log" \
-  "$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"
+  "$BUILD/control/audit/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"

@@ -105,4 +105,4 @@ else
 fi
 sed 's/^/      /' "$LAB_DIR/accounting.txt"
 expect_ok "bunri-audit verify accepts the log" \
-  "$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"
+  "$BUILD/control/audit/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"

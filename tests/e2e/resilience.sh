@@ -17,9 +17,9 @@ expect_eq "status: no controller" \
 expect_eq "status --json: the controller's part is null" \
   "$(lab_ctl status --json 2>/dev/null | jget 'd["controller"]')" None
 expect_ok "status still answers (exit 0) and says the controller is not reachable" \
-  bash -c "'$BUILD/control/bunrictl' status --config '$LAB_DIR/appliance.cfg' 2>/dev/null | grep -q '^controller  NOT REACHABLE'"
+  bash -c "'$BUILD/control/cli/bunrictl' status --config '$LAB_DIR/appliance.cfg' 2>/dev/null | grep -q '^controller  NOT REACHABLE'"
 expect_ok "stats --prometheus: bunri_controld_up 0" \
-  bash -c "'$BUILD/control/bunrictl' stats --prometheus --config '$LAB_DIR/appliance.cfg' 2>/dev/null | grep -qx 'bunri_controld_up 0'"
+  bash -c "'$BUILD/control/cli/bunrictl' stats --prometheus --config '$LAB_DIR/appliance.cfg' 2>/dev/null | grep -qx 'bunri_controld_up 0'"
 expect_ok "the last good policy stays: curl still works" \
   lab_in m curl -sS -m 5 -o /dev/null http://10.20.0.10:443/
 expect_ok "ping still works" lab_in m ping -c 1 -W 2 10.20.0.10
@@ -68,4 +68,4 @@ expect_eq "the audit file has two startups (one per controller)" \
 lab_stop "$LAB_DP_PID"
 lab_stop "$LAB_CD_PID"
 expect_ok "bunri-audit verify accepts the log across the kill -9" \
-  "$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"
+  "$BUILD/control/audit/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"

@@ -47,7 +47,7 @@ el=$(echo "$(date +%s.%N) - $t0" | bc)
 echo "      bunrictl status (root) while the member holds slots: ${el} s"
 expect_eq "root's status answers" "$rc" 0
 [ "$(echo "$el < 2" | bc)" = 1 ] && pass "... within 2 s" || fail "status took ${el} s"
-expect_ok "the member's own status answers too" as_member "$BUILD/control/bunrictl" status \
+expect_ok "the member's own status answers too" as_member "$BUILD/control/cli/bunrictl" status \
   --socket "$LAB_DIR/run/control.sock"
 
 # The controller restarts while the member holds the slots.

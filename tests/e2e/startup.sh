@@ -19,7 +19,7 @@ logging = { dir = "$LAB_DIR/log"; };
 CFG
 }
 mkdir -p "$LAB_DIR/run"
-dp() { timeout 30 "$BUILD/dataplane/bunri-dataplane" "${EAL[@]}" "$@" >"$LAB_DIR/out" 2>&1; }
+dp() { timeout 30 "$BUILD/dataplane/daemon/bunri-dataplane" "${EAL[@]}" "$@" >"$LAB_DIR/out" 2>&1; }
 
 cfg net_null0 net_null9
 dp -l 0,1 -- --config "$LAB_DIR/appliance.cfg"
@@ -35,14 +35,14 @@ dp -l 0,1 -- --config "$LAB_DIR/nonexistent.cfg"
 expect_eq "an appliance.cfg that cannot be read: exit 1" "$?" 1
 expect_ok "... and it is named" grep -q "nonexistent.cfg" "$LAB_DIR/out"
 
-"$BUILD/dataplane/bunri-dataplane" "${EAL[@]}" -l 0,1 -- --config "$LAB_DIR/appliance.cfg" \
+"$BUILD/dataplane/daemon/bunri-dataplane" "${EAL[@]}" -l 0,1 -- --config "$LAB_DIR/appliance.cfg" \
   >"$LAB_DIR/out" 2>&1 &
 pid=$!
 LAB_PIDS+=("$pid")
 lab_wait_socket "$LAB_DIR/run/control.sock" "$pid" || fail "starts on good ports"
 expect_eq "the socket is mode 0660" "$(stat -c %a "$LAB_DIR/run/control.sock")" 660
 expect_eq "it starts deny-all" \
-  "$("$BUILD/control/bunrictl" status --json --socket "$LAB_DIR/run/control.sock" | jget 'd["policy"]["deny_all"], d["policy"]["rules"]')" "(True, 0)"
+  "$("$BUILD/control/cli/bunrictl" status --json --socket "$LAB_DIR/run/control.sock" | jget 'd["policy"]["deny_all"], d["policy"]["rules"]')" "(True, 0)"
 kill -TERM "$pid"
 wait "$pid"
 expect_eq "SIGTERM: exit 0" "$?" 0

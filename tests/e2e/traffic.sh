@@ -74,8 +74,8 @@ chukan_mac=$(lab_in l cat /sys/class/net/eth0/address)
 expect_eq "neighbors: chukan-gw learned with its MAC on lgwan's port" \
   "$(lab_ctl neighbors --json | jget '[(n["state"], n["mac"], n["port"]) for n in d["neighbors"] if n["zone"]=="lgwan" and n["ip"]=="10.20.0.10"]')" \
   "[('learned', '$chukan_mac', 'net_af_packet1')]"
-expect_ok "neighbors prints a table" bash -c "'$BUILD/control/bunrictl' neighbors --config '$LAB_DIR/appliance.cfg' | grep -q '^lgwan  *10.20.0.10  *$chukan_mac  *learned'"
-expect_ok "stats --prometheus" bash -c "'$BUILD/control/bunrictl' stats --prometheus --config '$LAB_DIR/appliance.cfg' | grep -q '^bunri_flow_packets_total{flow=\"MN-LG-001\"} [1-9]'"
+expect_ok "neighbors prints a table" bash -c "'$BUILD/control/cli/bunrictl' neighbors --config '$LAB_DIR/appliance.cfg' | grep -q '^lgwan  *10.20.0.10  *$chukan_mac  *learned'"
+expect_ok "stats --prometheus" bash -c "'$BUILD/control/cli/bunrictl' stats --prometheus --config '$LAB_DIR/appliance.cfg' | grep -q '^bunri_flow_packets_total{flow=\"MN-LG-001\"} [1-9]'"
 prom=$(lab_ctl stats --prometheus)
 expect_eq "stats --prometheus: each line a sample of a metric with HELP and TYPE" \
   "$(echo "$prom" | python3 -c '
@@ -92,7 +92,7 @@ for line in sys.stdin.read().splitlines():
 print(bad)')" "[]"
 expect_eq "stats --prometheus: the controller answers, its flow log has records" \
   "$(echo "$prom" | awk '$1=="bunri_controld_up" || $1=="bunri_flowlog_errors_total" {print $2} $1=="bunri_flowlog_seq" {print ($2 > 0)}' | tr '\n' ' ')" "1 1 0 "
-expect_ok "status shows the controller's flow log" bash -c "'$BUILD/control/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -q '^flow log    .*fsynced through'"
+expect_ok "status shows the controller's flow log" bash -c "'$BUILD/control/cli/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -q '^flow log    .*fsynced through'"
 expect_eq "stats --prometheus: ports up, controller connected, no record lost" \
   "$(echo "$prom" | grep -E '^bunri_port_up\{zone="lgwan",port="net_af_packet1"\}|^bunri_controller_connected|^bunri_records_lost_total' | awk '{print $2}' | tr '\n' ' ')" "1 0 1 "
 
@@ -174,5 +174,5 @@ lab_stop "$LAB_CD_PID"
 expect_gt "IPFIX messages reached the live collector" \
   "$(grep -c '^10 ' "$LAB_DIR/ipfix.out")" 0
 expect_ok "bunri-audit verify accepts the flow log" \
-  "$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"
+  "$BUILD/control/audit/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"
 exec 5>&- 6>&-

@@ -68,7 +68,7 @@ expect_eq "status: no neighbour failed to reach the other worker" \
 expect_eq "neighbors: chukan-gw, learned by one worker, is known to both (one entry)" \
   "$(lab_ctl neighbors --json | jget '[(n["state"], n["workers"]) for n in d["neighbors"] if n["ip"] == "10.20.0.10"]')" \
   "[('learned', 2)]"
-expect_ok "status prints a line per worker" bash -c "'$BUILD/control/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -q '^  worker 1 '"
+expect_ok "status prints a line per worker" bash -c "'$BUILD/control/cli/bunrictl' status --config '$LAB_DIR/appliance.cfg' | grep -q '^  worker 1 '"
 
 echo go >&7
 exec 7>&-
@@ -99,4 +99,4 @@ expect_eq "$CONNS MN-LG-001 records with traffic both ways" \
   "$(count_records 'r["type"] == "flow" and r["flow"] == "MN-LG-001" and r["proto"] == 6 and r["packets_out"] >= 4 and r["packets_in"] >= 3')" "$CONNS"
 lab_stop "$LAB_CD_PID"
 expect_ok "bunri-audit verify accepts the flow log" \
-  "$BUILD/control/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"
+  "$BUILD/control/audit/bunri-audit" verify --log-dir "$LAB_DIR/log" --pubkey "$LAB_DIR/keys/flowlog.pub"

@@ -20,7 +20,7 @@ export ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 # Seeds: the shipped policies for the loader, their compiled form for the decoder.
 mkdir -p "$work/policy_load" "$work/cpolicy"
 cp "$src"/deploy/examples/policy.cfg "$src"/tests/cli/policies/*.cfg "$work/policy_load/"
-"$build/control/bunrictl" check --config "$src/deploy/examples/appliance.cfg" \
+"$build/control/cli/bunrictl" check --config "$src/deploy/examples/appliance.cfg" \
   --policy "$src/deploy/examples/policy.cfg" --at 2026-11-22 \
   --output "$work/cpolicy/example.bin" >/dev/null
 

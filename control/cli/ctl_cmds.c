@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_cmd.h"
 #include "ctl_client.h"
 #include "ctl_cmds.h"
 #include "ctlproto.h"
 #include "flowrec.h"
+#include "policy.h"
 #include "zone.h"
 
 struct common {

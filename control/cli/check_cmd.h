@@ -2,9 +2,6 @@
 #ifndef BUNRI_CHECK_CMD_H
 #define BUNRI_CHECK_CMD_H
 
-#define BUNRI_DEFAULT_APPLIANCE "/etc/bunri/appliance.cfg"
-#define BUNRI_DEFAULT_POLICY "/etc/bunri/policy.cfg"
-
 /* argv[0] is "check". Returns the exit code: 0 clean, 1 errors, 2 unreadable/usage. */
 int check_cmd(int argc, char **argv);
 

@@ -22,7 +22,6 @@
 #include <jansson.h>
 
 #include "anchor.h"
-#include "check_cmd.h"
 #include "ctlproto.h"
 #include "dpconn.h"
 #include "flowlog.h"
